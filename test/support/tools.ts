@@ -1,0 +1,18 @@
+import { spawnSync } from 'node:child_process';
+
+/** How to install each external tool a test may need, shown when it is missing. */
+const INSTALL: Record<string, string> = {
+  rclone: 'apt-get update && apt-get install -y rclone',
+};
+
+/**
+ * The absolute path of `tool`, or an error that says how to install it. Tests call this instead of
+ * skipping, so a machine without the tool fails loudly with the fix.
+ */
+export function requireTool(tool: string): string {
+  const found = spawnSync('/bin/sh', ['-c', 'command -v "$0"', tool], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  if (found.status === 0 && path !== '') return path;
+  const install = INSTALL[tool] ?? `install ${tool}`;
+  throw new Error(`${tool} is needed by this test but is not on PATH; install it with: ${install}`);
+}
