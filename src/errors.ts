@@ -1,0 +1,83 @@
+/**
+ * Every failure has a class. `retryable` failures are retried with backoff (and, if they persist
+ * across chunks, become permanent); `permanent` ones are recorded once with a reason a person
+ * understands; `fatal` ones stop the chunk (the ledger is kept) because they are not about one file.
+ */
+export type FailureKind = 'retryable' | 'permanent' | 'fatal';
+
+/** A short, stable name for why something failed; failures are grouped by it in reports. */
+export type FailureClass =
+  | 'rate_limited'
+  | 'server_error'
+  | 'network'
+  | 'timeout'
+  | 'expired_token'
+  | 'not_found'
+  | 'restricted_content'
+  | 'unsupported_file'
+  | 'key_too_long'
+  | 'hash_mismatch'
+  | 'size_mismatch'
+  | 'access_denied'
+  | 'bad_credentials'
+  | 'expired_aws_credentials'
+  | 'missing_bucket'
+  | 'service_down'
+  | 'unknown';
+
+export class MigrationError extends Error {
+  readonly kind: FailureKind;
+  readonly failureClass: FailureClass;
+  /** How long the service asked us to wait before trying again, when it said. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    kind: FailureKind,
+    failureClass: FailureClass,
+    message: string,
+    options: { cause?: unknown; retryAfterMs?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MigrationError';
+    this.kind = kind;
+    this.failureClass = failureClass;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Bad input: a flag, input or environment variable. Reported before any work starts (exit 2). */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function retryable(
+  failureClass: FailureClass,
+  message: string,
+  options?: { cause?: unknown; retryAfterMs?: number },
+): MigrationError {
+  return new MigrationError('retryable', failureClass, message, options);
+}
+
+export function permanent(
+  failureClass: FailureClass,
+  message: string,
+  options?: { cause?: unknown },
+): MigrationError {
+  return new MigrationError('permanent', failureClass, message, options);
+}
+
+export function fatal(
+  failureClass: FailureClass,
+  message: string,
+  options?: { cause?: unknown },
+): MigrationError {
+  return new MigrationError('fatal', failureClass, message, options);
+}
+
+/** The message of anything thrown, for logs and ledgers. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

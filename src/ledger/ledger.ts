@@ -1,0 +1,266 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { JournalWriter, readEntries, writeAtomically } from './journal.ts';
+import { acquireLock } from './lock.ts';
+import {
+  LEDGER_VERSION,
+  type ChunkSummary,
+  type CursorState,
+  type FileRecord,
+  type LedgerEntry,
+  type PinnedSettings,
+} from './records.ts';
+
+const SNAPSHOT = 'snapshot.jsonl';
+const JOURNAL = 'journal.jsonl';
+const KEPT_CHUNKS = 50;
+
+export interface LedgerTotals {
+  readonly files: number;
+  readonly pending: number;
+  readonly migrated: number;
+  readonly failed: number;
+  readonly deleted: number;
+  readonly bytesMigrated: number;
+  readonly bytesPending: number;
+}
+
+interface LedgerState {
+  settings: PinnedSettings | undefined;
+  cursor: CursorState | null;
+  chunks: ChunkSummary[];
+  records: Map<string, FileRecord>;
+}
+
+/**
+ * The index of what is done: one record per Dropbox file id, the listing cursor, the pinned
+ * settings and recent chunks. It lives in a local folder as a compacted snapshot plus an
+ * append-only journal; every change costs one appended line.
+ */
+export class Ledger {
+  readonly dir: string;
+  private readonly state: LedgerState;
+  private readonly byPath = new Map<string, string>();
+  private readonly journal: JournalWriter;
+  private readonly unlock: () => Promise<void>;
+  private journalEntries = 0;
+
+  private constructor(
+    dir: string,
+    state: LedgerState,
+    journal: JournalWriter,
+    unlock: () => Promise<void>,
+  ) {
+    this.dir = dir;
+    this.state = state;
+    this.journal = journal;
+    this.unlock = unlock;
+    for (const record of state.records.values()) this.indexPath(record);
+  }
+
+  /**
+   * Opens (or creates) the ledger in `dir` for a migration with `settings`. A ledger made with
+   * other pinned settings is refused, naming each difference; `reset` starts it over.
+   */
+  static async open(dir: string, settings: PinnedSettings, reset = false): Promise<Ledger> {
+    await mkdir(dir, { recursive: true });
+    const unlock = await acquireLock(dir);
+    try {
+      if (reset) {
+        await rm(join(dir, SNAPSHOT), { force: true });
+        await rm(join(dir, JOURNAL), { force: true });
+      }
+      const state: LedgerState = {
+        settings: undefined,
+        cursor: null,
+        chunks: [],
+        records: new Map(),
+      };
+      const apply = (entry: LedgerEntry): void => {
+        applyEntry(state, entry);
+      };
+      await readEntries(join(dir, SNAPSHOT), apply);
+      let replayed = 0;
+      const read = await readEntries(join(dir, JOURNAL), (entry) => {
+        replayed += 1;
+        apply(entry);
+      });
+      if (state.settings !== undefined) checkSettings(dir, state.settings, settings);
+      const journal = await JournalWriter.open(join(dir, JOURNAL), read.goodBytes, read.tornTail);
+      const ledger = new Ledger(dir, state, journal, unlock);
+      ledger.journalEntries = replayed;
+      if (state.settings === undefined) ledger.write({ t: 'settings', settings });
+      return ledger;
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+  }
+
+  get settings(): PinnedSettings {
+    if (this.state.settings === undefined) throw new Error('ledger settings missing');
+    return this.state.settings;
+  }
+
+  get cursor(): CursorState | null {
+    return this.state.cursor;
+  }
+
+  get chunks(): readonly ChunkSummary[] {
+    return this.state.chunks;
+  }
+
+  get size(): number {
+    return this.state.records.size;
+  }
+
+  get(id: string): FileRecord | undefined {
+    return this.state.records.get(id);
+  }
+
+  /** The live (not deleted) record at a lower-cased path. */
+  atPath(pathLower: string): FileRecord | undefined {
+    const id = this.byPath.get(pathLower);
+    return id === undefined ? undefined : this.state.records.get(id);
+  }
+
+  records(): IterableIterator<FileRecord> {
+    return this.state.records.values();
+  }
+
+  put(record: FileRecord): void {
+    const before = this.state.records.get(record.id);
+    if (before !== undefined && this.byPath.get(before.pathLower) === before.id) {
+      this.byPath.delete(before.pathLower);
+    }
+    this.write({ t: 'file', record });
+    this.indexPath(record);
+  }
+
+  setCursor(state: CursorState | null): void {
+    this.write({ t: 'cursor', state });
+  }
+
+  addChunk(summary: ChunkSummary): void {
+    this.write({ t: 'chunk', summary });
+  }
+
+  totals(): LedgerTotals {
+    let pending = 0;
+    let migrated = 0;
+    let failed = 0;
+    let deleted = 0;
+    let bytesMigrated = 0;
+    let bytesPending = 0;
+    for (const record of this.state.records.values()) {
+      if (record.deletedAt !== undefined) deleted += 1;
+      else if (record.status === 'pending') {
+        pending += 1;
+        bytesPending += record.size;
+      } else if (record.status === 'failed') failed += 1;
+      if (record.status === 'migrated') {
+        migrated += 1;
+        bytesMigrated += record.size;
+      }
+    }
+    return {
+      files: this.state.records.size,
+      pending,
+      migrated,
+      failed,
+      deleted,
+      bytesMigrated,
+      bytesPending,
+    };
+  }
+
+  /** Entries in the journal since the last snapshot. */
+  get journalLength(): number {
+    return this.journalEntries;
+  }
+
+  /** Folds the journal into a fresh snapshot, atomically, and empties the journal. */
+  async checkpoint(): Promise<void> {
+    this.journal.sync();
+    await writeAtomically(join(this.dir, SNAPSHOT), this.snapshotLines());
+    await this.journal.reset();
+    this.journalEntries = 0;
+  }
+
+  /** Makes every entry so far durable against the machine going down, not just the process. */
+  sync(): void {
+    this.journal.sync();
+  }
+
+  async close(): Promise<void> {
+    this.journal.close();
+    await this.unlock();
+  }
+
+  private *snapshotLines(): Generator<string> {
+    const line = (entry: LedgerEntry): string => `${JSON.stringify(entry)}\n`;
+    yield line({ t: 'header', version: LEDGER_VERSION });
+    yield line({ t: 'settings', settings: this.settings });
+    yield line({ t: 'cursor', state: this.state.cursor });
+    for (const summary of this.state.chunks) yield line({ t: 'chunk', summary });
+    for (const record of this.state.records.values()) yield line({ t: 'file', record });
+  }
+
+  private write(entry: LedgerEntry): void {
+    this.journal.append(entry);
+    this.journalEntries += 1;
+    applyEntry(this.state, entry);
+  }
+
+  private indexPath(record: FileRecord): void {
+    if (record.deletedAt === undefined) this.byPath.set(record.pathLower, record.id);
+  }
+}
+
+function applyEntry(state: LedgerState, entry: LedgerEntry): void {
+  switch (entry.t) {
+    case 'header':
+      if (entry.version > LEDGER_VERSION) {
+        throw new ConfigError(
+          `the ledger was written by a newer version of dropbox-to-s3 (format ${String(entry.version)}); ` +
+            'upgrade this tool to continue the migration.',
+        );
+      }
+      return;
+    case 'settings':
+      state.settings = entry.settings;
+      return;
+    case 'file':
+      state.records.set(entry.record.id, entry.record);
+      return;
+    case 'cursor':
+      state.cursor = entry.state;
+      return;
+    case 'chunk':
+      state.chunks.push(entry.summary);
+      if (state.chunks.length > KEPT_CHUNKS)
+        state.chunks.splice(0, state.chunks.length - KEPT_CHUNKS);
+      return;
+  }
+}
+
+const SETTING_FLAGS: Record<keyof PinnedSettings, string> = {
+  sourcePath: '--source-path',
+  bucket: '--bucket',
+  prefix: '--prefix',
+  keyCase: '--key-case',
+  shard: '--shard',
+};
+
+function checkSettings(dir: string, pinned: PinnedSettings, wanted: PinnedSettings): void {
+  const differences = (Object.keys(SETTING_FLAGS) as (keyof PinnedSettings)[])
+    .filter((name) => pinned[name] !== wanted[name])
+    .map((name) => `${SETTING_FLAGS[name]} was "${pinned[name]}" and is now "${wanted[name]}"`);
+  if (differences.length === 0) return;
+  throw new ConfigError(
+    `the ledger in ${dir} belongs to a migration with other settings: ${differences.join('; ')}. ` +
+      'Run with the original settings to continue it, or add --reset-ledger to start a new migration ' +
+      '(objects already in S3 are found again and not copied twice).',
+  );
+}

@@ -1,0 +1,68 @@
+import type { FailureClass, FailureKind } from '../errors.ts';
+
+export type FileStatus = 'pending' | 'migrated' | 'failed';
+
+export interface FailureRecord {
+  readonly kind: FailureKind;
+  readonly failureClass: FailureClass;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** What the ledger knows of one Dropbox file, keyed by its stable `id`. */
+export interface FileRecord {
+  readonly id: string;
+  /** The Dropbox path with the case the user sees (each component from its own entry's name). */
+  readonly path: string;
+  readonly pathLower: string;
+  readonly rev: string;
+  readonly size: number;
+  readonly contentHash: string;
+  readonly serverModified: string;
+  readonly clientModified: string;
+  /** The object key this rev goes to (or went to). */
+  readonly key: string;
+  readonly status: FileStatus;
+  /** Failed attempts at this rev; a new rev starts again at 0. */
+  readonly attempts: number;
+  readonly failure?: FailureRecord;
+  readonly migratedAt?: string;
+  /** The key the last migrated rev is stored under, when that differs from `key` (a move). */
+  readonly migratedKey?: string;
+  /** Set when the file was deleted in Dropbox. Objects are never deleted because of it. */
+  readonly deletedAt?: string;
+}
+
+/** Settings that must not change during one migration: they decide where every object goes. */
+export interface PinnedSettings {
+  readonly sourcePath: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly keyCase: string;
+  readonly shard: string;
+}
+
+export interface ChunkSummary {
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly migrated: number;
+  readonly failed: number;
+  readonly bytes: number;
+  readonly stoppedBy: string;
+}
+
+/** The listing position: a cursor mid-listing (`complete: false`) or one that yields changes. */
+export interface CursorState {
+  readonly cursor: string;
+  readonly complete: boolean;
+}
+
+/** One line of the journal or the snapshot. Every entry is a whole value, so replays are idempotent. */
+export type LedgerEntry =
+  | { readonly t: 'header'; readonly version: number }
+  | { readonly t: 'settings'; readonly settings: PinnedSettings }
+  | { readonly t: 'file'; readonly record: FileRecord }
+  | { readonly t: 'cursor'; readonly state: CursorState | null }
+  | { readonly t: 'chunk'; readonly summary: ChunkSummary };
+
+export const LEDGER_VERSION = 1;

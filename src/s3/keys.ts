@@ -1,0 +1,33 @@
+import { permanent, type MigrationError } from '../errors.ts';
+
+/** S3 rejects keys longer than this many bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
+export type KeyCase = 'display' | 'lower';
+
+export function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * The object key for a Dropbox path (which starts with "/"): the prefix, one slash, then the path
+ * without its leading slash. An empty prefix gives the bare path. Names stay byte-exact: no
+ * normalisation, no escaping.
+ */
+export function objectKey(prefix: string, path: string): string {
+  const relative = path.replace(/^\/+/, '');
+  const base = prefix.replace(/\/+$/, '');
+  return base === '' ? relative : `${base}/${relative}`;
+}
+
+/** The key, or a permanent failure when it is longer than S3 allows. */
+export function checkedObjectKey(prefix: string, path: string): string | MigrationError {
+  const key = objectKey(prefix, path);
+  const bytes = utf8Bytes(key);
+  if (bytes <= MAX_KEY_BYTES) return key;
+  return permanent(
+    'key_too_long',
+    `the S3 key for ${path} would be ${bytes} bytes of UTF-8; S3 allows at most ${MAX_KEY_BYTES}. ` +
+      'Shorten the path in Dropbox (or use a shorter --prefix) and run again.',
+  );
+}
