@@ -141,7 +141,11 @@ test('a second live process cannot open the same ledger', async (t) => {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   t.after(() => child.kill('SIGKILL'));
-  await new Promise<void>((resolve) => child.stdout.once('data', () => { resolve(); }));
+  await new Promise<void>((resolve) =>
+    child.stdout.once('data', () => {
+      resolve();
+    }),
+  );
   await assert.rejects(
     Ledger.open(dir, SETTINGS),
     /another run \(process \d+\) is using the ledger/,
