@@ -1,0 +1,310 @@
+import { join } from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
+import { parseShard, type Shard } from '../engine/shard.ts';
+import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
+import { OPTIONS, type Command } from './options.ts';
+import {
+  formatBytes,
+  parseBoolean,
+  parseChoice,
+  parseDuration,
+  parseInteger,
+  parseSize,
+} from './values.ts';
+
+/** Where the tool keeps its own objects in the bucket; migrated keys never start with it. */
+export const RESERVED_PREFIX = '_dropbox-to-s3/';
+
+export const STORAGE_CLASSES = [
+  'STANDARD',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'REDUCED_REDUNDANCY',
+] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
+const MiB = 1024 * 1024;
+const DEFAULT_LEDGER_DIR = '.dropbox-to-s3';
+
+export interface DropboxCredentials {
+  readonly appKey: string | undefined;
+  readonly appSecret: string | undefined;
+  readonly refreshToken: string | undefined;
+  readonly accessToken: string | undefined;
+}
+
+export interface Config {
+  readonly command: Command;
+  readonly dropbox: {
+    readonly credentials: DropboxCredentials;
+    /** One server for every Dropbox host (the emulator); undefined for Dropbox itself. */
+    readonly baseUrl: string | undefined;
+    /** '' for the whole account, else "/Folder" (no trailing slash). */
+    readonly sourcePath: string;
+  };
+  readonly s3: {
+    readonly bucket: string;
+    readonly prefix: string;
+    readonly region: string;
+    readonly endpoint: string | undefined;
+    readonly forcePathStyle: boolean;
+    readonly storageClass: StorageClass;
+  };
+  readonly keyCase: KeyCase;
+  readonly budget: {
+    readonly maxDurationMs: number | undefined;
+    readonly graceMs: number;
+    readonly batchSize: number | undefined;
+    readonly maxBytes: number | undefined;
+  };
+  readonly concurrency: { readonly fixed: number | undefined; readonly max: number };
+  readonly maxMemoryBytes: number;
+  readonly partSizeBytes: number;
+  readonly maxAttempts: number;
+  readonly shard: Shard;
+  /** This shard's own ledger folder. */
+  readonly ledgerDir: string;
+  readonly resetLedger: boolean;
+  readonly json: boolean;
+}
+
+/** Raw values by option name, as a front door collected them (flags, inputs). */
+export type RawSettings = Readonly<Record<string, string | boolean | undefined>>;
+
+/**
+ * The one place where flags, inputs and environment become a validated `Config`. Every bad value
+ * fails here, before any work, with a message naming the option and the fix.
+ */
+export function buildConfig(command: Command, raw: RawSettings, env: NodeJS.ProcessEnv): Config {
+  const read = reader(command, raw, env);
+  const shard = parseShard(read.text('shard') ?? '0/1', '--shard');
+  const ledgerRoot = read.text('ledger') ?? DEFAULT_LEDGER_DIR;
+  const common = {
+    command,
+    shard,
+    ledgerDir: join(ledgerRoot, `shard-${String(shard.index)}-of-${String(shard.count)}`),
+    json: read.flag('json'),
+  };
+  const partSizeBytes = partSize(read.text('part-size'));
+  const maxMemoryBytes = read.size('max-memory') ?? 256 * MiB;
+  if (maxMemoryBytes < partSizeBytes) {
+    throw new ConfigError(
+      `--max-memory ${formatBytes(maxMemoryBytes)} is smaller than one part (${formatBytes(partSizeBytes)}); ` +
+        'raise --max-memory or lower --part-size.',
+    );
+  }
+  const concurrency = concurrencyOf(read.text('concurrency'), read.text('max-concurrency'));
+  const maxDurationMs = read.duration('max-duration');
+  const graceMs = read.duration('grace') ?? 5000;
+  if (maxDurationMs !== undefined && maxDurationMs < 1000) {
+    throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
+  }
+  return {
+    ...common,
+    dropbox: {
+      credentials: credentials(command, read),
+      baseUrl: url(read.text('dropbox-base-url'), '--dropbox-base-url'),
+      sourcePath: sourcePath(read.text('source-path') ?? ''),
+    },
+    s3: {
+      bucket: command === 'migrate' ? bucketName(read.text('bucket')) : (read.text('bucket') ?? ''),
+      prefix: prefix(read.text('prefix') ?? ''),
+      region: region(read.text('region') ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
+      endpoint: url(read.text('s3-endpoint'), '--s3-endpoint'),
+      forcePathStyle: read.flag('s3-force-path-style'),
+      storageClass: parseChoice(
+        read.text('storage-class') ?? 'STANDARD',
+        '--storage-class',
+        STORAGE_CLASSES,
+      ),
+    },
+    keyCase: parseChoice(read.text('key-case') ?? 'display', '--key-case', [
+      'display',
+      'lower',
+    ] as const),
+    budget: {
+      maxDurationMs,
+      graceMs,
+      batchSize: optional(read.text('batch-size'), (text) =>
+        parseInteger(text, '--batch-size', 1, 10_000_000),
+      ),
+      maxBytes: read.size('max-bytes'),
+    },
+    concurrency,
+    maxMemoryBytes,
+    partSizeBytes,
+    maxAttempts:
+      optional(read.text('max-attempts'), (text) => parseInteger(text, '--max-attempts', 1, 100)) ??
+      5,
+    resetLedger: read.flag('reset-ledger'),
+  };
+}
+
+interface Reader {
+  text(name: string): string | undefined;
+  flag(name: string): boolean;
+  size(name: string): number | undefined;
+  duration(name: string): number | undefined;
+}
+
+function reader(command: Command, raw: RawSettings, env: NodeJS.ProcessEnv): Reader {
+  const known = new Map(OPTIONS.map((option) => [option.name, option]));
+  for (const name of Object.keys(raw)) {
+    const option = known.get(name);
+    if (option === undefined) throw new ConfigError(`unknown option --${name}.`);
+    if (raw[name] !== undefined && !option.commands.includes(command)) {
+      throw new ConfigError(`--${name} does not apply to \`${command}\`.`);
+    }
+  }
+  const text = (name: string): string | undefined => {
+    const value = raw[name];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+    const variable = known.get(name)?.env;
+    const fromEnv = variable === undefined ? undefined : env[variable];
+    return fromEnv === undefined || fromEnv.trim() === '' ? undefined : fromEnv.trim();
+  };
+  return {
+    text,
+    flag: (name) => {
+      const value = raw[name];
+      return typeof value === 'boolean' ? value : parseBoolean(value ?? '', `--${name}`);
+    },
+    size: (name) => optional(text(name), (value) => positive(parseSize(value, `--${name}`), name)),
+    duration: (name) => optional(text(name), (value) => parseDuration(value, `--${name}`)),
+  };
+}
+
+function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
+  return text === undefined ? undefined : parse(text);
+}
+
+function positive(value: number, name: string): number {
+  if (value <= 0) throw new ConfigError(`--${name} must be more than 0.`);
+  return value;
+}
+
+function credentials(command: Command, read: Reader): DropboxCredentials {
+  const found: DropboxCredentials = {
+    appKey: read.text('dropbox-app-key'),
+    appSecret: read.text('dropbox-app-secret'),
+    refreshToken: read.text('dropbox-refresh-token'),
+    accessToken: read.text('dropbox-access-token'),
+  };
+  if (command !== 'migrate') return found;
+  if (found.refreshToken !== undefined && found.appKey === undefined) {
+    throw new ConfigError(
+      'DROPBOX_REFRESH_TOKEN is set but DROPBOX_APP_KEY is not: a refresh token only works with the ' +
+        'app key of the app that issued it. Set DROPBOX_APP_KEY (and DROPBOX_APP_SECRET unless the token came from a PKCE flow).',
+    );
+  }
+  if (found.refreshToken === undefined && found.accessToken === undefined) {
+    throw new ConfigError(
+      'no Dropbox credentials: set DROPBOX_APP_KEY and DROPBOX_REFRESH_TOKEN (and DROPBOX_APP_SECRET ' +
+        'unless the token came from a PKCE flow), or DROPBOX_ACCESS_TOKEN for a short run.',
+    );
+  }
+  return found;
+}
+
+function bucketName(name: string | undefined): string {
+  if (name === undefined) {
+    throw new ConfigError('--bucket is required: the name of the S3 bucket to migrate into.');
+  }
+  const valid =
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) &&
+    !name.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+  if (!valid) {
+    throw new ConfigError(
+      `--bucket "${name}" is not a valid S3 bucket name: use 3 to 63 lower-case letters, digits, ` +
+        'dots and hyphens, starting and ending with a letter or digit.',
+    );
+  }
+  return name;
+}
+
+function prefix(text: string): string {
+  const value = text.replace(/^\/+|\/+$/g, '');
+  if (value.includes('//')) {
+    throw new ConfigError(`--prefix "${text}" contains an empty segment (//); remove it.`);
+  }
+  if (`${value}/`.startsWith(RESERVED_PREFIX)) {
+    throw new ConfigError(
+      `--prefix "${text}" is inside ${RESERVED_PREFIX}, which this tool keeps for its own files; choose another prefix.`,
+    );
+  }
+  if (utf8Bytes(value) > MAX_KEY_BYTES / 2) {
+    throw new ConfigError(
+      `--prefix is ${String(utf8Bytes(value))} bytes; keep it under ${String(MAX_KEY_BYTES / 2)} so keys stay within S3's 1024.`,
+    );
+  }
+  return value;
+}
+
+function sourcePath(text: string): string {
+  const value = text.replace(/\/+$/, '');
+  if (value === '') return '';
+  if (!value.startsWith('/') || value.includes('//')) {
+    throw new ConfigError(
+      `--source-path "${text}" must be a Dropbox folder path starting with / (for example /Photos), or empty for the whole account.`,
+    );
+  }
+  return value;
+}
+
+function region(text: string): string {
+  if (!/^[a-z]{2}(-[a-z0-9]+)+$/.test(text)) {
+    throw new ConfigError(`--region "${text}" is not an AWS region name (for example eu-west-1).`);
+  }
+  return text;
+}
+
+function url(text: string | undefined, flag: string): string | undefined {
+  if (text === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new ConfigError(`${flag} "${text}" is not a URL (for example http://127.0.0.1:9000).`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${flag} "${text}" must be an http or https URL.`);
+  }
+  return parsed.toString().replace(/\/+$/, '');
+}
+
+function partSize(text: string | undefined): number {
+  if (text === undefined) return 16 * MiB;
+  const value = parseSize(text, '--part-size');
+  if (value % (4 * MiB) !== 0 || value < 8 * MiB || value > 5 * 1024 * MiB) {
+    throw new ConfigError(
+      `--part-size ${text} must be a multiple of 4 MiB from 8MiB to 5GiB (for example 16MiB), ` +
+        "so parts line up with Dropbox's 4 MiB hash blocks.",
+    );
+  }
+  return value;
+}
+
+function concurrencyOf(
+  text: string | undefined,
+  maxText: string | undefined,
+): Config['concurrency'] {
+  const max =
+    optional(maxText, (value) => parseInteger(value, '--max-concurrency', 1, 256)) ??
+    DEFAULT_CONCURRENCY.max;
+  if (text === undefined || text === 'auto') return { fixed: undefined, max };
+  const fixed = optional(text, (value) => {
+    if (!/^\d+$/.test(value)) {
+      throw new ConfigError(
+        `--concurrency "${value}" must be auto or a whole number from 1 to 256.`,
+      );
+    }
+    return parseInteger(value, '--concurrency', 1, 256);
+  });
+  return { fixed, max: Math.max(max, fixed ?? 1) };
+}

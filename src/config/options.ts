@@ -1,0 +1,212 @@
+/**
+ * Every option of every front door, in one table: the CLI's flags, the action's inputs and the
+ * README's option table all come from here, so they cannot drift apart.
+ */
+export type Command = 'migrate' | 'status';
+
+export interface OptionSpec {
+  /** The name in the raw settings handed to `buildConfig`, and the action input's name. */
+  readonly name: string;
+  /** Placeholder for the value on the command line; absent for on/off switches. */
+  readonly value?: string;
+  readonly description: string;
+  /** The default as a person reads it; absent when there is none. */
+  readonly defaultText?: string;
+  readonly commands: readonly Command[];
+  /** An environment variable that supplies the value when the flag is not given. */
+  readonly env?: string;
+  /** Secrets come only from the environment (or the action's secret inputs), never from flags. */
+  readonly secret?: boolean;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'bucket',
+    value: 'name',
+    description: 'S3 bucket the files go to (it must exist).',
+    commands: ['migrate'],
+  },
+  {
+    name: 'prefix',
+    value: 'prefix',
+    description: 'Key prefix in the bucket: a file /A/b.txt becomes `prefix/A/b.txt`.',
+    defaultText: '(none: keys are the Dropbox paths)',
+    commands: ['migrate'],
+  },
+  {
+    name: 'region',
+    value: 'region',
+    description: 'AWS region of the bucket.',
+    defaultText: '`AWS_REGION`, else `us-east-1`',
+    env: 'AWS_REGION',
+    commands: ['migrate'],
+  },
+  {
+    name: 's3-endpoint',
+    value: 'url',
+    description: 'Endpoint of an S3-compatible store instead of AWS.',
+    commands: ['migrate'],
+  },
+  {
+    name: 's3-force-path-style',
+    description:
+      'Address the bucket in the path (`endpoint/bucket/key`), as most S3-compatible stores need.',
+    defaultText: 'off',
+    commands: ['migrate'],
+  },
+  {
+    name: 'storage-class',
+    value: 'class',
+    description:
+      'Storage class of new objects (STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, …).',
+    defaultText: 'STANDARD',
+    commands: ['migrate'],
+  },
+  {
+    name: 'source-path',
+    value: 'path',
+    description: 'Dropbox folder to migrate; keys are made from paths below it.',
+    defaultText: '(the whole account)',
+    commands: ['migrate'],
+  },
+  {
+    name: 'key-case',
+    value: 'display|lower',
+    description: 'Case of keys: as the user sees names in Dropbox, or all lower case.',
+    defaultText: 'display',
+    commands: ['migrate'],
+  },
+  {
+    name: 'max-duration',
+    value: 'duration',
+    description:
+      'Time budget of the chunk (e.g. `50m`): after it, nothing new starts, files in flight get the grace period, the ledger is saved.',
+    defaultText: '(no limit)',
+    commands: ['migrate'],
+  },
+  {
+    name: 'grace',
+    value: 'duration',
+    description: 'How long files in flight may finish after the deadline or a stop signal.',
+    defaultText: '5s',
+    commands: ['migrate'],
+  },
+  {
+    name: 'batch-size',
+    value: 'files',
+    description: 'At most this many files per chunk (per shard).',
+    defaultText: '(no limit)',
+    commands: ['migrate'],
+  },
+  {
+    name: 'max-bytes',
+    value: 'size',
+    description: 'At most this many bytes per chunk (e.g. `50GiB`).',
+    defaultText: '(no limit)',
+    commands: ['migrate'],
+  },
+  {
+    name: 'concurrency',
+    value: 'auto|N',
+    description:
+      '`auto` grows while transfers succeed and halves on rate limits and server errors; a number fixes it.',
+    defaultText: 'auto',
+    commands: ['migrate'],
+  },
+  {
+    name: 'max-concurrency',
+    value: 'N',
+    description: 'Upper bound for automatic concurrency.',
+    defaultText: '32',
+    commands: ['migrate'],
+  },
+  {
+    name: 'max-memory',
+    value: 'size',
+    description: 'Cap on file bytes held in memory at once, across all transfers.',
+    defaultText: '256MiB',
+    commands: ['migrate'],
+  },
+  {
+    name: 'part-size',
+    value: 'size',
+    description:
+      'Multipart part size (a multiple of 4 MiB, at least 8 MiB); files up to this size are sent in one PUT. Grown per file so 10,000 parts cover it.',
+    defaultText: '16MiB',
+    commands: ['migrate'],
+  },
+  {
+    name: 'max-attempts',
+    value: 'N',
+    description:
+      'A retryable failure that persists over this many attempts (across chunks) becomes permanent.',
+    defaultText: '5',
+    commands: ['migrate'],
+  },
+  {
+    name: 'shard',
+    value: 'i/n',
+    description:
+      'Work on shard i of n (files are split by a hash of their Dropbox id); each shard has its own ledger.',
+    defaultText: '0/1',
+    commands: ['migrate', 'status'],
+  },
+  {
+    name: 'ledger',
+    value: 'dir',
+    description: 'Folder of the ledger (what is done, the listing cursor, the pinned settings).',
+    defaultText: '`.dropbox-to-s3/` (one subfolder per shard)',
+    commands: ['migrate', 'status'],
+  },
+  {
+    name: 'reset-ledger',
+    description:
+      'Forget the ledger and start a new migration (objects already in S3 are found again, not copied twice).',
+    defaultText: 'off',
+    commands: ['migrate'],
+  },
+  {
+    name: 'json',
+    description: 'Print the result as one JSON line on stdout.',
+    defaultText: 'off',
+    commands: ['migrate', 'status'],
+  },
+  {
+    name: 'dropbox-base-url',
+    value: 'url',
+    description:
+      'Send Dropbox API calls to this server instead of Dropbox (the local emulator, for demos and tests).',
+    defaultText: '(Dropbox)',
+    env: 'DROPBOX_BASE_URL',
+    commands: ['migrate'],
+  },
+  {
+    name: 'dropbox-app-key',
+    description: 'App key of your Dropbox app.',
+    env: 'DROPBOX_APP_KEY',
+    secret: true,
+    commands: ['migrate'],
+  },
+  {
+    name: 'dropbox-app-secret',
+    description: 'App secret; leave it out for refresh tokens from a PKCE flow.',
+    env: 'DROPBOX_APP_SECRET',
+    secret: true,
+    commands: ['migrate'],
+  },
+  {
+    name: 'dropbox-refresh-token',
+    description: 'Long-lived refresh token (with the app key, the way to run unattended).',
+    env: 'DROPBOX_REFRESH_TOKEN',
+    secret: true,
+    commands: ['migrate'],
+  },
+  {
+    name: 'dropbox-access-token',
+    description:
+      'A short-lived access token instead of a refresh token (it expires after 4 hours).',
+    env: 'DROPBOX_ACCESS_TOKEN',
+    secret: true,
+    commands: ['migrate'],
+  },
+];
