@@ -1,0 +1,215 @@
+import { Dropbox, DropboxAuth, DropboxResponseError, type files } from 'dropbox';
+import type { Config } from '../config/config.ts';
+import { fatal, MigrationError } from '../errors.ts';
+import type { ListPage, Source, SourceEntry, SourceFile } from '../engine/source.ts';
+import { classifyDropboxError, classifyNetworkError, type DropboxHttpError } from './errors.ts';
+import { CONTENT_BASE_URL, redirectingFetch } from './hosts.ts';
+
+/** Dropbox's largest page of a listing. */
+export const LIST_LIMIT = 2000;
+
+type Metadata =
+  files.FileMetadataReference | files.FolderMetadataReference | files.DeletedMetadataReference;
+
+/** Dropbox as a `Source`: the SDK for auth and listing, plain streaming `fetch` for content. */
+export class DropboxSource implements Source {
+  private readonly client: Dropbox;
+  private readonly auth: DropboxAuth;
+  private readonly contentUrl: string;
+  private readonly canRefresh: boolean;
+  private readonly fetcher: typeof fetch;
+
+  constructor(config: Config['dropbox'], fetcher: typeof fetch = fetch) {
+    const { credentials, baseUrl } = config;
+    this.fetcher = baseUrl === undefined ? fetcher : redirectingFetch(baseUrl, fetcher);
+    this.contentUrl = baseUrl ?? CONTENT_BASE_URL;
+    this.canRefresh = credentials.refreshToken !== undefined;
+    this.auth = new DropboxAuth({
+      fetch: this.fetcher,
+      ...(credentials.refreshToken === undefined
+        ? { accessToken: credentials.accessToken ?? '' }
+        : {
+            clientId: credentials.appKey ?? '',
+            refreshToken: credentials.refreshToken,
+            ...(credentials.appSecret === undefined ? {} : { clientSecret: credentials.appSecret }),
+          }),
+    });
+    this.client = new Dropbox({ auth: this.auth });
+  }
+
+  /** Gets a first access token, so bad credentials fail before any work. */
+  async connect(): Promise<void> {
+    await this.call('checking the Dropbox credentials', () => this.client.usersGetCurrentAccount());
+  }
+
+  async list(path: string, recursive: boolean): Promise<ListPage> {
+    const result = await this.call(`listing ${path || '/'}`, () =>
+      this.client.filesListFolder({
+        path,
+        recursive,
+        limit: LIST_LIMIT,
+        include_deleted: false,
+        include_non_downloadable_files: true,
+      }),
+    );
+    return toPage(result.result);
+  }
+
+  async listContinue(cursor: string): Promise<ListPage> {
+    const result = await this.call('continuing the listing', () =>
+      this.client.filesListFolderContinue({ cursor }),
+    );
+    return toPage(result.result);
+  }
+
+  async latestCursor(path: string, recursive: boolean): Promise<string> {
+    const result = await this.call(`getting a cursor for ${path || '/'}`, () =>
+      this.client.filesListFolderGetLatestCursor({ path, recursive, include_deleted: false }),
+    );
+    return result.result.cursor;
+  }
+
+  async open(
+    file: SourceFile,
+    offset: number,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<Uint8Array>> {
+    const what = `downloading ${file.pathDisplay}`;
+    return this.withFreshToken(what, async () => {
+      const token = await this.accessToken(what);
+      const headers: Record<string, string> = {
+        Authorization: `Bearer ${token}`,
+        'Dropbox-API-Arg': headerSafeJson({ path: `rev:${file.rev}` }),
+      };
+      if (offset > 0) headers.Range = `bytes=${String(offset)}-`;
+      let response: Response;
+      try {
+        response = await this.fetcher(`${this.contentUrl}/2/files/download`, {
+          method: 'POST',
+          headers,
+          signal,
+        });
+      } catch (error) {
+        throw classifyNetworkError(error, what);
+      }
+      if (!response.ok) throw classifyDropboxError(await httpErrorOf(response), what);
+      if (offset > 0 && response.status !== 206) {
+        await response.body?.cancel();
+        throw classifyNetworkError(new Error('the server ignored the Range header'), what);
+      }
+      if (response.body === null) throw classifyNetworkError(new Error('no body'), what);
+      return response.body;
+    });
+  }
+
+  private async accessToken(what: string): Promise<string> {
+    try {
+      await this.auth.checkAndRefreshAccessToken();
+    } catch (error) {
+      throw this.classify(error, what);
+    }
+    return this.auth.getAccessToken();
+  }
+
+  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return this.withFreshToken(what, async () => {
+      try {
+        return await run();
+      } catch (error) {
+        throw this.classify(error, what);
+      }
+    });
+  }
+
+  /**
+   * Runs `run`; when Dropbox says the access token expired, refreshes it and runs once more.
+   * A token that cannot be refreshed (an access token given directly) is fatal.
+   */
+  private async withFreshToken<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof MigrationError) || error.failureClass !== 'expired_token') throw error;
+      if (!this.canRefresh) {
+        throw fatal(
+          'bad_credentials',
+          `the Dropbox access token expired while ${what}; use DROPBOX_REFRESH_TOKEN with ` +
+            'DROPBOX_APP_KEY for runs longer than a few hours.',
+        );
+      }
+      try {
+        await this.auth.refreshAccessToken();
+      } catch (refreshError) {
+        throw this.classify(refreshError, 'refreshing the Dropbox access token');
+      }
+      return run();
+    }
+  }
+
+  private classify(error: unknown, what: string): Error {
+    if (error instanceof MigrationError) return error;
+    if (error instanceof DropboxResponseError) {
+      return classifyDropboxError(
+        { status: error.status, headers: toHeaders(error.headers), body: error.error },
+        what,
+      );
+    }
+    return classifyNetworkError(error, what);
+  }
+}
+
+function toHeaders(headers: unknown): Headers | undefined {
+  return headers instanceof Headers ? headers : undefined;
+}
+
+async function httpErrorOf(response: Response): Promise<DropboxHttpError> {
+  const text = await response.text().catch(() => '');
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Dropbox answers some errors (400s, some 429s) in plain text.
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** JSON for an HTTP header: Dropbox wants non-ASCII escaped as \uXXXX. */
+export function headerSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function toPage(result: files.ListFolderResult): ListPage {
+  return {
+    entries: (result.entries as Metadata[]).map(toEntry),
+    cursor: result.cursor,
+    hasMore: result.has_more,
+  };
+}
+
+function toEntry(entry: Metadata): SourceEntry {
+  const pathLower = entry.path_lower ?? '';
+  const pathDisplay = entry.path_display ?? pathLower;
+  switch (entry['.tag']) {
+    case 'file':
+      return {
+        kind: 'file',
+        id: entry.id,
+        name: entry.name,
+        pathLower,
+        pathDisplay,
+        rev: entry.rev,
+        size: entry.size,
+        contentHash: entry.content_hash ?? '',
+        serverModified: entry.server_modified,
+        clientModified: entry.client_modified,
+        downloadable: entry.is_downloadable ?? true,
+      };
+    case 'folder':
+      return { kind: 'folder', id: entry.id, name: entry.name, pathLower, pathDisplay };
+    case 'deleted':
+      return { kind: 'deleted', name: entry.name, pathLower, pathDisplay };
+  }
+}

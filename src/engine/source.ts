@@ -1,0 +1,62 @@
+/**
+ * What the engine needs from where files come from. Dropbox implements it in src/dropbox/; the
+ * engine knows nothing else about Dropbox.
+ */
+export interface SourceFile {
+  readonly kind: 'file';
+  readonly id: string;
+  readonly name: string;
+  readonly pathLower: string;
+  readonly pathDisplay: string;
+  readonly rev: string;
+  readonly size: number;
+  readonly contentHash: string;
+  readonly serverModified: string;
+  readonly clientModified: string;
+  readonly downloadable: boolean;
+}
+
+export interface SourceFolder {
+  readonly kind: 'folder';
+  readonly id: string;
+  readonly name: string;
+  readonly pathLower: string;
+  readonly pathDisplay: string;
+}
+
+export interface SourceDeleted {
+  readonly kind: 'deleted';
+  readonly name: string;
+  readonly pathLower: string;
+  readonly pathDisplay: string;
+}
+
+export type SourceEntry = SourceFile | SourceFolder | SourceDeleted;
+
+export interface ListPage {
+  readonly entries: readonly SourceEntry[];
+  readonly cursor: string;
+  readonly hasMore: boolean;
+}
+
+/** The listing cursor is no longer valid: list everything again. */
+export class CursorResetError extends Error {
+  constructor() {
+    super('the saved listing cursor is no longer valid; listing everything again');
+    this.name = 'CursorResetError';
+  }
+}
+
+export interface Source {
+  /** Lists a folder: all of it below (recursive) or its direct children. */
+  list(path: string, recursive: boolean): Promise<ListPage>;
+  /** The next page, or the changes since the cursor once a listing has finished. */
+  listContinue(cursor: string): Promise<ListPage>;
+  /** A cursor at "now" for a path, without listing. */
+  latestCursor(path: string, recursive: boolean): Promise<string>;
+  /**
+   * The file's bytes from `offset`, for exactly this rev. The stream may fail part-way
+   * (connections are cut); callers resume with a new `open` at the offset they reached.
+   */
+  open(file: SourceFile, offset: number, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+}
