@@ -1,0 +1,225 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  paginateListObjectsV2,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { lookup as mimeLookup } from 'mime-types';
+import type { Config, StorageClass } from '../config/config.ts';
+import type {
+  CompletedPart,
+  ObjectHead,
+  ObjectMetadata,
+  StoredObject,
+  Target,
+} from '../engine/target.ts';
+import { classifyS3Error } from './errors.ts';
+
+/** User-metadata names (S3 adds the x-amz-meta- prefix). rclone reads `mtime`. */
+const META = {
+  contentHash: 'dropbox-content-hash',
+  id: 'dropbox-id',
+  rev: 'dropbox-rev',
+  size: 'dropbox-size',
+  mtime: 'mtime',
+} as const;
+
+export function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
+  return {
+    region: s3.region,
+    ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
+    forcePathStyle: s3.forcePathStyle,
+  };
+}
+
+/** S3 (or a compatible store) as a `Target`. */
+export class S3Target implements Target {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly storageClass: StorageClass;
+
+  constructor(s3: Config['s3'], client: S3Client = new S3Client(s3ClientConfig(s3))) {
+    this.client = client;
+    this.bucket = s3.bucket;
+    this.storageClass = s3.storageClass;
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      // HeadBucket has no body, so a missing bucket is just a 404.
+      if (status === 404) {
+        throw classifyS3Error(
+          Object.assign(new Error('NoSuchBucket'), { name: 'NoSuchBucket' }),
+          'checking the bucket',
+          this.bucket,
+        );
+      }
+      if (status === 403) {
+        throw classifyS3Error(
+          Object.assign(new Error('AccessDenied'), { name: 'AccessDenied' }),
+          'checking the bucket',
+          this.bucket,
+        );
+      }
+      throw classifyS3Error(error, 'checking the bucket', this.bucket);
+    }
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    try {
+      const result = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
+      );
+      const metadata = result.Metadata ?? {};
+      return {
+        size: result.ContentLength ?? 0,
+        contentHash: metadata[META.contentHash],
+        rev: metadata[META.rev],
+      };
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === 404) return undefined;
+      throw classifyS3Error(error, `reading ${key}`, this.bucket);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredObject> {
+    try {
+      const pages = paginateListObjectsV2(
+        { client: this.client, pageSize: 1000 },
+        { Bucket: this.bucket, Prefix: prefix },
+      );
+      for await (const page of pages) {
+        for (const item of page.Contents ?? []) {
+          if (item.Key !== undefined) yield { key: item.Key, size: item.Size ?? 0 };
+        }
+      }
+    } catch (error) {
+      throw classifyS3Error(error, `listing ${prefix || 'the bucket'}`, this.bucket);
+    }
+  }
+
+  async put(
+    key: string,
+    body: Uint8Array,
+    metadata: ObjectMetadata,
+    signal: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          ...this.objectFields(key, metadata),
+          Body: body,
+          ContentLength: body.length,
+          // S3 checks the bytes it received against this, so a damaged request fails.
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+        }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      throw classifyS3Error(error, `writing ${key}`, this.bucket);
+    }
+  }
+
+  async createMultipart(key: string, metadata: ObjectMetadata): Promise<string> {
+    try {
+      const result = await this.client.send(
+        new CreateMultipartUploadCommand(this.objectFields(key, metadata)),
+      );
+      if (result.UploadId === undefined) throw new Error('S3 returned no upload id');
+      return result.UploadId;
+    } catch (error) {
+      throw classifyS3Error(error, `starting the upload of ${key}`, this.bucket);
+    }
+  }
+
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array,
+    signal: AbortSignal,
+  ): Promise<string> {
+    try {
+      const result = await this.client.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+        }),
+        { abortSignal: signal },
+      );
+      if (result.ETag === undefined) throw new Error('S3 returned no ETag for the part');
+      return result.ETag;
+    } catch (error) {
+      throw classifyS3Error(error, `uploading part ${String(partNumber)} of ${key}`, this.bucket);
+    }
+  }
+
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: {
+            Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })),
+          },
+        }),
+      );
+    } catch (error) {
+      throw classifyS3Error(error, `completing the upload of ${key}`, this.bucket);
+    }
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+      );
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === 404) return; // already gone
+      throw classifyS3Error(error, `aborting the upload of ${key}`, this.bucket);
+    }
+  }
+
+  private objectFields(key: string, metadata: ObjectMetadata) {
+    const contentType = mimeLookup(key);
+    return {
+      Bucket: this.bucket,
+      Key: key,
+      ContentType: contentType === false ? 'application/octet-stream' : contentType,
+      ...(this.storageClass === 'STANDARD' ? {} : { StorageClass: this.storageClass }),
+      Metadata: {
+        [META.contentHash]: metadata.contentHash,
+        [META.id]: metadata.dropboxId,
+        [META.rev]: metadata.rev,
+        [META.size]: String(metadata.size),
+        [META.mtime]: String(Date.parse(metadata.modified) / 1000),
+      },
+    };
+  }
+}
