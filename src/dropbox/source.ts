@@ -98,7 +98,7 @@ export class DropboxSource implements Source {
         throw classifyNetworkError(new Error('the server ignored the Range header'), what);
       }
       if (response.body === null) throw classifyNetworkError(new Error('no body'), what);
-      return response.body;
+      return classifiedStream(response.body, what);
     });
   }
 
@@ -155,6 +155,18 @@ export class DropboxSource implements Source {
       );
     }
     return classifyNetworkError(error, what);
+  }
+}
+
+/** The body, with a connection cut part-way turned into a classified (retryable) error. */
+async function* classifiedStream(
+  body: AsyncIterable<Uint8Array>,
+  what: string,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    throw classifyNetworkError(error, what);
   }
 }
 

@@ -1,0 +1,110 @@
+import { MigrationError, retryable } from '../errors.ts';
+import type { Clock } from './clock.ts';
+import { backoffMs, REQUEST_RETRY } from './retry.ts';
+import type { Source, SourceFile } from './source.ts';
+
+/** Reconnects allowed in a row without a single new byte arriving. */
+const MAX_STALLED_RECONNECTS = 5;
+
+/**
+ * Reads one file from the source as a sequence of exact-sized pieces. A connection cut part-way is
+ * resumed with a ranged request from the last byte received, so nothing is downloaded twice.
+ */
+export class ResumableDownload {
+  private iterator: AsyncIterator<Uint8Array> | undefined;
+  private leftover: Uint8Array | undefined;
+  private position = 0;
+  private stalled = 0;
+  private readonly source: Source;
+  private readonly file: SourceFile;
+  private readonly clock: Clock;
+  private readonly signal: AbortSignal;
+  private readonly onBytes: (bytes: number) => void;
+
+  constructor(
+    source: Source,
+    file: SourceFile,
+    options: { clock: Clock; signal: AbortSignal; onBytes?: (bytes: number) => void },
+  ) {
+    this.source = source;
+    this.file = file;
+    this.clock = options.clock;
+    this.signal = options.signal;
+    this.onBytes = options.onBytes ?? (() => undefined);
+  }
+
+  /** Bytes delivered so far. */
+  get offset(): number {
+    return this.position;
+  }
+
+  /** Up to `size` bytes; fewer only at the end of the file. */
+  async read(size: number): Promise<Buffer> {
+    const pieces: Uint8Array[] = [];
+    let filled = 0;
+    while (filled < size) {
+      const chunk = await this.next();
+      if (chunk === undefined) break;
+      const take = Math.min(chunk.length, size - filled);
+      pieces.push(chunk.subarray(0, take));
+      if (take < chunk.length) this.leftover = chunk.subarray(take);
+      filled += take;
+      this.position += take;
+    }
+    return Buffer.concat(pieces, filled);
+  }
+
+  /** Closes the connection early (on failure or when the caller stops). */
+  async close(): Promise<void> {
+    const iterator = this.iterator;
+    this.iterator = undefined;
+    await iterator?.return?.().catch(() => undefined);
+  }
+
+  private async next(): Promise<Uint8Array | undefined> {
+    if (this.leftover !== undefined) {
+      const chunk = this.leftover;
+      this.leftover = undefined;
+      return chunk;
+    }
+    for (;;) {
+      this.signal.throwIfAborted();
+      try {
+        this.iterator ??= (await this.source.open(this.file, this.position, this.signal))[
+          Symbol.asyncIterator
+        ]();
+        const result = await this.iterator.next();
+        if (result.done === true) {
+          this.iterator = undefined;
+          return undefined;
+        }
+        if (result.value.length > 0) {
+          this.stalled = 0;
+          this.onBytes(result.value.length);
+        }
+        return result.value;
+      } catch (error) {
+        await this.close();
+        if (!this.resumable(error)) throw error;
+        this.stalled += 1;
+        await this.clock.sleep(backoffMs(REQUEST_RETRY, this.stalled - 1), this.signal);
+      }
+    }
+  }
+
+  private resumable(error: unknown): boolean {
+    if (this.signal.aborted) return false;
+    if (!(error instanceof MigrationError) || error.kind !== 'retryable') return false;
+    // Rate limits go to the scheduler, which slows every worker down.
+    if (error.failureClass === 'rate_limited') return false;
+    return this.stalled < MAX_STALLED_RECONNECTS;
+  }
+}
+
+export function sizeMismatch(file: SourceFile, received: number): MigrationError {
+  return retryable(
+    'size_mismatch',
+    `${file.pathDisplay}: Dropbox listed ${String(file.size)} bytes but sent ${String(received)}; ` +
+      'the file may have changed during the transfer. It will be tried again.',
+  );
+}

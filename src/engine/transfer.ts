@@ -1,0 +1,148 @@
+import { ContentHasher, contentHashOf, CONTENT_HASH_BLOCK_SIZE } from '../dropbox/content-hash.ts';
+import { retryable, type MigrationError } from '../errors.ts';
+import type { Clock } from './clock.ts';
+import { ResumableDownload, sizeMismatch } from './download.ts';
+import type { MemoryBudget } from './memory.ts';
+import { REQUEST_RETRY, withRetry } from './retry.ts';
+import type { Source, SourceFile } from './source.ts';
+import type { CompletedPart, ObjectMetadata, Target } from './target.ts';
+
+/** S3 allows at most this many parts in one upload. */
+export const MAX_PARTS = 10_000;
+/** Part uploads of one file allowed in flight while the next part downloads. */
+const PART_PIPELINE = 2;
+
+export interface TransferContext {
+  readonly source: Source;
+  readonly target: Target;
+  readonly memory: MemoryBudget;
+  readonly clock: Clock;
+  readonly partSizeBytes: number;
+  /** Aborts everything in flight (the grace period after a deadline or signal ran out). */
+  readonly signal: AbortSignal;
+  readonly onBytes?: (bytes: number) => void;
+}
+
+/**
+ * The part size for a file: the configured size, grown in 4 MiB steps until 10,000 parts cover the
+ * file, so parts always line up with Dropbox's hash blocks.
+ */
+export function partSizeFor(fileSize: number, configured: number): number {
+  const needed =
+    Math.ceil(fileSize / MAX_PARTS / CONTENT_HASH_BLOCK_SIZE) * CONTENT_HASH_BLOCK_SIZE;
+  return Math.max(configured, needed);
+}
+
+/**
+ * Copies one file and proves it: the bytes are hashed as they pass and compared with Dropbox's
+ * `content_hash` before they can become a visible object. A small file is hashed before its PUT;
+ * a large one goes multipart and is completed only when the hash matches, aborted otherwise.
+ */
+export async function transferFile(
+  file: SourceFile,
+  key: string,
+  context: TransferContext,
+): Promise<void> {
+  const metadata: ObjectMetadata = {
+    contentHash: file.contentHash,
+    dropboxId: file.id,
+    rev: file.rev,
+    size: file.size,
+    modified: file.clientModified,
+  };
+  const download = new ResumableDownload(context.source, file, {
+    clock: context.clock,
+    signal: context.signal,
+    ...(context.onBytes === undefined ? {} : { onBytes: context.onBytes }),
+  });
+  try {
+    if (file.size <= context.partSizeBytes) await putWhole(file, key, metadata, download, context);
+    else await putInParts(file, key, metadata, download, context);
+  } finally {
+    await download.close();
+  }
+}
+
+async function putWhole(
+  file: SourceFile,
+  key: string,
+  metadata: ObjectMetadata,
+  download: ResumableDownload,
+  context: TransferContext,
+): Promise<void> {
+  const release = await context.memory.acquire(file.size, context.signal);
+  try {
+    // One byte more than listed, to notice a file that grew.
+    const body = await download.read(file.size + 1);
+    if (body.length !== file.size) throw sizeMismatch(file, body.length);
+    const hash = contentHashOf(body);
+    if (hash !== file.contentHash) throw hashMismatch(file, hash);
+    await withRetry(() => context.target.put(key, body, metadata, context.signal), {
+      policy: REQUEST_RETRY,
+      clock: context.clock,
+      signal: context.signal,
+    });
+  } finally {
+    release();
+  }
+}
+
+async function putInParts(
+  file: SourceFile,
+  key: string,
+  metadata: ObjectMetadata,
+  download: ResumableDownload,
+  context: TransferContext,
+): Promise<void> {
+  const { target, clock, signal } = context;
+  const retry = { policy: REQUEST_RETRY, clock, signal };
+  const partSize = partSizeFor(file.size, context.partSizeBytes);
+  const uploadId = await withRetry(() => target.createMultipart(key, metadata), retry);
+  const inFlight: Promise<CompletedPart>[] = [];
+  const parts: CompletedPart[] = [];
+  try {
+    const hasher = ContentHasher.create();
+    for (let partNumber = 1; download.offset < file.size; partNumber += 1) {
+      if (inFlight.length >= PART_PIPELINE)
+        parts.push(await (inFlight.shift() as Promise<CompletedPart>));
+      const release = await context.memory.acquire(partSize, signal);
+      let body: Buffer;
+      try {
+        body = await download.read(Math.min(partSize, file.size - download.offset));
+      } catch (error) {
+        release();
+        throw error;
+      }
+      if (body.length === 0) {
+        release();
+        throw sizeMismatch(file, download.offset);
+      }
+      hasher.update(body);
+      const number = partNumber;
+      const upload = withRetry(() => target.uploadPart(key, uploadId, number, body, signal), retry)
+        .then((etag) => ({ partNumber: number, etag }))
+        .finally(release);
+      // Keep a rejection from being unhandled while earlier parts are awaited.
+      upload.catch(() => undefined);
+      inFlight.push(upload);
+    }
+    parts.push(...(await Promise.all(inFlight.splice(0))));
+    const extra = await download.read(1);
+    if (extra.length > 0) throw sizeMismatch(file, file.size + extra.length);
+    const hash = hasher.digest();
+    if (hash !== file.contentHash) throw hashMismatch(file, hash);
+    await withRetry(() => target.completeMultipart(key, uploadId, parts), retry);
+  } catch (error) {
+    await Promise.allSettled(inFlight);
+    await target.abortMultipart(key, uploadId).catch(() => undefined);
+    throw error;
+  }
+}
+
+function hashMismatch(file: SourceFile, got: string): MigrationError {
+  return retryable(
+    'hash_mismatch',
+    `${file.pathDisplay}: the bytes received hash to ${got.slice(0, 12)}…, not Dropbox's ` +
+      `${file.contentHash.slice(0, 12)}…; nothing was stored. It will be tried again.`,
+  );
+}
