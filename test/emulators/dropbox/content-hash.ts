@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /** Dropbox hashes content in blocks of 4 MiB. */
 const BLOCK = 4 * 1024 * 1024;
@@ -43,8 +44,12 @@ export function contentHashOfBytes(bytes: Uint8Array): string {
   return hasher.digest();
 }
 
+/** Files up to this size are read in one go: a stream per tiny file costs more than the hash. */
+const SMALL_FILE = 1024 * 1024;
+
 /** Hashes a file by streaming it, so GiB-sized files never sit in memory. */
-export async function contentHashOfFile(path: string): Promise<string> {
+export async function contentHashOfFile(path: string, size: number): Promise<string> {
+  if (size <= SMALL_FILE) return contentHashOfBytes(await readFile(path));
   const hasher = new BlockHasher();
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
     hasher.update(chunk as Buffer);

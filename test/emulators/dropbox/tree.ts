@@ -41,11 +41,16 @@ export class Tree {
 
   async scan(): Promise<Snapshot> {
     const snapshot: Snapshot = { byPath: new Map(), byId: new Map(), byRev: new Map() };
-    await this.scanFolder(this.root, '', snapshot);
+    for (const node of await this.scanFolder(this.root, '')) {
+      snapshot.byPath.set(node.pathLower, node);
+      snapshot.byId.set(node.id, node.pathLower);
+      if (node.kind === 'file') snapshot.byRev.set(node.rev, node.pathLower);
+    }
     return snapshot;
   }
 
-  private async scanFolder(diskDir: string, exactDir: string, snapshot: Snapshot): Promise<void> {
+  /** Everything below a folder, each folder before its contents; subfolders are read in parallel. */
+  private async scanFolder(diskDir: string, exactDir: string): Promise<Node[]> {
     const children = await this.children(diskDir, exactDir);
     const nodes: Node[] = [];
     for (let i = 0; i < children.length; i += STAT_BATCH) {
@@ -55,12 +60,10 @@ export class Tree {
       );
       for (const node of built) if (node !== null) nodes.push(node);
     }
-    for (const node of nodes) {
-      snapshot.byPath.set(node.pathLower, node);
-      snapshot.byId.set(node.id, node.pathLower);
-      if (node.kind === 'file') snapshot.byRev.set(node.rev, node.pathLower);
-      if (node.kind === 'folder') await this.scanFolder(node.diskPath, node.pathExact, snapshot);
-    }
+    const below = await Promise.all(
+      nodes.map((n) => (n.kind === 'folder' ? this.scanFolder(n.diskPath, n.pathExact) : [])),
+    );
+    return nodes.concat(...below);
   }
 
   /**
@@ -142,7 +145,7 @@ export class Tree {
     const cached = this.hashes.get(inode);
     if (cached !== undefined && cached.key === key) return cached.hash;
     try {
-      const hash = await contentHashOfFile(diskPath);
+      const hash = await contentHashOfFile(diskPath, Number(stats.size));
       this.onHashed();
       this.hashes.set(inode, { key, hash });
       return hash;
