@@ -836,7 +836,7 @@ test('rate limit is per account: two tokens share one bucket, 429 carries Retry-
   const { emu, token } = await start(
     t,
     {},
-    { faults: { rateLimitPerSecond: 0.5, rateLimitBurst: 2 } },
+    { faults: { rateLimitPerSecond: 0.01, rateLimitBurst: 2 } },
   );
   const other = await refresh(emu);
   assert.notEqual(other, token);

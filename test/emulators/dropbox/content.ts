@@ -75,6 +75,12 @@ function unsatisfiable(length: number): ApiError {
   });
 }
 
+export interface StreamCounters {
+  /** Called before bytes are handed to the socket, so counters never lag behind the client. */
+  bytes(n: number): void;
+  cut(): void;
+}
+
 /**
  * Writes bytes [start, end] with back-pressure. With `cutAfter`, writes that many bytes and then
  * destroys the socket, as a dropped connection would. Returns the bytes written.
@@ -84,6 +90,7 @@ export async function streamBody(
   body: BodySource,
   range: ByteRange,
   cutAfter: number | null,
+  counters: StreamCounters,
 ): Promise<number> {
   let written = 0;
   if (range.end >= range.start) {
@@ -92,6 +99,8 @@ export async function streamBody(
       if (cutAfter !== null && written + chunk.length >= cutAfter) {
         const part = chunk.subarray(0, cutAfter - written);
         written += part.length;
+        counters.bytes(part.length);
+        counters.cut();
         await new Promise<void>((resolve) => {
           res.write(part, () => {
             resolve();
@@ -102,6 +111,7 @@ export async function streamBody(
         return written;
       }
       written += chunk.length;
+      counters.bytes(chunk.length);
       if (!res.write(chunk)) await waitForDrain(res);
     }
   }

@@ -521,9 +521,12 @@ async function serveBody(
   };
   if (range !== null) headers['Content-Range'] = `bytes ${span.start}-${span.end}/${body.length}`;
   res.writeHead(range === null ? 200 : 206, headers);
-  const cut = ctx.faults.cutPoint(length);
-  const written = await streamBody(res, body, span, cut);
-  const stats = ctx.stats();
-  stats.bytesServed += written;
-  if (cut !== null) stats.cuts += 1;
+  await streamBody(res, body, span, ctx.faults.cutPoint(length), {
+    bytes: (n) => {
+      ctx.stats().bytesServed += n;
+    },
+    cut: () => {
+      ctx.stats().cuts += 1;
+    },
+  });
 }

@@ -60,9 +60,10 @@ export class Tree {
       );
       for (const node of built) if (node !== null) nodes.push(node);
     }
-    const below = await Promise.all(
-      nodes.map((n) => (n.kind === 'folder' ? this.scanFolder(n.diskPath, n.pathExact) : [])),
-    );
+    const below: Node[][] = [];
+    for (const node of nodes) {
+      if (node.kind === 'folder') below.push(await this.scanFolder(node.diskPath, node.pathExact));
+    }
     return nodes.concat(...below);
   }
 
