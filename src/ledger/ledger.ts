@@ -31,6 +31,8 @@ interface LedgerState {
   cursor: CursorState | null;
   chunks: ChunkSummary[];
   records: Map<string, FileRecord>;
+  /** Case-correct display path of each folder, by lower-cased path. */
+  folders: Map<string, string>;
 }
 
 /**
@@ -76,6 +78,7 @@ export class Ledger {
         cursor: null,
         chunks: [],
         records: new Map(),
+        folders: new Map(),
       };
       const apply = (entry: LedgerEntry): void => {
         applyEntry(state, entry);
@@ -136,6 +139,21 @@ export class Ledger {
     }
     this.write({ t: 'file', record });
     this.indexPath(record);
+  }
+
+  /** The display path of a folder, with each component in the case of its own entry. */
+  folderPath(pathLower: string): string | undefined {
+    return this.state.folders.get(pathLower);
+  }
+
+  folderPaths(): IterableIterator<[string, string]> {
+    return this.state.folders.entries();
+  }
+
+  /** Records a folder's display path, or (null) that it is gone. */
+  setFolder(pathLower: string, path: string | null): void {
+    if ((this.state.folders.get(pathLower) ?? null) === path) return;
+    this.write({ t: 'folder', pathLower, path });
   }
 
   setCursor(state: CursorState | null): void {
@@ -204,6 +222,8 @@ export class Ledger {
     yield line({ t: 'settings', settings: this.settings });
     yield line({ t: 'cursor', state: this.state.cursor });
     for (const summary of this.state.chunks) yield line({ t: 'chunk', summary });
+    for (const [pathLower, path] of this.state.folders)
+      yield line({ t: 'folder', pathLower, path });
     for (const record of this.state.records.values()) yield line({ t: 'file', record });
   }
 
@@ -233,6 +253,10 @@ function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       return;
     case 'file':
       state.records.set(entry.record.id, entry.record);
+      return;
+    case 'folder':
+      if (entry.path === null) state.folders.delete(entry.pathLower);
+      else state.folders.set(entry.pathLower, entry.path);
       return;
     case 'cursor':
       state.cursor = entry.state;

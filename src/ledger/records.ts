@@ -62,6 +62,7 @@ export type LedgerEntry =
   | { readonly t: 'header'; readonly version: number }
   | { readonly t: 'settings'; readonly settings: PinnedSettings }
   | { readonly t: 'file'; readonly record: FileRecord }
+  | { readonly t: 'folder'; readonly pathLower: string; readonly path: string | null }
   | { readonly t: 'cursor'; readonly state: CursorState | null }
   | { readonly t: 'chunk'; readonly summary: ChunkSummary };
 
