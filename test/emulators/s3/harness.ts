@@ -138,7 +138,11 @@ export async function startS3(options: StartS3Options = {}): Promise<S3Harness> 
   ];
   for (const bucket of buckets) args.push('--bucket', bucket);
   if (log) args.push('--log');
-  args.push('--disable-fixes', (options.disableFixes ?? []).join(','));
+  // Without the option the server reads S3_HARNESS_DISABLE_FIXES, so a whole test file can be
+  // run against stock behaviour to show it catches a bug.
+  if (options.disableFixes !== undefined) {
+    args.push('--disable-fixes', options.disableFixes.join(','));
+  }
   // process.execPath: the Node that runs the tests (24), not whatever `node` is on PATH.
   const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'inherit'],

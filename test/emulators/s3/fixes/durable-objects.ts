@@ -121,16 +121,16 @@ async function receive(
   }
 }
 
-/** Renames `file` to `target`, recreating the directory if a concurrent delete pruned it. */
+/** Renames `file` to `target`, creating the directory when needed (again if a delete pruned it). */
 async function moveInto(file: string, target: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await mkdir(dirname(target), { recursive: true });
     try {
       await rename(file, target);
       return;
     } catch (error) {
       if (!isErrnoException(error, 'ENOENT') || attempt === 3) throw error;
     }
+    await mkdir(dirname(target), { recursive: true });
   }
 }
 
@@ -154,8 +154,11 @@ export async function writeObject(
   const objectPath = store.getResourcePath(write.bucket, write.key, 'object');
   await withLock(objectLockName(write.bucket, write.key), async () => {
     await moveInto(body.file, objectPath);
-    await rm(store.getResourcePath(write.bucket, write.key, 'tagging.xml'), { force: true });
-    await store.putMetadata(write.bucket, write.key, write.metadata, etag);
+    await Promise.all([
+      writeFile(`${objectPath}.md5`, etag),
+      store.putMetadata(write.bucket, write.key, write.metadata),
+      rm(store.getResourcePath(write.bucket, write.key, 'tagging.xml'), { force: true }),
+    ]);
   });
   return { md5: etag, size: body.size };
 }

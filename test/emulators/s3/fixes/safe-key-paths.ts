@@ -1,11 +1,15 @@
+import type { KoaContext, Next } from 's3rver';
 import FilesystemStore from 's3rver/lib/stores/filesystem.js';
-import type { HarnessFix } from './fix.ts';
+import { targetOf } from '../request.ts';
+import { useBeforeRouter, type HarnessFix } from './fix.ts';
 
 // WHY: s3rver stores each key as a file path (`a/b/c` -> `a/b/c._S3rver_object`). Real S3 keys
 // are any UTF-8 up to 1024 bytes, but a file name is at most 255 bytes and the OS rewrites `.`,
 // `..` and empty path segments. Stock s3rver therefore answers 500 for a valid key whose last
 // segment is longer than ~230 bytes (a Dropbox name may be 255 characters, up to 765 bytes), and
 // silently merges `a//b` with `a/b`. This mapping keeps every key's path valid and reversible.
+// s3rver's router also cannot match an empty path segment (`PUT /bucket/a//b` is a plain 404),
+// so object requests are re-addressed with the key as one percent-encoded path segment.
 
 /** Longest name component written, leaving room for s3rver's suffixes (at most 22 bytes). */
 const MAX_COMPONENT_BYTES = 180;
@@ -76,11 +80,21 @@ export function decodeKeyPath(keyPath: string): string {
   return segments.join('/');
 }
 
+async function routeAnyKey(ctx: KoaContext, next: Next): Promise<void> {
+  const target = targetOf(ctx);
+  if (target?.key !== undefined) {
+    // The router decodes %2F back to `/` in the key parameter.
+    ctx.path = `/${encodeURIComponent(target.bucket)}/${encodeURIComponent(target.key)}`;
+  }
+  await next();
+}
+
 export const safeKeyPaths: HarnessFix = {
   name: 'safe-key-paths',
-  install() {
+  install(server) {
     // s3rver calls these statics for every key <-> path mapping (getResourcePath and listing).
     FilesystemStore.encodeKeyPath = encodeKeyPath;
     FilesystemStore.decodeKeyPath = decodeKeyPath;
+    useBeforeRouter(server, routeAnyKey);
   },
 };

@@ -68,16 +68,28 @@ export async function keysOf(
     if (isErrnoException(error, 'ENOENT') || isErrnoException(error, 'ENOTDIR')) return [];
     throw error;
   }
-  const keys: string[] = [];
+  const keys: { key: string; bytes: Buffer }[] = [];
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.endsWith(OBJECT_SUFFIX)) continue;
     const path = relative(bucketPath, join(entry.parentPath, entry.name));
     // s3rver's own directories (uploads, scratch files) live at the bucket root as `._S3rver_*`.
     if (path.startsWith('._S3rver_') && path.includes('/')) continue;
     const key = FilesystemStore_.decodeKeyPath(path.slice(0, -OBJECT_SUFFIX.length));
-    if (key.startsWith(prefix)) keys.push(key);
+    if (key.startsWith(prefix)) keys.push({ key, bytes: Buffer.from(key, 'utf8') });
   }
-  return keys.sort(compareKeys);
+  return keys.sort((a, b) => Buffer.compare(a.bytes, b.bytes)).map(({ key }) => key);
+}
+
+/** Index of the first key in `sortedKeys` that sorts after `after`. */
+function firstAfter(sortedKeys: readonly string[], after: string): number {
+  let low = 0;
+  let high = sortedKeys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareKeys(sortedKeys[middle] ?? '', after) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 export interface ListingQuery {
@@ -100,8 +112,8 @@ export interface ListingPage {
 export function pageOf(sortedKeys: readonly string[], query: ListingQuery): ListingPage {
   const page: ListingPage = { keys: [], commonPrefixes: [], truncated: false, last: undefined };
   if (query.maxKeys === 0) return page;
-  for (const key of sortedKeys) {
-    if (compareKeys(key, query.after) <= 0 || !key.startsWith(query.prefix)) continue;
+  for (const key of sortedKeys.slice(firstAfter(sortedKeys, query.after))) {
+    if (!key.startsWith(query.prefix)) continue;
     const cut = query.delimiter === '' ? -1 : key.indexOf(query.delimiter, query.prefix.length);
     const rollup = cut === -1 ? undefined : key.slice(0, cut + query.delimiter.length);
     // Keys under one CommonPrefix are adjacent in sorted order; a page that ended on a
@@ -159,20 +171,22 @@ async function listObjects(ctx: KoaContext, store: FilesystemStore, bucket: stri
 
   const page = pageOf(await keysOf(store, bucket, prefix), { prefix, delimiter, after, maxKeys });
   const withOwner = !v2 || queryValue(ctx, 'fetch-owner') === 'true';
-  const contents = [];
-  for (const key of page.keys) {
-    const metadata = await metadataOf(store, bucket, key);
-    if (metadata === undefined) continue;
+  const found = await Promise.all(page.keys.map((key) => metadataOf(store, bucket, key)));
+  const contents = page.keys.flatMap((key, index) => {
+    const metadata = found[index];
+    if (metadata === undefined) return [];
     const object = new S3Object(bucket, key, null, metadata);
-    contents.push({
-      Key: encode(key),
-      LastModified: object.lastModifiedDate.toISOString(),
-      ETag: metadata.etag,
-      Size: object.size,
-      Owner: withOwner ? OWNER : undefined,
-      StorageClass: metadata['x-amz-storage-class'] ?? 'STANDARD',
-    });
-  }
+    return [
+      {
+        Key: encode(key),
+        LastModified: object.lastModifiedDate.toISOString(),
+        ETag: metadata.etag,
+        Size: object.size,
+        Owner: withOwner ? OWNER : undefined,
+        StorageClass: metadata['x-amz-storage-class'] ?? 'STANDARD',
+      },
+    ];
+  });
   const resume = page.truncated && page.last !== undefined ? page.last : undefined;
   ctx.body = {
     ListBucketResult: {

@@ -1,0 +1,717 @@
+// The S3 harness's fixes and fences. Each test here fails against stock s3rver 3.7.1: run this file
+// with S3_HARNESS_DISABLE_FIXES=<fix name> to see the test named after that fix fail.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { access } from 'node:fs/promises';
+import { request } from 'node:http';
+import { Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+  type ListObjectsCommandInput,
+  type ListObjectsV2CommandInput,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
+import { deterministicBytes, startS3, type S3Harness } from './s3/index.ts';
+
+const MiB = 1024 * 1024;
+
+let s3: S3Harness;
+let client: S3Client;
+let Bucket: string;
+
+before(async () => {
+  s3 = await startS3();
+  client = s3.client();
+  Bucket = s3.bucket;
+});
+
+after(async () => {
+  await s3.stop();
+});
+
+// ---- helpers -------------------------------------------------------------------------------
+
+async function put(Key: string, Body: string | Buffer, extra: Partial<PutObjectCommandInput> = {}) {
+  return client.send(new PutObjectCommand({ Bucket, Key, Body, ...extra }));
+}
+
+async function getBytes(Key: string, Range?: string): Promise<Buffer> {
+  const response = await client.send(new GetObjectCommand({ Bucket, Key, Range }));
+  assert.ok(response.Body, `GET ${Key} has a body`);
+  return Buffer.from(await response.Body.transformToByteArray());
+}
+
+async function rejectsWith(
+  pending: Promise<unknown>,
+  name: string,
+  status: number,
+): Promise<S3ServiceException> {
+  try {
+    await pending;
+  } catch (error) {
+    assert.ok(
+      error instanceof S3ServiceException,
+      `expected S3 error ${name}, got ${String(error)}`,
+    );
+    assert.equal(error.name, name, error.message);
+    assert.equal(error.$metadata.httpStatusCode, status);
+    return error;
+  }
+  return assert.fail(`expected S3 error ${name}, but the request succeeded`);
+}
+
+async function isAbsent(Key: string): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket, Key }));
+    return false;
+  } catch (error) {
+    if (error instanceof S3ServiceException && error.name === 'NotFound') return true;
+    throw error;
+  }
+}
+
+/** An unsigned request (s3rver accepts anonymous ones): for checking raw XML and odd inputs. */
+async function raw(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${s3.endpoint}${path}`, { method, ...init });
+  return { status: response.status, text: await response.text() };
+}
+
+function md5(data: Uint8Array): Buffer {
+  return createHash('md5').update(data).digest();
+}
+
+/** S3's multipart ETag, computed here independently of the harness. */
+function expectedMultipartETag(parts: readonly Buffer[]): string {
+  const ofParts = createHash('md5')
+    .update(Buffer.concat(parts.map((part) => md5(part))))
+    .digest('hex');
+  return `"${ofParts}-${parts.length}"`;
+}
+
+async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<unknown>,
+) {
+  for (let start = 0; start < items.length; start += size) {
+    await Promise.all(items.slice(start, start + size).map(work));
+  }
+}
+
+async function listV2(input: Omit<ListObjectsV2CommandInput, 'Bucket'>) {
+  const entries: string[] = [];
+  let ContinuationToken: string | undefined;
+  let pages = 0;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket, ...input, ContinuationToken }),
+    );
+    pages++;
+    const keys = (page.Contents ?? []).map((object) => object.Key ?? '');
+    const prefixes = (page.CommonPrefixes ?? []).map((common) => `${common.Prefix ?? ''} (prefix)`);
+    assert.equal(page.KeyCount, keys.length + prefixes.length, 'KeyCount counts keys and prefixes');
+    assert.ok(keys.length + prefixes.length <= (input.MaxKeys ?? 1000), 'page within MaxKeys');
+    // With a delimiter, sorted order interleaves keys and prefixes; sort the page's entries back.
+    entries.push(
+      ...[...keys, ...prefixes].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    );
+    ContinuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    if (page.IsTruncated === true) assert.ok(ContinuationToken, 'truncated page has a token');
+  } while (ContinuationToken !== undefined);
+  return { entries, pages };
+}
+
+async function listV1(input: Omit<ListObjectsCommandInput, 'Bucket'>) {
+  const entries: string[] = [];
+  let Marker: string | undefined;
+  for (;;) {
+    const page = await client.send(new ListObjectsCommand({ Bucket, ...input, Marker }));
+    const keys = (page.Contents ?? []).map((object) => object.Key ?? '');
+    const prefixes = (page.CommonPrefixes ?? []).map((common) => `${common.Prefix ?? ''} (prefix)`);
+    entries.push(
+      ...[...keys, ...prefixes].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    );
+    if (page.IsTruncated !== true) return entries;
+    // S3 gives NextMarker only with a delimiter; without one the last key is the marker.
+    Marker = page.NextMarker ?? keys.at(-1);
+    assert.ok(Marker !== undefined, 'truncated page says where to resume');
+  }
+}
+
+const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+// ---- listing ---------------------------------------------------------------------------------
+
+describe('ListObjects pages in S3 order (fix: sorted-listing)', () => {
+  const prefix = 'list/';
+  // 1,000 keys under a/ plus a.txt (sorts before a/ but is walked after it), a folder marker, and
+  // two keys whose UTF-8 order differs from JavaScript's UTF-16 order.
+  const keys = [
+    ...Array.from({ length: 1000 }, (_unused, i) => `${prefix}a/${String(i).padStart(4, '0')}`),
+    `${prefix}a.txt`,
+    `${prefix}a/`,
+    `${prefix}b`,
+    `${prefix}\u{1F600}`,
+    `${prefix}\uFFFD`,
+  ];
+  const sorted = [...keys].sort(byUtf8);
+
+  before(async () => {
+    // Raw unsigned PUTs: about twice as fast as the SDK here, and the listing is what is tested.
+    await inBatches(keys, 32, async (key) => {
+      const path = key.split('/').map(encodeURIComponent).join('/');
+      const { status } = await raw('PUT', `/${Bucket}/${path}`, { body: key });
+      assert.equal(status, 200);
+    });
+  });
+
+  test('ListObjectsV2 with MaxKeys 1000 returns every key once, in UTF-8 byte order', async () => {
+    assert.equal(sorted.at(-1), `${prefix}\u{1F600}`, 'emoji sorts after U+FFFD in UTF-8');
+    const { entries, pages } = await listV2({ Prefix: prefix, MaxKeys: 1000 });
+    assert.deepEqual(entries, sorted);
+    assert.equal(pages, 2);
+  });
+
+  test('ListObjectsV2 with MaxKeys 7 returns every key once, in order', async () => {
+    const { entries } = await listV2({ Prefix: prefix, MaxKeys: 7 });
+    assert.deepEqual(entries, sorted);
+  });
+
+  test('ListObjects (v1) paged by marker returns every key once, in order', async () => {
+    assert.deepEqual(await listV1({ Prefix: prefix, MaxKeys: 7 }), sorted);
+  });
+
+  test('a delimiter rolls a/ up into one CommonPrefix that counts against MaxKeys', async () => {
+    const expected = [
+      `${prefix}a.txt`,
+      `${prefix}a/ (prefix)`,
+      `${prefix}b`,
+      `${prefix}\uFFFD`,
+      `${prefix}\u{1F600}`,
+    ];
+    const v2 = await listV2({ Prefix: prefix, Delimiter: '/', MaxKeys: 1 });
+    assert.deepEqual(v2.entries, expected);
+    assert.equal(v2.pages, 5);
+    assert.deepEqual(await listV1({ Prefix: prefix, Delimiter: '/', MaxKeys: 2 }), expected);
+  });
+
+  test('StartAfter resumes strictly after the given key', async () => {
+    const { entries } = await listV2({ Prefix: prefix, StartAfter: `${prefix}a/0997`, MaxKeys: 3 });
+    assert.deepEqual(entries, sorted.slice(sorted.indexOf(`${prefix}a/0997`) + 1));
+  });
+});
+
+// ---- keys ------------------------------------------------------------------------------------
+
+test('keys over 1024 UTF-8 bytes get 400 KeyTooLongError (fix: key-too-long)', async () => {
+  const source = 'long/source';
+  await put(source, 'x');
+  for (const Key of ['k'.repeat(1025), `${'é'.repeat(512)}k`]) {
+    assert.equal(Buffer.byteLength(Key), 1025);
+    await rejectsWith(put(Key, 'x'), 'KeyTooLongError', 400);
+    await rejectsWith(
+      client.send(new CreateMultipartUploadCommand({ Bucket, Key })),
+      'KeyTooLongError',
+      400,
+    );
+    await rejectsWith(
+      client.send(new CopyObjectCommand({ Bucket, Key, CopySource: `${Bucket}/${source}` })),
+      'KeyTooLongError',
+      400,
+    );
+  }
+  const answer = await raw('PUT', `/${Bucket}/${'k'.repeat(1025)}`, { body: 'x' });
+  assert.equal(answer.status, 400);
+  assert.match(
+    answer.text,
+    /<Error><Code>KeyTooLongError<\/Code><Message>Your key is too long<\/Message><Size>1025<\/Size><MaxSizeAllowed>1024<\/MaxSizeAllowed>/,
+  );
+  const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: 'kkk' }));
+  assert.equal(listed.KeyCount, 0);
+});
+
+test('1024-byte keys in one path segment are stored and listed (fix: safe-key-paths)', async () => {
+  const keys = [`len/${'k'.repeat(1020)}`, `len/${'é'.repeat(510)}`, `len/${'日'.repeat(340)}`];
+  for (const key of keys) {
+    assert.equal(Buffer.byteLength(key), 1024);
+    await put(key, key);
+  }
+  for (const key of keys) assert.equal((await getBytes(key)).toString(), key);
+  const { entries } = await listV2({ Prefix: 'len/' });
+  assert.deepEqual(entries, [...keys].sort(byUtf8));
+});
+
+test('keys that are not clean file paths stay distinct objects (fix: safe-key-paths)', async () => {
+  const keys = [
+    'odd/a//b',
+    'odd/a/b',
+    'odd/x/./c',
+    'odd/x/c',
+    'odd/%2E',
+    'odd/100%',
+    'odd/.hidden',
+  ];
+  for (const key of keys) await put(key, `content of ${key}`);
+  for (const key of keys) assert.equal((await getBytes(key)).toString(), `content of ${key}`);
+  const { entries } = await listV2({ Prefix: 'odd/' });
+  assert.deepEqual(entries, [...keys].sort(byUtf8));
+});
+
+// ---- durable writes ---------------------------------------------------------------------------
+
+describe('writes are whole before they are answered (fix: durable-objects)', () => {
+  test('concurrent 1-8 MiB PUTs read back byte for byte right after each answer', async () => {
+    const sizes = Array.from({ length: 32 }, (_unused, i) => (1 + (i % 8)) * MiB - i * 997);
+    await Promise.all(
+      sizes.map(async (size, i) => {
+        const Key = `durable/${i}`;
+        const body = deterministicBytes(size, Key);
+        await put(Key, body);
+        const read = await getBytes(Key);
+        assert.equal(read.length, size, `${Key} length`);
+        assert.ok(read.equals(body), `${Key} bytes`);
+      }),
+    );
+  });
+
+  test('a multipart object reads back whole right after CompleteMultipartUpload', async () => {
+    const Key = 'durable/multipart';
+    const parts = [5 * MiB, 5 * MiB, 3 * MiB + 17].map((size, i) =>
+      deterministicBytes(size, `${Key}:${i}`),
+    );
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const uploaded = await Promise.all(
+      parts.map(async (Body, i) => {
+        const { ETag } = await client.send(
+          new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body }),
+        );
+        return { ETag, PartNumber: i + 1 };
+      }),
+    );
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: uploaded },
+      }),
+    );
+    assert.ok((await getBytes(Key)).equals(Buffer.concat(parts)));
+  });
+
+  test('a PUT cut off mid-body leaves no object and no damage behind', async () => {
+    const existing = 'cut/existing';
+    const original = deterministicBytes(MiB, 'original');
+    await put(existing, original);
+    for (const Key of ['cut/new', existing]) {
+      await new Promise<void>((resolve) => {
+        const cut = request(`${s3.endpoint}/${Bucket}/${Key}`, {
+          method: 'PUT',
+          headers: { 'content-length': String(4 * MiB) },
+        });
+        cut.on('error', () => {
+          resolve();
+        });
+        cut.write(deterministicBytes(2 * MiB, 'partial'), () => {
+          cut.destroy();
+          resolve();
+        });
+      });
+    }
+    // Let the server handle more requests after the disconnects before looking.
+    for (let i = 0; i < 4; i++) {
+      await put(`cut/sentinel-${i}`, deterministicBytes(MiB, 'sentinel'));
+      await getBytes(`cut/sentinel-${i}`);
+    }
+    assert.ok(await isAbsent('cut/new'), 'the cut-off upload left no object');
+    assert.ok(
+      (await getBytes(existing)).equals(original),
+      'the object it would have replaced is intact',
+    );
+  });
+
+  test('a body that does not match Content-MD5 or its signed SHA-256 is refused and not stored', async () => {
+    const Key = 'digest/md5';
+    const wrongMd5 = md5(Buffer.from('something else')).toString('base64');
+    await rejectsWith(put(Key, 'hello', { ContentMD5: wrongMd5 }), 'BadDigest', 400);
+    assert.ok(await isAbsent(Key));
+    const good = await put(Key, 'hello', {
+      ContentMD5: md5(Buffer.from('hello')).toString('base64'),
+    });
+    assert.equal(good.ETag, `"${md5(Buffer.from('hello')).toString('hex')}"`);
+    const answer = await raw('PUT', `/${Bucket}/digest/sha`, {
+      headers: { 'x-amz-content-sha256': createHash('sha256').update('other').digest('hex') },
+      body: 'hello',
+    });
+    assert.equal(answer.status, 400);
+    assert.match(answer.text, /<Code>XAmzContentSHA256Mismatch<\/Code>/);
+    assert.ok(await isAbsent('digest/sha'));
+  });
+});
+
+test('ranged GETs return exactly the bytes asked for (fixes: suffix-ranges, durable-objects)', async () => {
+  const Key = 'range/digits';
+  await put(Key, '0123456789');
+  const ranged = async (Range: string) => {
+    const response = await client.send(new GetObjectCommand({ Bucket, Key, Range }));
+    assert.equal(response.$metadata.httpStatusCode, 206);
+    return { body: await response.Body?.transformToString(), range: response.ContentRange };
+  };
+  assert.deepEqual(await ranged('bytes=0-0'), { body: '0', range: 'bytes 0-0/10' });
+  assert.deepEqual(await ranged('bytes=-3'), { body: '789', range: 'bytes 7-9/10' });
+  assert.deepEqual(await ranged('bytes=7-'), { body: '789', range: 'bytes 7-9/10' });
+  assert.deepEqual(await ranged('bytes=2-4'), { body: '234', range: 'bytes 2-4/10' });
+  await rejectsWith(getBytes(Key, 'bytes=10-'), 'InvalidRange', 416);
+});
+
+// ---- multipart uploads ---------------------------------------------------------------------
+
+describe('multipart uploads (fix: multipart-uploads)', () => {
+  test('AbortMultipartUpload removes the upload; later calls on it get NoSuchUpload', async () => {
+    const Key = 'mpu/aborted';
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const { ETag } = await client.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'part one' }),
+    );
+    const aborted = await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+    assert.equal(aborted.$metadata.httpStatusCode, 204);
+    const noSuchUpload = (pending: Promise<unknown>) => rejectsWith(pending, 'NoSuchUpload', 404);
+    await noSuchUpload(client.send(new ListPartsCommand({ Bucket, Key, UploadId })));
+    await noSuchUpload(
+      client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 2, Body: 'late' })),
+    );
+    await noSuchUpload(
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] },
+        }),
+      ),
+    );
+    await noSuchUpload(client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })));
+    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: Key }));
+    assert.deepEqual(uploads.Uploads ?? [], []);
+    assert.ok(await isAbsent(Key));
+  });
+
+  test('ListParts and ListMultipartUploads report the uploads, with paging and prefix', async () => {
+    const create = async (Key: string) =>
+      (await client.send(new CreateMultipartUploadCommand({ Bucket, Key }))).UploadId ?? '';
+    const x = await create('mpu/list/x');
+    const y = await create('mpu/list/y');
+    const other = await create('mpu/other');
+    const bodies = ['first part', 'second', 'third one'];
+    for (const [i, Body] of bodies.entries()) {
+      await client.send(
+        new UploadPartCommand({ Bucket, Key: 'mpu/list/x', UploadId: x, PartNumber: i + 1, Body }),
+      );
+    }
+    const first = await client.send(
+      new ListPartsCommand({ Bucket, Key: 'mpu/list/x', UploadId: x, MaxParts: 2 }),
+    );
+    assert.equal(first.IsTruncated, true);
+    assert.equal(first.NextPartNumberMarker, '2');
+    const second = await client.send(
+      new ListPartsCommand({
+        Bucket,
+        Key: 'mpu/list/x',
+        UploadId: x,
+        PartNumberMarker: first.NextPartNumberMarker,
+      }),
+    );
+    assert.equal(second.IsTruncated, false);
+    const parts = [...(first.Parts ?? []), ...(second.Parts ?? [])];
+    assert.deepEqual(
+      parts.map((part) => [part.PartNumber, part.ETag, part.Size]),
+      bodies.map((body, i) => [i + 1, `"${md5(Buffer.from(body)).toString('hex')}"`, body.length]),
+    );
+    const listed = await client.send(
+      new ListMultipartUploadsCommand({ Bucket, Prefix: 'mpu/list/' }),
+    );
+    assert.deepEqual(
+      (listed.Uploads ?? []).map((upload) => [upload.Key, upload.UploadId]),
+      [
+        ['mpu/list/x', x],
+        ['mpu/list/y', y],
+      ],
+    );
+    for (const [Key, UploadId] of [
+      ['mpu/list/x', x],
+      ['mpu/list/y', y],
+      ['mpu/other', other],
+    ] as const) {
+      await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+    }
+  });
+
+  test("CompleteMultipartUpload enforces S3's part rules and returns the multipart ETag", async () => {
+    const Key = 'mpu/rules';
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const upload = async (PartNumber: number, Body: Buffer) => {
+      const { ETag } = await client.send(
+        new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body }),
+      );
+      return { PartNumber, ETag };
+    };
+    const complete = (Parts: { PartNumber: number; ETag?: string }[]) =>
+      client.send(
+        new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } }),
+      );
+    const small = deterministicBytes(MiB, 'small');
+    const big = deterministicBytes(5 * MiB, 'big');
+    const tail = deterministicBytes(123, 'tail');
+
+    const tooSmall = [await upload(1, small), await upload(2, tail)];
+    const error = await rejectsWith(complete(tooSmall), 'EntityTooSmall', 400);
+    assert.deepEqual(
+      [
+        String((error as unknown as Record<string, unknown>).ProposedSize),
+        String((error as unknown as Record<string, unknown>).MinSizeAllowed),
+      ],
+      [String(MiB), String(5 * MiB)],
+    );
+
+    const first = await upload(1, big);
+    const last = await upload(2, tail);
+    const staleETag = `"${md5(small).toString('hex')}"`;
+    await rejectsWith(complete([{ PartNumber: 1, ETag: staleETag }, last]), 'InvalidPart', 400);
+    await rejectsWith(complete([last, first]), 'InvalidPartOrder', 400);
+    await rejectsWith(complete([first, { PartNumber: 3, ETag: last.ETag }]), 'InvalidPart', 400);
+    const parts = [first, last];
+
+    const done = await complete(parts);
+    const etag = expectedMultipartETag([big, tail]);
+    assert.equal(done.ETag, etag);
+    assert.equal((await client.send(new HeadObjectCommand({ Bucket, Key }))).ETag, etag);
+    const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: Key }));
+    assert.equal(listed.Contents?.[0]?.ETag, etag);
+    assert.ok((await getBytes(Key)).equals(Buffer.concat([big, tail])));
+  });
+});
+
+// ---- metadata --------------------------------------------------------------------------------
+
+describe('user metadata limits (fix: metadata-limits)', () => {
+  test('2 KiB of user metadata is accepted and one byte more is MetadataTooLarge', async () => {
+    // S3 counts name (without x-amz-meta-) + value, in UTF-8 bytes.
+    const fits = { a: 'x'.repeat(2047) };
+    await put('meta/fits', 'x', { Metadata: fits });
+    const head = await client.send(new HeadObjectCommand({ Bucket, Key: 'meta/fits' }));
+    assert.deepEqual(head.Metadata, fits);
+    const error = await rejectsWith(
+      put('meta/too-big', 'x', { Metadata: { a: 'x'.repeat(1000), bb: 'y'.repeat(1047) } }),
+      'MetadataTooLarge',
+      400,
+    );
+    assert.equal(String((error as unknown as Record<string, unknown>).Size), '2050');
+    await rejectsWith(
+      client.send(
+        new CreateMultipartUploadCommand({
+          Bucket,
+          Key: 'meta/too-big',
+          Metadata: { a: 'x'.repeat(2048) },
+        }),
+      ),
+      'MetadataTooLarge',
+      400,
+    );
+    assert.ok(await isAbsent('meta/too-big'));
+  });
+
+  test('non-ASCII and RFC 2047 metadata values are fenced with 501; ASCII round-trips', async () => {
+    await rejectsWith(
+      put('meta/latin1', 'x', { Metadata: { name: 'café' } }),
+      'NotImplemented',
+      501,
+    );
+    await rejectsWith(
+      put('meta/rfc2047', 'x', { Metadata: { name: '=?UTF-8?B?Y2Fmw6k=?=' } }),
+      'NotImplemented',
+      501,
+    );
+    assert.ok(await isAbsent('meta/latin1'));
+    const encoded = { name: encodeURIComponent('café/日本.txt') };
+    await put('meta/ascii', 'x', { Metadata: encoded });
+    const head = await client.send(new HeadObjectCommand({ Bucket, Key: 'meta/ascii' }));
+    assert.deepEqual(head.Metadata, encoded);
+  });
+});
+
+// ---- fences ----------------------------------------------------------------------------------
+
+describe('fences: what s3rver would silently get wrong answers 501 NotImplemented', () => {
+  test('aws-chunked bodies (a client without WHEN_REQUIRED) are refused, not stored framed', async () => {
+    const defaults = new S3Client({
+      ...s3.clientConfig(),
+      requestChecksumCalculation: 'WHEN_SUPPORTED',
+      responseChecksumValidation: 'WHEN_SUPPORTED',
+    });
+    try {
+      await rejectsWith(
+        defaults.send(
+          new PutObjectCommand({
+            Bucket,
+            Key: 'fence/chunked',
+            Body: Readable.from([Buffer.from('hello')]),
+            ContentLength: 5,
+          }),
+        ),
+        'NotImplemented',
+        501,
+      );
+    } finally {
+      defaults.destroy();
+    }
+    assert.ok(await isAbsent('fence/chunked'));
+  });
+
+  test('conditional writes are refused and change nothing', async () => {
+    const Key = 'fence/conditional';
+    await put(Key, 'one');
+    await rejectsWith(put(Key, 'two', { IfNoneMatch: '*' }), 'NotImplemented', 501);
+    await rejectsWith(put(Key, 'two', { IfMatch: '"nope"' }), 'NotImplemented', 501);
+    assert.equal((await getBytes(Key)).toString(), 'one');
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const { ETag } = await client.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'three' }),
+    );
+    await rejectsWith(
+      client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          IfNoneMatch: '*',
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] },
+        }),
+      ),
+      'NotImplemented',
+      501,
+    );
+    assert.equal((await getBytes(Key)).toString(), 'one');
+    await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+  });
+
+  test('x-amz-checksum-* on uploads and checksum mode on reads are refused', async () => {
+    await rejectsWith(
+      put('fence/checksum', 'hello', { ChecksumAlgorithm: 'SHA256' }),
+      'NotImplemented',
+      501,
+    );
+    assert.ok(await isAbsent('fence/checksum'));
+    await put('fence/checksum', 'hello');
+    await rejectsWith(
+      client.send(new GetObjectCommand({ Bucket, Key: 'fence/checksum', ChecksumMode: 'ENABLED' })),
+      'NotImplemented',
+      501,
+    );
+  });
+
+  test('encryption, tagging and ACL headers on upload are refused', async () => {
+    await rejectsWith(
+      put('fence/sse', 'x', { ServerSideEncryption: 'AES256' }),
+      'NotImplemented',
+      501,
+    );
+    await rejectsWith(put('fence/tags', 'x', { Tagging: 'a=b' }), 'NotImplemented', 501);
+    await rejectsWith(put('fence/acl', 'x', { ACL: 'public-read' }), 'NotImplemented', 501);
+    for (const Key of ['fence/sse', 'fence/tags', 'fence/acl']) assert.ok(await isAbsent(Key));
+  });
+
+  test('lifecycle configuration APIs answer 501 (stock s3rver already does; pinned)', async () => {
+    await rejectsWith(
+      client.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
+      'NotImplemented',
+      501,
+    );
+    await rejectsWith(
+      client.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket,
+          LifecycleConfiguration: {
+            Rules: [
+              { ID: 'r', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } },
+            ],
+          },
+        }),
+      ),
+      'NotImplemented',
+      501,
+    );
+  });
+});
+
+test('DeleteObjects takes keys as text and checks its body checksum (fix: delete-objects)', async () => {
+  for (const Key of ['2021', '007', 'del/kept']) await put(Key, Key);
+  const result = await client.send(
+    new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: '2021' }, { Key: '007' }] } }),
+  );
+  assert.deepEqual(
+    (result.Deleted ?? []).map((deleted) => deleted.Key),
+    ['2021', '007'],
+  );
+  assert.ok(await isAbsent('2021'));
+  assert.ok(await isAbsent('007'));
+  const tampered = await raw('POST', `/${Bucket}?delete`, {
+    headers: { 'content-type': 'application/xml', 'x-amz-checksum-crc32': 'AAAAAA==' },
+    body: '<Delete><Object><Key>del/kept</Key></Object></Delete>',
+  });
+  assert.equal(tampered.status, 400);
+  assert.match(tampered.text, /<Code>BadDigest<\/Code>/);
+  assert.equal((await getBytes('del/kept')).toString(), 'del/kept');
+});
+
+test('storage classes behave as on S3 (fix: storage-classes)', async () => {
+  await put('class/ir', 'x', { StorageClass: 'GLACIER_IR' });
+  const ir = await client.send(new HeadObjectCommand({ Bucket, Key: 'class/ir' }));
+  assert.equal(ir.StorageClass, 'GLACIER_IR');
+  await put('class/deep', 'x', { StorageClass: 'DEEP_ARCHIVE' });
+  const deep = await client.send(new HeadObjectCommand({ Bucket, Key: 'class/deep' }));
+  assert.equal(deep.StorageClass, 'DEEP_ARCHIVE');
+  await rejectsWith(getBytes('class/deep'), 'InvalidObjectState', 403);
+  await put('class/standard', 'x', { StorageClass: 'STANDARD' });
+  const standard = await client.send(new HeadObjectCommand({ Bucket, Key: 'class/standard' }));
+  assert.equal(standard.StorageClass, undefined, 'S3 omits the header for STANDARD');
+  const listed = await client.send(new ListObjectsV2Command({ Bucket, Prefix: 'class/' }));
+  assert.deepEqual(
+    (listed.Contents ?? []).map((object) => [object.Key, object.StorageClass]),
+    [
+      ['class/deep', 'DEEP_ARCHIVE'],
+      ['class/ir', 'GLACIER_IR'],
+      ['class/standard', 'STANDARD'],
+    ],
+  );
+});
+
+test('the server is its own process; stop() ends it and removes its directory', async () => {
+  const other = await startS3({ bucket: 'own-process' });
+  assert.notEqual(other.pid, process.pid);
+  process.kill(other.pid, 0); // alive
+  await other.client().send(new PutObjectCommand({ Bucket: 'own-process', Key: 'k', Body: 'v' }));
+  await other.stop();
+  assert.throws(() => process.kill(other.pid, 0), { code: 'ESRCH' });
+  await assert.rejects(access(other.dir), { code: 'ENOENT' });
+});
