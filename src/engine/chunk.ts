@@ -1,0 +1,367 @@
+import type { Config } from '../config/config.ts';
+import { fatal, MigrationError, retryable, type FailureClass } from '../errors.ts';
+import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
+import type { FileRecord, PinnedSettings } from '../ledger/records.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
+import { GatedSource } from './gated-source.ts';
+import { updateInventory, type InventoryResult } from './inventory.ts';
+import { MemoryBudget } from './memory.ts';
+import { SILENT, type ProgressListener } from './progress.ts';
+import { RateGate } from './rate-gate.ts';
+import { reconcile, type ReconcileResult } from './reconcile.ts';
+import { schedule } from './scheduler.ts';
+import type { Source, SourceFile } from './source.ts';
+import type { Target } from './target.ts';
+import { transferFile } from './transfer.ts';
+
+/** This many failures of one class in a row, with no success between, mean a service is down. */
+export const CIRCUIT_BREAKER_THRESHOLD = 20;
+/** Times a retryable failure is retried within one chunk before it waits for the next. */
+const RETRIES_PER_CHUNK = 2;
+
+export type StoppedBy = 'done' | 'deadline' | 'stopped' | 'limit' | 'fatal';
+
+export interface ChunkResult {
+  readonly chunk: {
+    readonly migrated: number;
+    readonly failed: number;
+    readonly bytes: number;
+    readonly durationMs: number;
+    readonly stoppedBy: StoppedBy;
+  };
+  readonly total: LedgerTotals;
+  /** Nothing is pending or waiting to be retried. */
+  readonly done: boolean;
+  readonly inventory: InventoryResult | undefined;
+  readonly reconciled: ReconcileResult | undefined;
+  readonly fatal: MigrationError | undefined;
+}
+
+export interface ChunkDependencies {
+  readonly source: Source;
+  readonly target: Target;
+  readonly clock?: Clock;
+  readonly progress?: ProgressListener;
+  /** Aborted by SIGINT/SIGTERM: start nothing new, finish within the grace period. */
+  readonly stop?: AbortSignal;
+}
+
+export function pinnedSettings(config: Config): PinnedSettings {
+  return {
+    sourcePath: config.dropbox.sourcePath,
+    bucket: config.s3.bucket,
+    prefix: config.s3.prefix,
+    keyCase: config.keyCase,
+    shard: `${String(config.shard.index)}/${String(config.shard.count)}`,
+  };
+}
+
+/** Runs one chunk: update the inventory, move what is pending within the budget, save the ledger. */
+export async function runChunk(config: Config, deps: ChunkDependencies): Promise<ChunkResult> {
+  const clock = deps.clock ?? systemClock;
+  const startedAt = clock.now();
+  const ledger = await Ledger.open(config.ledgerDir, pinnedSettings(config), config.resetLedger);
+  try {
+    return await new ChunkRun(config, deps, ledger, clock, startedAt).run();
+  } finally {
+    await ledger.close();
+  }
+}
+
+class ChunkRun {
+  private migrated = 0;
+  private failed = 0;
+  private bytes = 0;
+  private fatalError: MigrationError | undefined;
+  private streak: { failureClass: FailureClass; count: number } | undefined;
+  private readonly queue: FileRecord[] = [];
+  private readonly retriesInChunk = new Map<string, number>();
+  private readonly internalStop = new AbortController();
+  private readonly controller: ConcurrencyController;
+  private readonly source: Source;
+  private readonly progress: ProgressListener;
+  private readonly config: Config;
+  private readonly deps: ChunkDependencies;
+  private readonly ledger: Ledger;
+  private readonly clock: Clock;
+  private readonly startedAt: number;
+
+  constructor(
+    config: Config,
+    deps: ChunkDependencies,
+    ledger: Ledger,
+    clock: Clock,
+    startedAt: number,
+  ) {
+    this.config = config;
+    this.deps = deps;
+    this.ledger = ledger;
+    this.clock = clock;
+    this.startedAt = startedAt;
+    this.progress = deps.progress ?? SILENT;
+    this.controller = new ConcurrencyController(
+      { ...DEFAULT_CONCURRENCY, fixed: config.concurrency.fixed, max: config.concurrency.max },
+      clock,
+    );
+    this.source = new GatedSource(deps.source, new RateGate(clock), this.controller);
+    const stop = deps.stop;
+    if (stop !== undefined) {
+      if (stop.aborted) this.internalStop.abort();
+      else
+        stop.addEventListener(
+          'abort',
+          () => {
+            this.internalStop.abort();
+          },
+          { once: true },
+        );
+    }
+  }
+
+  async run(): Promise<ChunkResult> {
+    let inventory: InventoryResult | undefined;
+    let reconciled: ReconcileResult | undefined;
+    let stoppedBy: StoppedBy = 'done';
+    try {
+      await this.deps.target.check();
+      inventory = await updateInventory(this.ledger, this.source, this.inventorySettings(), {
+        clock: this.clock,
+        signal: this.internalStop.signal,
+        now: () => this.now(),
+        log: (line) => {
+          this.progress.note(line);
+        },
+      });
+      if (inventory.fullListing) {
+        reconciled = await reconcile(this.ledger, this.deps.target, this.config.s3.prefix, () =>
+          this.now(),
+        );
+        if (reconciled.confirmed > 0) {
+          this.progress.note(
+            `Found ${String(reconciled.confirmed)} files already in S3 with matching hashes; they are not copied again.`,
+          );
+        }
+      }
+      const limited = this.selectPending();
+      stoppedBy = await this.transferPending();
+      if (stoppedBy === 'done' && limited) stoppedBy = 'limit';
+    } catch (error) {
+      if (!(error instanceof MigrationError) || error.kind !== 'fatal') throw error;
+      this.fatalError = error;
+    }
+    if (this.fatalError !== undefined) stoppedBy = 'fatal';
+    return this.finish(stoppedBy, inventory, reconciled);
+  }
+
+  private inventorySettings() {
+    return {
+      sourcePath: this.config.dropbox.sourcePath,
+      prefix: this.config.s3.prefix,
+      keyCase: this.config.keyCase,
+      shard: this.config.shard,
+    };
+  }
+
+  /** Fills the queue within the batch and byte limits; true when the limits left files out. */
+  private selectPending(): boolean {
+    const { batchSize, maxBytes } = this.config.budget;
+    let bytes = 0;
+    let limited = false;
+    for (const record of this.ledger.records()) {
+      if (record.status !== 'pending' || record.deletedAt !== undefined) continue;
+      const full =
+        (batchSize !== undefined && this.queue.length >= batchSize) ||
+        (maxBytes !== undefined && this.queue.length > 0 && bytes + record.size > maxBytes);
+      if (full) {
+        limited = true;
+        break;
+      }
+      this.queue.push(record);
+      bytes += record.size;
+    }
+    this.progress.planned(this.queue.length, bytes);
+    return limited;
+  }
+
+  private async transferPending(): Promise<'done' | 'deadline' | 'stopped'> {
+    const memory = new MemoryBudget(this.config.maxMemoryBytes);
+    const { maxDurationMs, graceMs } = this.config.budget;
+    return schedule<FileRecord>({
+      next: () => this.queue.shift(),
+      process: (record, signal) => this.transferOne(record, memory, signal),
+      controller: this.controller,
+      clock: this.clock,
+      deadlineAt: maxDurationMs === undefined ? undefined : this.startedAt + maxDurationMs,
+      graceMs,
+      stop: this.internalStop.signal,
+    });
+  }
+
+  private async transferOne(
+    record: FileRecord,
+    memory: MemoryBudget,
+    signal: AbortSignal,
+  ): Promise<void> {
+    try {
+      await transferFile(toSourceFile(record), record.key, {
+        source: this.source,
+        target: this.deps.target,
+        memory,
+        clock: this.clock,
+        partSizeBytes: this.config.partSizeBytes,
+        signal,
+        onBytes: (count) => {
+          this.progress.bytes(count);
+        },
+      });
+    } catch (error) {
+      this.failedOne(record, error, signal);
+      return;
+    }
+    const { failure: _failure, migratedKey: _migratedKey, ...rest } = record;
+    this.ledger.put({ ...rest, status: 'migrated', migratedAt: this.now(), attempts: 0 });
+    this.migrated += 1;
+    this.bytes += record.size;
+    this.streak = undefined;
+    this.controller.onSuccess();
+    this.progress.finished('migrated', record.path);
+  }
+
+  private failedOne(record: FileRecord, thrown: unknown, signal: AbortSignal): void {
+    const error =
+      thrown instanceof MigrationError
+        ? thrown
+        : retryable(
+            'unknown',
+            `${record.path}: ${thrown instanceof Error ? thrown.message : String(thrown)}`,
+          );
+    if (error.kind === 'fatal') {
+      this.stopWith(error);
+      return;
+    }
+    // Aborted at the end of the grace period: it simply stays pending.
+    if (signal.aborted) return;
+
+    if (error.kind === 'permanent') {
+      this.recordFailure(record, error, record.attempts + 1);
+      return;
+    }
+    this.trackStreak(error);
+    const counts = error.failureClass !== 'rate_limited';
+    const attempts = record.attempts + (counts ? 1 : 0);
+    if (attempts >= this.config.maxAttempts) {
+      this.recordFailure(
+        record,
+        new MigrationError(
+          'permanent',
+          error.failureClass,
+          `gave up after ${String(attempts)} attempts: ${error.message}`,
+        ),
+        attempts,
+      );
+      return;
+    }
+    const updated: FileRecord = { ...record, attempts, failure: this.failureOf(error) };
+    this.ledger.put(updated);
+    this.progress.finished('retry', record.path);
+    const retries = this.retriesInChunk.get(record.id) ?? 0;
+    if (retries < RETRIES_PER_CHUNK) {
+      this.retriesInChunk.set(record.id, retries + 1);
+      this.queue.push(updated);
+    }
+  }
+
+  private recordFailure(record: FileRecord, error: MigrationError, attempts: number): void {
+    this.ledger.put({ ...record, status: 'failed', attempts, failure: this.failureOf(error) });
+    this.failed += 1;
+    this.progress.finished('failed', record.path);
+  }
+
+  private failureOf(error: MigrationError): FileRecord['failure'] {
+    return {
+      kind: error.kind,
+      failureClass: error.failureClass,
+      reason: error.message,
+      at: this.now(),
+    };
+  }
+
+  /** Many failures of one class in a row, with no success between: the service is down. */
+  private trackStreak(error: MigrationError): void {
+    const same = this.streak?.failureClass === error.failureClass;
+    this.streak = {
+      failureClass: error.failureClass,
+      count: same ? (this.streak?.count ?? 0) + 1 : 1,
+    };
+    if (this.streak.count >= CIRCUIT_BREAKER_THRESHOLD) {
+      this.stopWith(
+        fatal(
+          'service_down',
+          `${String(this.streak.count)} transfers in a row failed with ${error.failureClass} and none ` +
+            `succeeded; the service looks down, so this chunk stops. Last error: ${error.message}`,
+        ),
+      );
+    }
+  }
+
+  private stopWith(error: MigrationError): void {
+    this.fatalError ??= error;
+    this.internalStop.abort();
+  }
+
+  private async finish(
+    stoppedBy: StoppedBy,
+    inventory: InventoryResult | undefined,
+    reconciled: ReconcileResult | undefined,
+  ): Promise<ChunkResult> {
+    const durationMs = this.clock.now() - this.startedAt;
+    this.ledger.addChunk({
+      startedAt: new Date(this.startedAt).toISOString(),
+      durationMs,
+      migrated: this.migrated,
+      failed: this.failed,
+      bytes: this.bytes,
+      stoppedBy,
+    });
+    await this.ledger.checkpoint();
+    const total = this.ledger.totals();
+    return {
+      chunk: {
+        migrated: this.migrated,
+        failed: this.failed,
+        bytes: this.bytes,
+        durationMs,
+        stoppedBy,
+      },
+      total,
+      done:
+        total.pending === 0 &&
+        this.fatalError === undefined &&
+        this.ledger.cursor?.complete === true,
+      inventory,
+      reconciled,
+      fatal: this.fatalError,
+    };
+  }
+
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
+
+function toSourceFile(record: FileRecord): SourceFile {
+  return {
+    kind: 'file',
+    id: record.id,
+    name: record.path.slice(record.path.lastIndexOf('/') + 1),
+    pathLower: record.pathLower,
+    pathDisplay: record.path,
+    rev: record.rev,
+    size: record.size,
+    contentHash: record.contentHash,
+    serverModified: record.serverModified,
+    clientModified: record.clientModified,
+    downloadable: true,
+  };
+}

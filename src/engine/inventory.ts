@@ -1,0 +1,305 @@
+import { fatal, MigrationError, permanent } from '../errors.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { FileRecord } from '../ledger/records.ts';
+import { checkedObjectKey, objectKey, type KeyCase } from '../s3/keys.ts';
+import type { Clock } from './clock.ts';
+import { withRetry, type RetryPolicy } from './retry.ts';
+import { inShard, type Shard } from './shard.ts';
+import {
+  CursorResetError,
+  type ListPage,
+  type Source,
+  type SourceDeleted,
+  type SourceEntry,
+  type SourceFile,
+} from './source.ts';
+
+const LIST_RETRY: RetryPolicy = { tries: 6, baseDelayMs: 1000, maxDelayMs: 30_000 };
+
+export interface InventorySettings {
+  readonly sourcePath: string;
+  readonly prefix: string;
+  readonly keyCase: KeyCase;
+  readonly shard: Shard;
+}
+
+export interface InventoryResult {
+  /** The whole folder was listed (first chunk, a reset cursor), not just changes. */
+  readonly fullListing: boolean;
+  readonly fellBackToFolders: boolean;
+  readonly listCalls: number;
+  readonly added: number;
+  readonly changed: number;
+  readonly moved: number;
+  readonly deleted: number;
+}
+
+export interface InventoryOptions {
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  readonly now: () => string;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Brings the ledger up to date with Dropbox: the whole listing the first time (resumable page by
+ * page), afterwards only the changes since the saved cursor. New and changed files become pending,
+ * moved files are queued under their new key, deletions are recorded (never applied to S3).
+ */
+export async function updateInventory(
+  ledger: Ledger,
+  source: Source,
+  settings: InventorySettings,
+  options: InventoryOptions,
+): Promise<InventoryResult> {
+  const run = new InventoryRun(ledger, source, settings, options);
+  return run.update();
+}
+
+class InventoryRun {
+  private listCalls = 0;
+  private added = 0;
+  private changed = 0;
+  private moved = 0;
+  private deleted = 0;
+  private readonly ledger: Ledger;
+  private readonly source: Source;
+  private readonly settings: InventorySettings;
+  private readonly options: InventoryOptions;
+
+  constructor(
+    ledger: Ledger,
+    source: Source,
+    settings: InventorySettings,
+    options: InventoryOptions,
+  ) {
+    this.ledger = ledger;
+    this.source = source;
+    this.settings = settings;
+    this.options = options;
+  }
+
+  async update(): Promise<InventoryResult> {
+    const saved = this.ledger.cursor;
+    let fullListing = saved === null || !saved.complete;
+    let fellBackToFolders = false;
+    try {
+      if (saved !== null) await this.follow(saved.cursor);
+      else fellBackToFolders = await this.listEverything();
+    } catch (error) {
+      if (!(error instanceof CursorResetError)) throw error;
+      this.options.log('The saved listing cursor was reset by Dropbox; listing everything again.');
+      this.ledger.setCursor(null);
+      fullListing = true;
+      fellBackToFolders = await this.listEverything();
+    }
+    return {
+      fullListing,
+      fellBackToFolders,
+      listCalls: this.listCalls,
+      added: this.added,
+      changed: this.changed,
+      moved: this.moved,
+      deleted: this.deleted,
+    };
+  }
+
+  /** A recursive listing, falling back to folder by folder when Dropbox cannot list recursively. */
+  private async listEverything(): Promise<boolean> {
+    let first: ListPage;
+    try {
+      first = await this.call(() => this.source.list(this.settings.sourcePath, true));
+    } catch (error) {
+      if (error instanceof MigrationError && error.kind === 'fatal') throw error;
+      if (error instanceof MigrationError && error.failureClass === 'not_found') {
+        throw fatal(
+          'not_found',
+          `--source-path ${this.settings.sourcePath} does not exist in this Dropbox account.`,
+        );
+      }
+      this.options.log(
+        `Recursive listing failed (${error instanceof Error ? error.message : String(error)}); listing folder by folder.`,
+      );
+      await this.listFolderByFolder();
+      return true;
+    }
+    this.applyPage(first);
+    if (first.hasMore) await this.follow(first.cursor);
+    else this.ledger.setCursor({ cursor: first.cursor, complete: true });
+    return false;
+  }
+
+  /** Pages through a cursor to the end, saving it after each page so a kill loses one page. */
+  private async follow(cursor: string): Promise<void> {
+    for (let next = cursor; ;) {
+      const page = await this.call(() => this.source.listContinue(next));
+      this.applyPage(page);
+      this.ledger.setCursor({ cursor: page.cursor, complete: !page.hasMore });
+      if (!page.hasMore) return;
+      next = page.cursor;
+    }
+  }
+
+  private async listFolderByFolder(): Promise<void> {
+    // Taken first, so changes made while we walk the folders show up in the next delta.
+    const latest = await this.call(() => this.source.latestCursor(this.settings.sourcePath, true));
+    const folders = [this.settings.sourcePath];
+    for (let folder = folders.shift(); folder !== undefined; folder = folders.shift()) {
+      const path = folder;
+      let page = await this.call(() => this.source.list(path, false));
+      for (;;) {
+        this.applyPage(page);
+        for (const entry of page.entries)
+          if (entry.kind === 'folder') folders.push(entry.pathLower);
+        if (!page.hasMore) break;
+        const cursor = page.cursor;
+        page = await this.call(() => this.source.listContinue(cursor));
+      }
+    }
+    this.ledger.setCursor({ cursor: latest, complete: true });
+  }
+
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetry(
+      () => {
+        this.listCalls += 1;
+        return operation();
+      },
+      { policy: LIST_RETRY, clock: this.options.clock, signal: this.options.signal },
+    );
+  }
+
+  private applyPage(page: ListPage): void {
+    for (const entry of page.entries) this.applyEntry(entry);
+  }
+
+  private applyEntry(entry: SourceEntry): void {
+    if (!this.isBelowSource(entry.pathLower)) return;
+    switch (entry.kind) {
+      case 'folder':
+        this.ledger.setFolder(entry.pathLower, this.displayPath(entry));
+        return;
+      case 'file':
+        this.applyFile(entry);
+        return;
+      case 'deleted':
+        this.applyDeleted(entry);
+        return;
+    }
+  }
+
+  private isBelowSource(pathLower: string): boolean {
+    const source = this.settings.sourcePath.toLowerCase();
+    return source === '' || pathLower.startsWith(`${source}/`);
+  }
+
+  /**
+   * The path with every component in the case of its own entry: Dropbox only guarantees the case
+   * of the last component of `path_display`, so parents come from their folder entries.
+   */
+  private displayPath(entry: SourceEntry): string {
+    const cut = entry.pathLower.lastIndexOf('/');
+    const parentLower = entry.pathLower.slice(0, cut);
+    const parent =
+      parentLower === ''
+        ? ''
+        : (this.ledger.folderPath(parentLower) ??
+          entry.pathDisplay.slice(0, entry.pathDisplay.lastIndexOf('/')));
+    return `${parent}/${entry.name}`;
+  }
+
+  private relative(path: string): string {
+    return path.slice(this.settings.sourcePath.length);
+  }
+
+  private applyFile(file: SourceFile): void {
+    const previous = this.ledger.atPath(file.pathLower);
+    if (previous !== undefined && previous.id !== file.id) {
+      // Another file now lives at this path (deleted and made again): the old one is gone.
+      this.markDeleted(previous);
+    }
+    if (!inShard(file.id, this.settings.shard)) return;
+
+    const path = this.displayPath(file);
+    const relative = this.relative(this.settings.keyCase === 'lower' ? file.pathLower : path);
+    const key = checkedObjectKey(this.settings.prefix, relative);
+    const existing = this.ledger.get(file.id);
+    const keyText = typeof key === 'string' ? key : objectKey(this.settings.prefix, relative);
+    const live = existing !== undefined && existing.deletedAt === undefined;
+    if (live && existing.rev === file.rev && existing.key === keyText) {
+      if (existing.path !== path) this.ledger.put({ ...existing, path });
+      return;
+    }
+
+    const base: FileRecord = {
+      id: file.id,
+      path,
+      pathLower: file.pathLower,
+      rev: file.rev,
+      size: file.size,
+      contentHash: file.contentHash,
+      serverModified: file.serverModified,
+      clientModified: file.clientModified,
+      key: keyText,
+      status: 'pending',
+      attempts: 0,
+    };
+    const earlierKey = existing?.status === 'migrated' ? existing.key : existing?.migratedKey;
+    const record: FileRecord =
+      earlierKey !== undefined && earlierKey !== keyText
+        ? { ...base, migratedKey: earlierKey }
+        : base;
+
+    if (existing === undefined) this.added += 1;
+    else if (existing.rev === file.rev) this.moved += 1;
+    else this.changed += 1;
+
+    if (typeof key !== 'string') this.ledger.put(this.failed(record, key));
+    else if (!file.downloadable) {
+      this.ledger.put(
+        this.failed(
+          record,
+          permanent(
+            'unsupported_file',
+            `${path}: Dropbox cannot download this kind of file (a Paper or Google document); ` +
+              'it has to be exported, which this version does not do yet.',
+          ),
+        ),
+      );
+    } else this.ledger.put(record);
+  }
+
+  private failed(record: FileRecord, error: MigrationError): FileRecord {
+    return {
+      ...record,
+      status: 'failed',
+      failure: {
+        kind: error.kind,
+        failureClass: error.failureClass,
+        reason: error.message,
+        at: this.options.now(),
+      },
+    };
+  }
+
+  private applyDeleted(entry: SourceDeleted): void {
+    const record = this.ledger.atPath(entry.pathLower);
+    if (record !== undefined) this.markDeleted(record);
+    // A deleted folder stands for everything below it.
+    const below = `${entry.pathLower}/`;
+    const wasFolder = this.ledger.folderPath(entry.pathLower) !== undefined;
+    if (!wasFolder) return;
+    const gone = [...this.ledger.records()].filter(
+      (child) => child.deletedAt === undefined && child.pathLower.startsWith(below),
+    );
+    for (const child of gone) this.markDeleted(child);
+    const folders = [...this.ledger.folderPaths()].filter(([lower]) => lower.startsWith(below));
+    for (const [lower] of folders) this.ledger.setFolder(lower, null);
+    this.ledger.setFolder(entry.pathLower, null);
+  }
+
+  private markDeleted(record: FileRecord): void {
+    this.deleted += 1;
+    this.ledger.put({ ...record, deletedAt: this.options.now() });
+  }
+}
