@@ -480,6 +480,12 @@ test('metadata: exact fields of files and folders, recursive order, root never l
         `${parent} before ${e.path_lower}`,
       );
   }
+  // A non-root folder's recursive listing starts with the folder itself (the root never appears).
+  const docs = await list(emu, token, { path: '/Docs', recursive: true });
+  assert.deepEqual(
+    docs.entries.map((e) => e.path_lower),
+    ['/docs', '/docs/report.txt', '/docs/sub', '/docs/sub/deep.bin'],
+  );
   const direct = await list(emu, token, { path: '' });
   assert.deepEqual(direct.entries.map((e) => e.path_lower).sort(), ['/docs', '/top.md']);
 
