@@ -1,33 +1,111 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { buildConfig, type RawSettings } from '../config/config.ts';
+import { OPTIONS, type Command as CommandName } from '../config/options.ts';
+import { ConfigError } from '../errors.ts';
 import { VERSION } from '../version.ts';
+import { runMigrate } from './migrate.ts';
+import { runStatus } from './status.ts';
 
-/** Builds the command-line program. Commands are added as the engine grows. */
-export function buildProgram(): Command {
-  return new Command('dropbox-to-s3')
+/** Exit codes: 0 the command ran (work may be left), 1 a fatal error, 2 invalid input. */
+export const EXIT = { ok: 0, fatal: 1, usage: 2 } as const;
+
+function addOptions(command: Command, name: CommandName): Command {
+  for (const spec of OPTIONS) {
+    // Secrets come from the environment only: flags end up in shell history and process lists.
+    if (!spec.commands.includes(name) || spec.secret === true) continue;
+    const flags = spec.value === undefined ? `--${spec.name}` : `--${spec.name} <${spec.value}>`;
+    const help = [
+      spec.description,
+      spec.defaultText === undefined ? '' : ` Default: ${spec.defaultText}.`,
+      spec.env === undefined ? '' : ` Environment: ${spec.env}.`,
+    ].join('');
+    command.addOption(new Option(flags, help.replaceAll('`', '')));
+  }
+  return command;
+}
+
+/** Commander's camelCase option names back to the table's kebab-case names. */
+function rawSettings(command: Command, name: CommandName): RawSettings {
+  const values = command.opts<Record<string, string | boolean | undefined>>();
+  const raw: Record<string, string | boolean | undefined> = {};
+  for (const spec of OPTIONS) {
+    if (!spec.commands.includes(name) || spec.secret === true) continue;
+    const camel = spec.name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+    if (values[camel] !== undefined) raw[spec.name] = values[camel];
+  }
+  return raw;
+}
+
+export function buildProgram(run: (code: number) => void): Command {
+  const program = new Command('dropbox-to-s3')
     .description(
       'Migrate a whole Dropbox account into Amazon S3 or an S3-compatible store, ' +
         'in verified, resumable, time-bounded chunks.',
     )
     .version(VERSION)
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .configureOutput({
+      outputError: (text, write) => {
+        write(text);
+      },
+    });
+
+  addOptions(
+    program
+      .command('migrate')
+      .description(
+        'Run one chunk: list what changed, copy what is pending, verify, save the ledger.',
+      )
+      .addHelpText(
+        'after',
+        '\nCredentials come from the environment: DROPBOX_APP_KEY, DROPBOX_REFRESH_TOKEN and ' +
+          'DROPBOX_APP_SECRET (not needed for PKCE tokens), or DROPBOX_ACCESS_TOKEN; AWS from the ' +
+          'standard chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, …).\n' +
+          'Exit status: 0 the chunk ran (there may be work left: see "done"), 1 fatal error, 2 invalid input.',
+      ),
+    'migrate',
+  ).action(async (_options, command: Command) => {
+    const config = buildConfig('migrate', rawSettings(command, 'migrate'), process.env);
+    run(await runMigrate(config));
+  });
+
+  addOptions(
+    program
+      .command('status')
+      .description('Show what the ledger says: totals, failures, recent chunks.'),
+    'status',
+  ).action(async (_options, command: Command) => {
+    const config = buildConfig('status', rawSettings(command, 'status'), process.env);
+    run(await runStatus(config));
+  });
+  return program;
 }
 
 /** Runs the program on `argv` and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  let code: number = EXIT.ok;
+  const program = buildProgram((result) => {
+    code = result;
+  });
   try {
     if (argv.length <= 2) {
       program.outputHelp();
-      return 0;
+      return EXIT.ok;
     }
     await program.parseAsync([...argv]);
-    return 0;
+    return code;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`dropbox-to-s3: ${error.message}\n`);
+      return EXIT.usage;
+    }
     process.stderr.write(
       `dropbox-to-s3: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    return 1;
+    return EXIT.fatal;
   }
 }

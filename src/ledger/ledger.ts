@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { JournalWriter, readEntries, writeAtomically } from './journal.ts';
+import { JournalWriter, readEntries, writeAtomically, type ReadResult } from './journal.ts';
 import { acquireLock } from './lock.ts';
 import {
   LEDGER_VERSION,
@@ -35,70 +35,43 @@ interface LedgerState {
   folders: Map<string, string>;
 }
 
-/**
- * The index of what is done: one record per Dropbox file id, the listing cursor, the pinned
- * settings and recent chunks. It lives in a local folder as a compacted snapshot plus an
- * append-only journal; every change costs one appended line.
- */
-export class Ledger {
-  readonly dir: string;
-  private readonly state: LedgerState;
-  private readonly byPath = new Map<string, string>();
-  private readonly journal: JournalWriter;
-  private readonly unlock: () => Promise<void>;
-  private journalEntries = 0;
+/** Reads a ledger folder: the snapshot, then the journal on top of it. */
+async function loadState(
+  dir: string,
+): Promise<{ state: LedgerState; read: ReadResult; replayed: number }> {
+  const state: LedgerState = {
+    settings: undefined,
+    cursor: null,
+    chunks: [],
+    records: new Map(),
+    folders: new Map(),
+  };
+  await readEntries(join(dir, SNAPSHOT), (entry) => {
+    applyEntry(state, entry);
+  });
+  let replayed = 0;
+  const read = await readEntries(join(dir, JOURNAL), (entry) => {
+    replayed += 1;
+    applyEntry(state, entry);
+  });
+  return { state, read, replayed };
+}
 
-  private constructor(
-    dir: string,
-    state: LedgerState,
-    journal: JournalWriter,
-    unlock: () => Promise<void>,
-  ) {
-    this.dir = dir;
+/** What a ledger says, for reading: `status` uses it without taking the lock. */
+export class LedgerView {
+  protected readonly state: LedgerState;
+  protected readonly byPath = new Map<string, string>();
+
+  protected constructor(state: LedgerState) {
     this.state = state;
-    this.journal = journal;
-    this.unlock = unlock;
     for (const record of state.records.values()) this.indexPath(record);
   }
 
-  /**
-   * Opens (or creates) the ledger in `dir` for a migration with `settings`. A ledger made with
-   * other pinned settings is refused, naming each difference; `reset` starts it over.
-   */
-  static async open(dir: string, settings: PinnedSettings, reset = false): Promise<Ledger> {
-    await mkdir(dir, { recursive: true });
-    const unlock = await acquireLock(dir);
-    try {
-      if (reset) {
-        await rm(join(dir, SNAPSHOT), { force: true });
-        await rm(join(dir, JOURNAL), { force: true });
-      }
-      const state: LedgerState = {
-        settings: undefined,
-        cursor: null,
-        chunks: [],
-        records: new Map(),
-        folders: new Map(),
-      };
-      const apply = (entry: LedgerEntry): void => {
-        applyEntry(state, entry);
-      };
-      await readEntries(join(dir, SNAPSHOT), apply);
-      let replayed = 0;
-      const read = await readEntries(join(dir, JOURNAL), (entry) => {
-        replayed += 1;
-        apply(entry);
-      });
-      if (state.settings !== undefined) checkSettings(dir, state.settings, settings);
-      const journal = await JournalWriter.open(join(dir, JOURNAL), read.goodBytes, read.tornTail);
-      const ledger = new Ledger(dir, state, journal, unlock);
-      ledger.journalEntries = replayed;
-      if (state.settings === undefined) ledger.write({ t: 'settings', settings });
-      return ledger;
-    } catch (error) {
-      await unlock();
-      throw error;
-    }
+  /** Reads the ledger in `dir` as it is now; undefined when there is none. */
+  static async inspect(dir: string): Promise<LedgerView | undefined> {
+    const { state } = await loadState(dir);
+    if (state.settings === undefined) return undefined;
+    return new LedgerView(state);
   }
 
   get settings(): PinnedSettings {
@@ -132,15 +105,6 @@ export class Ledger {
     return this.state.records.values();
   }
 
-  put(record: FileRecord): void {
-    const before = this.state.records.get(record.id);
-    if (before !== undefined && this.byPath.get(before.pathLower) === before.id) {
-      this.byPath.delete(before.pathLower);
-    }
-    this.write({ t: 'file', record });
-    this.indexPath(record);
-  }
-
   /** The display path of a folder, with each component in the case of its own entry. */
   folderPath(pathLower: string): string | undefined {
     return this.state.folders.get(pathLower);
@@ -148,20 +112,6 @@ export class Ledger {
 
   folderPaths(): IterableIterator<[string, string]> {
     return this.state.folders.entries();
-  }
-
-  /** Records a folder's display path, or (null) that it is gone. */
-  setFolder(pathLower: string, path: string | null): void {
-    if ((this.state.folders.get(pathLower) ?? null) === path) return;
-    this.write({ t: 'folder', pathLower, path });
-  }
-
-  setCursor(state: CursorState | null): void {
-    this.write({ t: 'cursor', state });
-  }
-
-  addChunk(summary: ChunkSummary): void {
-    this.write({ t: 'chunk', summary });
   }
 
   totals(): LedgerTotals {
@@ -191,6 +141,82 @@ export class Ledger {
       bytesMigrated,
       bytesPending,
     };
+  }
+
+  protected indexPath(record: FileRecord): void {
+    if (record.deletedAt === undefined) this.byPath.set(record.pathLower, record.id);
+  }
+}
+
+/**
+ * The index of what is done: one record per Dropbox file id, the listing cursor, the pinned
+ * settings and recent chunks. It lives in a local folder as a compacted snapshot plus an
+ * append-only journal; every change costs one appended line.
+ */
+export class Ledger extends LedgerView {
+  readonly dir: string;
+  private readonly journal: JournalWriter;
+  private readonly unlock: () => Promise<void>;
+  private journalEntries = 0;
+
+  private constructor(
+    dir: string,
+    state: LedgerState,
+    journal: JournalWriter,
+    unlock: () => Promise<void>,
+  ) {
+    super(state);
+    this.dir = dir;
+    this.journal = journal;
+    this.unlock = unlock;
+  }
+
+  /**
+   * Opens (or creates) the ledger in `dir` for a migration with `settings`, taking its lock. A
+   * ledger made with other pinned settings is refused, naming each difference; `reset` starts over.
+   */
+  static async open(dir: string, settings: PinnedSettings, reset = false): Promise<Ledger> {
+    await mkdir(dir, { recursive: true });
+    const unlock = await acquireLock(dir);
+    try {
+      if (reset) {
+        await rm(join(dir, SNAPSHOT), { force: true });
+        await rm(join(dir, JOURNAL), { force: true });
+      }
+      const { state, read, replayed } = await loadState(dir);
+      if (state.settings !== undefined) checkSettings(dir, state.settings, settings);
+      const journal = await JournalWriter.open(join(dir, JOURNAL), read.goodBytes, read.tornTail);
+      const ledger = new Ledger(dir, state, journal, unlock);
+      ledger.journalEntries = replayed;
+      if (state.settings === undefined) ledger.write({ t: 'settings', settings });
+      return ledger;
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+  }
+
+  put(record: FileRecord): void {
+    const before = this.state.records.get(record.id);
+    if (before !== undefined && this.byPath.get(before.pathLower) === before.id) {
+      this.byPath.delete(before.pathLower);
+    }
+    this.write({ t: 'file', record });
+    this.indexPath(record);
+  }
+
+  /** Records a folder's display path, or (null) that it is gone. */
+  setFolder(pathLower: string, path: string | null): void {
+    if ((this.state.folders.get(pathLower) ?? null) === path) return;
+    this.write({ t: 'folder', pathLower, path });
+  }
+
+  setCursor(state: CursorState | null): void {
+    this.write({ t: 'cursor', state });
+  }
+
+  addChunk(summary: ChunkSummary): void {
+    this.write({ t: 'chunk', summary });
   }
 
   /** Entries in the journal since the last snapshot. */
@@ -231,10 +257,6 @@ export class Ledger {
     this.journal.append(entry);
     this.journalEntries += 1;
     applyEntry(this.state, entry);
-  }
-
-  private indexPath(record: FileRecord): void {
-    if (record.deletedAt === undefined) this.byPath.set(record.pathLower, record.id);
   }
 }
 

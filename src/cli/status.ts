@@ -1,0 +1,75 @@
+import type { Config } from '../config/config.ts';
+import { formatBytes, formatDuration } from '../config/values.ts';
+import { LedgerView } from '../ledger/ledger.ts';
+import type { FileRecord } from '../ledger/records.ts';
+
+const EXAMPLES_PER_CLASS = 3;
+
+interface FailureGroup {
+  readonly failureClass: string;
+  readonly count: number;
+  readonly examples: { path: string; reason: string }[];
+}
+
+/** Failed files grouped by class, largest group first, with a few examples each. */
+export function failuresByClass(records: Iterable<FileRecord>): FailureGroup[] {
+  const groups = new Map<string, FailureGroup>();
+  for (const record of records) {
+    if (record.status !== 'failed' || record.deletedAt !== undefined) continue;
+    const failureClass = record.failure?.failureClass ?? 'unknown';
+    const group = groups.get(failureClass) ?? { failureClass, count: 0, examples: [] };
+    if (group.examples.length < EXAMPLES_PER_CLASS) {
+      group.examples.push({ path: record.path, reason: record.failure?.reason ?? '' });
+    }
+    groups.set(failureClass, { ...group, count: group.count + 1 });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
+/** `dropbox-to-s3 status`: what the ledger says. */
+export async function runStatus(config: Config): Promise<number> {
+  const ledger = await LedgerView.inspect(config.ledgerDir);
+  if (ledger === undefined) {
+    process.stderr.write(
+      `No ledger in ${config.ledgerDir}: nothing has been migrated with these --ledger and --shard settings yet.\n`,
+    );
+    return 0;
+  }
+  const totals = ledger.totals();
+  const failures = failuresByClass(ledger.records());
+  const chunks = ledger.chunks.slice(-5);
+  const done = totals.pending === 0 && ledger.cursor?.complete === true;
+  if (config.json) {
+    process.stdout.write(
+      `${JSON.stringify({ settings: ledger.settings, total: totals, done, failures, chunks })}\n`,
+    );
+    return 0;
+  }
+  const { settings } = ledger;
+  const lines = [
+    `Migration of ${settings.sourcePath || 'the whole account'} to s3://${settings.bucket}/${settings.prefix} (shard ${settings.shard}, keys: ${settings.keyCase} case)`,
+    `  migrated  ${String(totals.migrated)} files, ${formatBytes(totals.bytesMigrated)}`,
+    `  pending   ${String(totals.pending)} files, ${formatBytes(totals.bytesPending)}`,
+    `  failed    ${String(totals.failed)} files`,
+    `  deleted in Dropbox since listed: ${String(totals.deleted)} (their objects are kept)`,
+    done ? '  Done: nothing is pending.' : '  Not done yet: run migrate again.',
+  ];
+  if (failures.length > 0) {
+    lines.push('', 'Failures by class:');
+    for (const group of failures) {
+      lines.push(`  ${group.failureClass}: ${String(group.count)}`);
+      for (const example of group.examples) lines.push(`    ${example.path}: ${example.reason}`);
+    }
+  }
+  if (chunks.length > 0) {
+    lines.push('', 'Recent chunks:');
+    for (const chunk of chunks) {
+      lines.push(
+        `  ${chunk.startedAt}  ${String(chunk.migrated)} migrated, ${formatBytes(chunk.bytes)}, ` +
+          `${String(chunk.failed)} failed, ${formatDuration(chunk.durationMs)}, stopped: ${chunk.stoppedBy}`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,88 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConfig, type Config, type RawSettings } from '../../src/config/config.ts';
+import { DropboxSource } from '../../src/dropbox/source.ts';
+import { runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
+import type { ProgressListener } from '../../src/engine/progress.ts';
+import { S3Target } from '../../src/s3/target.ts';
+import { startDropboxEmulator, type DropboxEmulator } from '../emulators/dropbox/index.ts';
+import type { DropboxEmulatorOptions } from '../emulators/dropbox/types.ts';
+import { startS3, type S3Harness } from '../emulators/s3/index.ts';
+
+export const APP_KEY = 'test-app-key';
+export const APP_SECRET = 'test-app-secret';
+export const REFRESH_TOKEN = 'test-refresh-token';
+
+/** A Dropbox emulator on a fresh folder, an S3 server, and a ledger folder, for one test. */
+export interface Testbed {
+  readonly root: string;
+  readonly ledger: string;
+  readonly dropbox: DropboxEmulator;
+  readonly s3: S3Harness;
+  /** Environment for the CLI as a child process: credentials and endpoints of this testbed. */
+  env(): NodeJS.ProcessEnv;
+  /** CLI-style flags for this testbed, plus `extra`. */
+  flags(extra?: RawSettings): RawSettings;
+  config(extra?: RawSettings): Config;
+  chunk(
+    extra?: RawSettings,
+    options?: { progress?: ProgressListener; stop?: AbortSignal },
+  ): Promise<ChunkResult>;
+  close(): Promise<void>;
+}
+
+export async function startTestbed(
+  options: Partial<DropboxEmulatorOptions> = {},
+): Promise<Testbed> {
+  const base = await mkdtemp(join(tmpdir(), 'testbed-'));
+  const root = join(base, 'dropbox');
+  const ledger = join(base, 'ledger');
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(root);
+  const dropbox = await startDropboxEmulator({ root, warn: () => undefined, ...options });
+  const s3 = await startS3();
+  const env = (): NodeJS.ProcessEnv => ({
+    DROPBOX_APP_KEY: APP_KEY,
+    DROPBOX_APP_SECRET: APP_SECRET,
+    DROPBOX_REFRESH_TOKEN: REFRESH_TOKEN,
+  });
+  const flags = (extra: RawSettings = {}): RawSettings => ({
+    bucket: s3.bucket,
+    's3-endpoint': s3.endpoint,
+    's3-force-path-style': true,
+    'dropbox-base-url': dropbox.url,
+    ledger,
+    ...extra,
+  });
+  const config = (extra: RawSettings = {}): Config => buildConfig('migrate', flags(extra), env());
+  return {
+    root,
+    ledger,
+    dropbox,
+    s3,
+    env: () => ({
+      ...env(),
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_REGION: 'us-east-1',
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    }),
+    flags,
+    config,
+    chunk: (extra = {}, chunkOptions = {}) => {
+      const built = config(extra);
+      return runChunk(built, {
+        source: new DropboxSource(built.dropbox),
+        target: new S3Target(built.s3, s3.client()),
+        ...chunkOptions,
+      });
+    },
+    close: async () => {
+      await dropbox.close();
+      await s3.stop();
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
