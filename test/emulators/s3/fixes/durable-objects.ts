@@ -260,6 +260,8 @@ async function writePart(
   partNumber: number,
   content: Readable,
 ): Promise<{ md5: string; size: number }> {
+  // Upload IDs are 32 hex digits (s3rver's and ours); anything else must not become a path.
+  if (!/^[0-9a-f]{32}$/.test(uploadId)) throw noSuchUpload(uploadId);
   const body = await receive(store, bucket, content);
   const uploadDir = uploadDirectory(store, bucket, uploadId);
   await withLock(uploadLockName(bucket, uploadId), async () => {
