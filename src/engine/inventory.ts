@@ -15,6 +15,19 @@ import {
 } from './source.ts';
 
 const LIST_RETRY: RetryPolicy = { tries: 6, baseDelayMs: 1000, maxDelayMs: 30_000 };
+/**
+ * Server errors and timeouts on a recursive listing are tried this often before listing folder by
+ * folder: on a huge tree they repeat, and waiting through a full backoff only delays the fallback.
+ */
+const RECURSIVE_TRIES = 2;
+
+/** The recursive listing failed in a way that folder-by-folder listing may get around. */
+class RecursiveListingFailed extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'RecursiveListingFailed';
+  }
+}
 
 export interface InventorySettings {
   readonly sourcePath: string;
@@ -61,7 +74,13 @@ class InventoryRun {
   private added = 0;
   private changed = 0;
   private moved = 0;
-  private deleted = 0;
+  /** Ids marked deleted in this run; a file that reappears under a new path was moved instead. */
+  private readonly deletedIds = new Set<string>();
+  /**
+   * File ids and folder paths seen by a listing of everything made in this run; null when this
+   * run does not list everything from its start (a delta, or a listing resumed from a cursor).
+   */
+  private seen: { files: Set<string>; folders: Set<string> } | null = null;
   private readonly ledger: Ledger;
   private readonly source: Source;
   private readonly settings: InventorySettings;
@@ -93,6 +112,7 @@ class InventoryRun {
       fullListing = true;
       fellBackToFolders = await this.listEverything();
     }
+    this.forgetUnseen();
     return {
       fullListing,
       fellBackToFolders,
@@ -100,15 +120,16 @@ class InventoryRun {
       added: this.added,
       changed: this.changed,
       moved: this.moved,
-      deleted: this.deleted,
+      deleted: this.deletedIds.size,
     };
   }
 
   /** A recursive listing, falling back to folder by folder when Dropbox cannot list recursively. */
   private async listEverything(): Promise<boolean> {
+    this.seen = { files: new Set(), folders: new Set() };
     let first: ListPage;
     try {
-      first = await this.call(() => this.source.list(this.settings.sourcePath, true));
+      first = await this.listRecursively();
     } catch (error) {
       if (error instanceof MigrationError && error.kind === 'fatal') throw error;
       if (error instanceof MigrationError && error.failureClass === 'not_found') {
@@ -127,6 +148,43 @@ class InventoryRun {
     if (first.hasMore) await this.follow(first.cursor);
     else this.ledger.setCursor({ cursor: first.cursor, complete: true });
     return false;
+  }
+
+  /** The first page of a recursive listing; server errors give up early (see RECURSIVE_TRIES). */
+  private async listRecursively(): Promise<ListPage> {
+    let serverFailures = 0;
+    return this.call(async () => {
+      try {
+        return await this.source.list(this.settings.sourcePath, true);
+      } catch (error) {
+        const serverSide =
+          error instanceof MigrationError &&
+          error.kind === 'retryable' &&
+          (error.failureClass === 'server_error' || error.failureClass === 'timeout');
+        if (serverSide && ++serverFailures >= RECURSIVE_TRIES) {
+          throw new RecursiveListingFailed(error);
+        }
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * A listing of everything reports only what exists: whatever the ledger still holds as live but
+   * the listing no longer showed was deleted while no cursor covered it (a reset cursor).
+   */
+  private forgetUnseen(): void {
+    const seen = this.seen;
+    if (seen === null || this.ledger.cursor?.complete !== true) return;
+    const gone = [...this.ledger.records()].filter(
+      (record) =>
+        record.deletedAt === undefined &&
+        this.isBelowSource(record.pathLower) &&
+        !seen.files.has(record.id),
+    );
+    for (const record of gone) this.markDeleted(record);
+    const folders = [...this.ledger.folderPaths()].filter(([lower]) => !seen.folders.has(lower));
+    for (const [lower] of folders) this.ledger.setFolder(lower, null);
   }
 
   /** Pages through a cursor to the end, saving it after each page so a kill loses one page. */
@@ -177,9 +235,11 @@ class InventoryRun {
     if (!this.isBelowSource(entry.pathLower)) return;
     switch (entry.kind) {
       case 'folder':
+        this.seen?.folders.add(entry.pathLower);
         this.ledger.setFolder(entry.pathLower, this.displayPath(entry));
         return;
       case 'file':
+        this.seen?.files.add(entry.id);
         this.applyFile(entry);
         return;
       case 'deleted':
@@ -250,6 +310,8 @@ class InventoryRun {
         ? { ...base, migratedKey: earlierKey }
         : base;
 
+    // Deleted earlier in this delta and back under another path: a move, not a deletion.
+    if (existing?.deletedAt !== undefined) this.deletedIds.delete(existing.id);
     if (existing === undefined) this.added += 1;
     else if (existing.rev === file.rev) this.moved += 1;
     else this.changed += 1;
@@ -299,7 +361,7 @@ class InventoryRun {
   }
 
   private markDeleted(record: FileRecord): void {
-    this.deleted += 1;
+    this.deletedIds.add(record.id);
     this.ledger.put({ ...record, deletedAt: this.options.now() });
   }
 }
