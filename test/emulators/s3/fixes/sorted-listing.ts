@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { FilesystemStore, KoaContext, Next, StoredMetadata } from 's3rver';
-import FilesystemStore_ from 's3rver/lib/stores/filesystem.js';
+import StoreClass from 's3rver/lib/stores/filesystem.js';
 import S3Object from 's3rver/lib/models/object.js';
 import { objectLockName, withLock } from '../key-lock.ts';
 import { hasQuery, integerQuery, queryValue, targetOf } from '../request.ts';
@@ -60,7 +60,7 @@ export async function keysOf(
 ): Promise<string[]> {
   const bucketPath = store.getBucketPath(bucket);
   const prefixDirectory = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-  const start = join(bucketPath, FilesystemStore_.encodeKeyPath(prefixDirectory));
+  const start = join(bucketPath, StoreClass.encodeKeyPath(prefixDirectory));
   let entries;
   try {
     entries = await readdir(start, { recursive: true, withFileTypes: true });
@@ -74,7 +74,7 @@ export async function keysOf(
     const path = relative(bucketPath, join(entry.parentPath, entry.name));
     // s3rver's own directories (uploads, scratch files) live at the bucket root as `._S3rver_*`.
     if (path.startsWith('._S3rver_') && path.includes('/')) continue;
-    const key = FilesystemStore_.decodeKeyPath(path.slice(0, -OBJECT_SUFFIX.length));
+    const key = StoreClass.decodeKeyPath(path.slice(0, -OBJECT_SUFFIX.length));
     if (key.startsWith(prefix)) keys.push({ key, bytes: Buffer.from(key, 'utf8') });
   }
   return keys.sort((a, b) => Buffer.compare(a.bytes, b.bytes)).map(({ key }) => key);
