@@ -143,6 +143,7 @@ class ChunkRun {
           );
         }
       }
+      await this.abortLeftoverUploads();
       const limited = this.selectPending();
       stoppedBy = await this.transferPending();
       if (stoppedBy === 'done' && limited) stoppedBy = 'limit';
@@ -161,6 +162,46 @@ class ChunkRun {
       keyCase: this.config.keyCase,
       shard: this.config.shard,
     };
+  }
+
+  /**
+   * A run killed mid-file leaves its multipart upload behind: invisible, but stored and billed.
+   * Before starting, abort those of this ledger's keys (the ledger lock says no other run of this
+   * shard is uploading them; keys of other shards and other tools are left alone).
+   */
+  private async abortLeftoverUploads(): Promise<void> {
+    const keys = new Set<string>();
+    for (const record of this.ledger.records()) {
+      keys.add(record.key);
+      if (record.migratedKey !== undefined) keys.add(record.migratedKey);
+    }
+    const prefix = this.config.s3.prefix === '' ? '' : `${this.config.s3.prefix}/`;
+    let aborted = 0;
+    try {
+      for await (const upload of this.deps.target.unfinishedUploads(prefix)) {
+        if (this.internalStop.signal.aborted) break;
+        if (!keys.has(upload.key)) continue;
+        await this.deps.target.abortMultipart(upload.key, upload.uploadId);
+        aborted += 1;
+      }
+    } catch (error) {
+      if (
+        error instanceof MigrationError &&
+        error.kind === 'fatal' &&
+        error.failureClass !== 'access_denied'
+      ) {
+        throw error;
+      }
+      this.progress.note(
+        `Could not clean up unfinished uploads (${error instanceof Error ? error.message : String(error)}); ` +
+          'they are invisible but stored until aborted (an AbortIncompleteMultipartUpload lifecycle rule removes them).',
+      );
+    }
+    if (aborted > 0) {
+      this.progress.note(
+        `Aborted ${String(aborted)} unfinished multipart upload(s) left by an interrupted run.`,
+      );
+    }
   }
 
   /** Fills the queue within the batch and byte limits; true when the limits left files out. */

@@ -23,6 +23,12 @@ export interface ObjectHead {
   readonly rev: string | undefined;
 }
 
+/** A multipart upload that was started and neither completed nor aborted. */
+export interface UnfinishedUpload {
+  readonly key: string;
+  readonly uploadId: string;
+}
+
 export interface CompletedPart {
   readonly partNumber: number;
   readonly etag: string;
@@ -45,4 +51,6 @@ export interface Target {
   ): Promise<string>;
   completeMultipart(key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** Multipart uploads under `prefix` that were never completed or aborted (a run was killed). */
+  unfinishedUploads(prefix: string): AsyncIterable<UnfinishedUpload>;
 }

@@ -4,6 +4,7 @@ import {
   CreateMultipartUploadCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   paginateListObjectsV2,
   PutObjectCommand,
   S3Client,
@@ -19,6 +20,7 @@ import type {
   ObjectMetadata,
   StoredObject,
   Target,
+  UnfinishedUpload,
 } from '../engine/target.ts';
 import { classifyS3Error } from './errors.ts';
 
@@ -203,6 +205,37 @@ export class S3Target implements Target {
         ?.httpStatusCode;
       if (status === 404) return; // already gone
       throw classifyS3Error(error, `aborting the upload of ${key}`, this.bucket);
+    }
+  }
+
+  async *unfinishedUploads(prefix: string): AsyncIterable<UnfinishedUpload> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            KeyMarker: keyMarker,
+            UploadIdMarker: uploadIdMarker,
+          }),
+        );
+      } catch (error) {
+        throw classifyS3Error(
+          error,
+          `listing unfinished uploads under ${prefix || 'the bucket'}`,
+          this.bucket,
+        );
+      }
+      for (const upload of page.Uploads ?? []) {
+        if (upload.Key === undefined || upload.UploadId === undefined) continue;
+        yield { key: upload.Key, uploadId: upload.UploadId };
+      }
+      if (page.IsTruncated !== true) return;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
     }
   }
 

@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  assertBucketMatches,
+  listKeys,
+  listUploads,
+  makeAccount,
+  MiB,
+  migrateArgs,
+  objectBytes,
+  parseChunkLine,
+  readLedger,
+  seeded,
+  sha256,
+  startCli,
+  waitFor,
+  type CliRun,
+} from '../support/reliability.ts';
+import { startTestbed, type Testbed } from '../support/testbed.ts';
+
+const PREFIX = 'backup';
+
+/** Every object visible now is whole and correct: a kill may leave files missing, never wrong. */
+async function assertVisibleObjectsCorrect(bed: Testbed): Promise<number> {
+  const client = bed.s3.client();
+  const keys = await listKeys(client, bed.s3.bucket);
+  for (const key of keys) {
+    assert.ok(key.startsWith(`${PREFIX}/`), `unexpected object ${key}`);
+    const source = await readFile(join(bed.root, key.slice(PREFIX.length + 1))).catch(() => {
+      throw new Error(`object ${key} is not a source file`);
+    });
+    assert.equal(sha256(await objectBytes(client, bed.s3.bucket, key)), sha256(source), key);
+  }
+  return keys.length;
+}
+
+async function killed(run: CliRun): Promise<string> {
+  run.child.kill('SIGKILL');
+  const { code, signal } = await run.exited;
+  // The chunk may have finished just before the kill; either way nothing may be lost.
+  assert.ok(signal === 'SIGKILL' || code === 0, `exit ${String(code)} ${String(signal)}`);
+  return signal === 'SIGKILL' ? 'killed' : 'finished first';
+}
+
+test('SIGKILL at random moments loses and corrupts nothing', async (t) => {
+  const bed = await startTestbed({ faults: { latencyMs: 2 } });
+  t.after(() => bed.close());
+  const paths = await makeAccount(bed.root, {
+    small: 285,
+    medium: 12,
+    large: [17 * MiB + 5, 20 * MiB, 25 * MiB + 123],
+    seed: 11,
+  });
+  assert.equal(paths.length, 300);
+  const args = migrateArgs(bed, {
+    prefix: PREFIX,
+    'part-size': '8MiB',
+    'max-duration': '2m',
+    json: true,
+  });
+  const client = bed.s3.client();
+  const random = seeded(Number(process.env.KILL_SEED ?? Date.now() % 100_000));
+  const outcomes: string[] = [];
+
+  // First a kill aimed at the worst moment: a multipart upload is under way.
+  const aimed = startCli(bed, args);
+  await waitFor(
+    async () =>
+      (await listUploads(client, bed.s3.bucket)).length > 0 || aimed.child.exitCode !== null,
+    'a multipart upload to start',
+  );
+  outcomes.push(await killed(aimed));
+  const orphans = await listUploads(client, bed.s3.bucket);
+  assert.ok(orphans.length > 0, 'the aimed kill left an unfinished multipart upload behind');
+  await assertVisibleObjectsCorrect(bed);
+
+  // Then kills at random moments: one during start-up, listing or clean-up, the others while
+  // files are moving (downloads, PUTs, parts, ledger appends).
+  for (let i = 0; i < 5; i += 1) {
+    const downloads = bed.dropbox.stats().requests['files/download'] ?? 0;
+    const run = startCli(bed, args);
+    if (i > 0) {
+      await waitFor(
+        () =>
+          (bed.dropbox.stats().requests['files/download'] ?? 0) > downloads ||
+          run.child.exitCode !== null,
+        'transfers to start',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, random() * (i === 0 ? 1500 : 3000)));
+    outcomes.push(await killed(run));
+    await assertVisibleObjectsCorrect(bed);
+  }
+  t.diagnostic(`kills: ${outcomes.join(', ')}`);
+  assert.ok(outcomes.filter((o) => o === 'killed').length >= 3, 'most runs were really killed');
+
+  let line = { done: false } as ReturnType<typeof parseChunkLine>;
+  for (let chunk = 0; !line.done; chunk += 1) {
+    assert.ok(chunk < 5, 'too many chunks after the kills');
+    const { code, stdout, stderr } = await startCli(bed, args).exited;
+    assert.equal(code, 0, stderr);
+    line = parseChunkLine(stdout);
+  }
+  assert.equal(line.total.migrated, 300);
+  assert.equal(line.total.failed, 0);
+  assert.equal(line.total.pending, 0);
+
+  assert.equal(await assertBucketMatches(bed, PREFIX, assert.deepEqual), 300);
+  const totals = (await readLedger(bed)).totals();
+  assert.equal(totals.migrated, 300);
+  assert.equal(totals.pending, 0);
+  assert.equal(totals.failed, 0);
+});
