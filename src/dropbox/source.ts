@@ -18,6 +18,8 @@ export class DropboxSource implements Source {
   private readonly contentUrl: string;
   private readonly canRefresh: boolean;
   private readonly fetcher: typeof fetch;
+  /** The refresh under way, shared by every caller that needs a new token meanwhile. */
+  private refreshing: Promise<void> | undefined;
 
   constructor(config: Config['dropbox'], fetcher: typeof fetch = fetch) {
     const { credentials, baseUrl } = config;
@@ -75,8 +77,7 @@ export class DropboxSource implements Source {
     signal: AbortSignal,
   ): Promise<AsyncIterable<Uint8Array>> {
     const what = `downloading ${file.pathDisplay}`;
-    return this.withFreshToken(what, async () => {
-      const token = await this.accessToken(what);
+    return this.withFreshToken(what, async (token) => {
       const headers: Record<string, string> = {
         Authorization: `Bearer ${token}`,
         'Dropbox-API-Arg': headerSafeJson({ path: `rev:${file.rev}` }),
@@ -104,11 +105,20 @@ export class DropboxSource implements Source {
 
   private async accessToken(what: string): Promise<string> {
     try {
-      await this.auth.checkAndRefreshAccessToken();
+      // The SDK refreshes a token close to expiry; many downloads asking at once share one refresh.
+      await this.shared(() => this.auth.checkAndRefreshAccessToken());
     } catch (error) {
       throw this.classify(error, what);
     }
     return this.auth.getAccessToken();
+  }
+
+  /** Runs `refresh` unless one is already running, in which case it waits for that one. */
+  private shared(refresh: () => Promise<void>): Promise<void> {
+    this.refreshing ??= refresh().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
   }
 
   private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -122,12 +132,14 @@ export class DropboxSource implements Source {
   }
 
   /**
-   * Runs `run`; when Dropbox says the access token expired, refreshes it and runs once more.
+   * Runs `run` with a current access token; when Dropbox says it expired, refreshes it and runs
+   * once more.
    * A token that cannot be refreshed (an access token given directly) is fatal.
    */
-  private async withFreshToken<T>(what: string, run: () => Promise<T>): Promise<T> {
+  private async withFreshToken<T>(what: string, run: (token: string) => Promise<T>): Promise<T> {
+    const used = await this.accessToken(what);
     try {
-      return await run();
+      return await run(used);
     } catch (error) {
       if (!(error instanceof MigrationError) || error.failureClass !== 'expired_token') throw error;
       if (!this.canRefresh) {
@@ -137,12 +149,16 @@ export class DropboxSource implements Source {
             'DROPBOX_APP_KEY for runs longer than a few hours.',
         );
       }
-      try {
-        await this.auth.refreshAccessToken();
-      } catch (refreshError) {
-        throw this.classify(refreshError, 'refreshing the Dropbox access token');
+      // Every worker in flight hears "expired" at once: one refresh serves them all, and a
+      // worker whose token was already replaced just tries again with the new one.
+      if (this.auth.getAccessToken() === used) {
+        try {
+          await this.shared(() => this.auth.refreshAccessToken());
+        } catch (refreshError) {
+          throw this.classify(refreshError, 'refreshing the Dropbox access token');
+        }
       }
-      return run();
+      return run(this.auth.getAccessToken());
     }
   }
 
