@@ -76,6 +76,8 @@ class InventoryRun {
   private moved = 0;
   /** Ids marked deleted in this run; a file that reappears under a new path was moved instead. */
   private readonly deletedIds = new Set<string>();
+  /** Folders deleted in the page being applied, whose contents are not swept yet. */
+  private readonly deletedFolders = new Set<string>();
   /**
    * File ids and folder paths seen by a listing of everything made in this run; null when this
    * run does not list everything from its start (a delta, or a listing resumed from a cursor).
@@ -227,8 +229,38 @@ class InventoryRun {
     );
   }
 
+  /**
+   * Applies a page in order. Folder deletions are swept together, once per page (one pass over the
+   * ledger, not one per deleted folder), or earlier when an entry inside a deleted folder comes.
+   */
   private applyPage(page: ListPage): void {
-    for (const entry of page.entries) this.applyEntry(entry);
+    for (const entry of page.entries) {
+      if (this.insideDeletedFolder(entry.pathLower)) this.sweepDeletedFolders();
+      this.applyEntry(entry);
+    }
+    this.sweepDeletedFolders();
+  }
+
+  private insideDeletedFolder(pathLower: string): boolean {
+    if (this.deletedFolders.size === 0) return false;
+    for (let path = pathLower; path !== ''; path = path.slice(0, path.lastIndexOf('/'))) {
+      if (this.deletedFolders.has(path)) return true;
+    }
+    return false;
+  }
+
+  /** Everything below a deleted folder is gone too (Dropbox may report only the folder). */
+  private sweepDeletedFolders(): void {
+    if (this.deletedFolders.size === 0) return;
+    const below = (pathLower: string): boolean =>
+      this.insideDeletedFolder(pathLower.slice(0, pathLower.lastIndexOf('/')));
+    const gone = [...this.ledger.records()].filter(
+      (record) => record.deletedAt === undefined && below(record.pathLower),
+    );
+    for (const record of gone) this.markDeleted(record);
+    const folders = [...this.ledger.folderPaths()].filter(([lower]) => below(lower));
+    for (const [lower] of folders) this.ledger.setFolder(lower, null);
+    this.deletedFolders.clear();
   }
 
   private applyEntry(entry: SourceEntry): void {
@@ -347,17 +379,9 @@ class InventoryRun {
   private applyDeleted(entry: SourceDeleted): void {
     const record = this.ledger.atPath(entry.pathLower);
     if (record !== undefined) this.markDeleted(record);
-    // A deleted folder stands for everything below it.
-    const below = `${entry.pathLower}/`;
-    const wasFolder = this.ledger.folderPath(entry.pathLower) !== undefined;
-    if (!wasFolder) return;
-    const gone = [...this.ledger.records()].filter(
-      (child) => child.deletedAt === undefined && child.pathLower.startsWith(below),
-    );
-    for (const child of gone) this.markDeleted(child);
-    const folders = [...this.ledger.folderPaths()].filter(([lower]) => lower.startsWith(below));
-    for (const [lower] of folders) this.ledger.setFolder(lower, null);
+    if (this.ledger.folderPath(entry.pathLower) === undefined) return;
     this.ledger.setFolder(entry.pathLower, null);
+    this.deletedFolders.add(entry.pathLower);
   }
 
   private markDeleted(record: FileRecord): void {

@@ -33,10 +33,15 @@ export function parseShard(text: string, flag: string): Shard {
   }
   const index = Number(match[1]);
   const count = Number(match[2]);
-  if (count < 1 || count > 256 || index >= count) {
+  if (count < 1 || count > 256) {
     throw new ConfigError(
-      `${flag} "${text}" is out of range: n must be 1 to 256 and i must be 0 to n-1 ` +
-        `(for ${String(count)} shards, 0/${String(count)} to ${String(Math.max(count - 1, 0))}/${String(count)}).`,
+      `${flag} "${text}" is out of range: n (the number of shards) must be 1 to 256 (for example 0/4).`,
+    );
+  }
+  if (index >= count) {
+    throw new ConfigError(
+      `${flag} "${text}" is out of range: i must be 0 to n-1 ` +
+        `(for ${String(count)} shards, 0/${String(count)} to ${String(count - 1)}/${String(count)}).`,
     );
   }
   return { index, count };

@@ -46,6 +46,8 @@ function account(): Record<string, Buffer> {
     'Trip/day1.txt',
     'Trip/day2.txt',
     'gone.txt',
+    'Scrap/one.txt',
+    'Scrap/Deeper/two.txt',
   ]) {
     files[path] = bytesFor(path, 300 + path.length);
   }
@@ -61,7 +63,7 @@ test('changes through the cursor: changed, moved, new and deleted files, at O(ch
   const first = await migrateAll(bed, { prefix: 'backup' });
   const [only] = first;
   assert.ok(only !== undefined && first.length === 1);
-  assert.equal(only.chunk.migrated, 8);
+  assert.equal(only.chunk.migrated, 10);
   assert.equal(only.inventory?.fullListing, true);
 
   // Changes made between chunks.
@@ -72,6 +74,7 @@ test('changes through the cursor: changed, moved, new and deleted files, at O(ch
   const added = bytesFor('New/new.txt', 123);
   await writeTree(bed.root, { 'New/new.txt': added });
   await rm(join(bed.root, 'gone.txt'));
+  await rm(join(bed.root, 'Scrap'), { recursive: true });
 
   bed.dropbox.resetStats();
   const second = await bed.chunk({ prefix: 'backup' });
@@ -90,7 +93,11 @@ test('changes through the cursor: changed, moved, new and deleted files, at O(ch
   // ctime in the emulator, so it counts as changed, like the file with new bytes.
   assert.equal(second.inventory.moved, 2);
   assert.equal(second.inventory.changed, 2);
-  assert.equal(second.inventory.deleted, 1, 'only gone.txt was deleted; moves are not deletions');
+  assert.equal(
+    second.inventory.deleted,
+    3,
+    'gone.txt and the two files of Scrap were deleted; moves are not deletions',
+  );
   // report.txt, moved.txt, two Trip files, new.txt: only those are copied.
   assert.equal(second.chunk.migrated, 5);
   assert.equal(stats.requests[DOWNLOAD], 5);
@@ -103,7 +110,12 @@ test('changes through the cursor: changed, moved, new and deleted files, at O(ch
   await assertObject(bed, 'backup/Old/move-me.txt', files['Old/move-me.txt'] ?? Buffer.alloc(0));
   await assertObject(bed, 'backup/Trip/day1.txt', files['Trip/day1.txt'] ?? Buffer.alloc(0));
   await assertObject(bed, 'backup/gone.txt', files['gone.txt'] ?? Buffer.alloc(0));
-  assert.equal((await listKeys(bed)).length, 8 + 4);
+  await assertObject(
+    bed,
+    'backup/Scrap/Deeper/two.txt',
+    files['Scrap/Deeper/two.txt'] ?? Buffer.alloc(0),
+  );
+  assert.equal((await listKeys(bed)).length, 10 + 4);
 
   const ledger = await ledgerOf(bed);
   const records = byPath(ledger);
@@ -117,15 +129,20 @@ test('changes through the cursor: changed, moved, new and deleted files, at O(ch
   const day1 = records.get('/Trip 2024/day1.txt');
   assert.equal(day1?.deletedAt, undefined);
   assert.equal(day1?.key, 'backup/Trip 2024/day1.txt');
-  assert.equal(ledger.size, 9, 'one record per Dropbox file id');
-  assert.equal(ledger.totals().deleted, 1);
+  assert.ok(
+    records.get('/Scrap/Deeper/two.txt')?.deletedAt,
+    'files below a deleted folder are deleted',
+  );
+  assert.equal(ledger.size, 11, 'one record per Dropbox file id');
+  assert.equal(ledger.totals().deleted, 3);
+  assert.equal(ledger.folderPath('/scrap/deeper'), undefined);
   assert.equal(ledger.folderPath('/trip'), undefined, 'the old folder is forgotten');
   assert.equal(ledger.folderPath('/trip 2024'), '/Trip 2024');
 
   const status = await runCli(['status', '--ledger', bed.ledger], bed.env());
   assert.equal(status.code, 0, status.stderr);
-  assert.match(status.stdout, /deleted in Dropbox since listed: 1 \(their objects are kept\)/);
-  assert.match(status.stdout, /migrated {2}9 files/);
+  assert.match(status.stdout, /deleted in Dropbox since listed: 3 \(their objects are kept\)/);
+  assert.match(status.stdout, /migrated {2}11 files/);
 });
 
 test('a reset cursor lists everything again without copying what is already migrated', async (t) => {

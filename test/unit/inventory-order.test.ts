@@ -1,0 +1,176 @@
+// Delta orderings the emulator does not produce (it reports a folder deleted and made again at the
+// same path as one change, and moves as deletion first), played by a scripted Source. Dropbox
+// documents no order between a deletion and the entries that replace it, so both are covered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../../src/engine/clock.ts';
+import { updateInventory, type InventoryResult } from '../../src/engine/inventory.ts';
+import { WHOLE_ACCOUNT } from '../../src/engine/shard.ts';
+import type { ListPage, Source, SourceEntry } from '../../src/engine/source.ts';
+import { Ledger } from '../../src/ledger/ledger.ts';
+import { SETTINGS, fileRecord } from '../support/records.ts';
+
+function file(id: string, path: string, rev = 'r1'): SourceEntry {
+  return {
+    kind: 'file',
+    id,
+    name: path.slice(path.lastIndexOf('/') + 1),
+    pathLower: path.toLowerCase(),
+    pathDisplay: path,
+    rev,
+    size: 10,
+    contentHash: 'h',
+    serverModified: '2026-01-01T00:00:00Z',
+    clientModified: '2026-01-01T00:00:00Z',
+    downloadable: true,
+  };
+}
+
+function folder(path: string): SourceEntry {
+  return {
+    kind: 'folder',
+    id: `id:${path}`,
+    name: path.slice(path.lastIndexOf('/') + 1),
+    pathLower: path.toLowerCase(),
+    pathDisplay: path,
+  };
+}
+
+function deleted(path: string): SourceEntry {
+  return {
+    kind: 'deleted',
+    name: path.slice(path.lastIndexOf('/') + 1),
+    pathLower: path.toLowerCase(),
+    pathDisplay: path,
+  };
+}
+
+/** Answers `continue` with the given pages, in order; anything else is a test failure. */
+function scripted(pages: SourceEntry[][]): Source {
+  let next = 0;
+  return {
+    list: () => Promise.reject(new Error('no full listing expected')),
+    latestCursor: () => Promise.reject(new Error('no cursor expected')),
+    open: () => Promise.reject(new Error('no download expected')),
+    listContinue: (): Promise<ListPage> => {
+      const entries = pages[next] ?? [];
+      next += 1;
+      return Promise.resolve({
+        entries,
+        cursor: `c${String(next)}`,
+        hasMore: next < pages.length,
+      });
+    },
+  };
+}
+
+/** A ledger after a finished first listing of /A/one.txt, /A/Sub/two.txt and /B/three.txt. */
+async function ledgerWithAccount(dir: string): Promise<Ledger> {
+  const ledger = await Ledger.open(dir, { ...SETTINGS, prefix: '' });
+  ledger.setFolder('/a', '/A');
+  ledger.setFolder('/a/sub', '/A/Sub');
+  ledger.setFolder('/b', '/B');
+  for (const [n, path] of [
+    [1, '/A/one.txt'],
+    [2, '/A/Sub/two.txt'],
+    [3, '/B/three.txt'],
+  ] as const) {
+    ledger.put(
+      fileRecord(n, {
+        id: `id:${String(n)}`,
+        path,
+        pathLower: path.toLowerCase(),
+        rev: 'r1',
+        key: path.slice(1),
+        status: 'migrated',
+      }),
+    );
+  }
+  ledger.setCursor({ cursor: 'c0', complete: true });
+  return ledger;
+}
+
+async function withLedger(
+  t: { after: (fn: () => Promise<void>) => void },
+  pages: SourceEntry[][],
+): Promise<{ ledger: Ledger; result: InventoryResult }> {
+  const dir = await mkdtemp(join(tmpdir(), 'inventory-'));
+  const ledger = await ledgerWithAccount(dir);
+  t.after(async () => {
+    await ledger.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const result = await updateInventory(
+    ledger,
+    scripted(pages),
+    { sourcePath: '', prefix: '', keyCase: 'display', shard: WHOLE_ACCOUNT },
+    {
+      clock: systemClock,
+      signal: new AbortController().signal,
+      now: () => '2026-02-02T00:00:00Z',
+      log: () => undefined,
+    },
+  );
+  return { ledger, result };
+}
+
+test('a folder deleted and made again in one page: old files deleted, new ones pending', async (t) => {
+  const { ledger, result } = await withLedger(t, [
+    [deleted('/A'), folder('/a'), file('id:new', '/a/one.txt', 'r9')],
+  ]);
+  assert.ok(ledger.get('id:1')?.deletedAt);
+  assert.ok(ledger.get('id:2')?.deletedAt, 'a file two levels down is deleted too');
+  assert.equal(ledger.get('id:3')?.deletedAt, undefined);
+  const made = ledger.get('id:new');
+  assert.equal(made?.status, 'pending');
+  assert.equal(made.deletedAt, undefined);
+  assert.equal(made.key, 'a/one.txt', 'the new folder’s own case');
+  assert.equal(ledger.atPath('/a/one.txt')?.id, 'id:new');
+  assert.equal(ledger.folderPath('/a'), '/a');
+  assert.equal(ledger.folderPath('/a/sub'), undefined);
+  assert.equal(result.deleted, 2);
+  assert.equal(result.added, 1);
+});
+
+test('a moved folder is a move in either order of its entries, across pages', async (t) => {
+  for (const pages of [
+    [
+      [deleted('/A')],
+      [folder('/C'), file('id:1', '/C/one.txt'), folder('/C/Sub')],
+      [file('id:2', '/C/Sub/two.txt')],
+    ],
+    [
+      [
+        folder('/C'),
+        folder('/C/Sub'),
+        file('id:1', '/C/one.txt'),
+        file('id:2', '/C/Sub/two.txt'),
+        deleted('/A'),
+      ],
+    ],
+  ]) {
+    const { ledger, result } = await withLedger(t, pages);
+    for (const [id, key] of [
+      ['id:1', 'C/one.txt'],
+      ['id:2', 'C/Sub/two.txt'],
+    ] as const) {
+      const record = ledger.get(id);
+      assert.ok(record, id);
+      assert.equal(record.deletedAt, undefined, id);
+      assert.equal(record.key, key);
+      assert.equal(record.status, 'pending');
+      assert.equal(record.migratedKey, `A${key.slice(1)}`, 'the old key is remembered');
+    }
+    assert.deepEqual(
+      [result.moved, result.deleted, result.added, result.changed],
+      [2, 0, 0, 0],
+      JSON.stringify(pages.map((page) => page.map((entry) => entry.pathLower))),
+    );
+    assert.equal(ledger.folderPath('/a'), undefined);
+    assert.equal(ledger.folderPath('/a/sub'), undefined);
+    assert.equal(ledger.folderPath('/c/sub'), '/C/Sub');
+  }
+});
