@@ -251,6 +251,15 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
     assert.equal(parsed.done, false);
   });
 
+  await t.test('a --source-path that does not exist is fatal: exit 1 naming the flag', async () => {
+    const missing = await cli.migrate({
+      'source-path': '/Nope',
+      ledger: join(bed.ledger, 'nope'),
+    });
+    assert.equal(missing.code, 1, missing.stderr);
+    assert.match(missing.stderr, /--source-path \/Nope does not exist in this Dropbox account/);
+  });
+
   await t.test('no secret in any output or ledger file', async () => {
     assert.ok(cli.runs.length >= 15);
     for (const run of cli.runs) {

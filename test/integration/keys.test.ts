@@ -97,7 +97,7 @@ test('lower keys, prefixes with one slash, and keys relative to --source-path', 
   assert.ok((await listKeys(bed)).includes('Read Me.txt'));
 });
 
-test('unicode names stay byte-exact in keys: NFC and NFD are different keys', async (t) => {
+test('unicode and URL-special names stay byte-exact in keys: NFC and NFD are different keys', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
   const names = [
@@ -107,6 +107,7 @@ test('unicode names stay byte-exact in keys: NFC and NFD are different keys', as
     '\u5199\u771f/\u30ab\u3099\u30a4\u30c8\u3099.md', // カ゛イト゛ (NFD dakuten)
     '\u{1F4F7} camera/\u{1F305}.png',
     'Stra\u00dfe/\u0130stanbul \u00c5.txt',
+    'Signs/a+b %20 c?d#e&f=g ~ (1) [2] {3}.txt',
   ];
   const files = Object.fromEntries(names.map((path) => [path, bytesFor(path)]));
   await writeTree(bed.root, files);
