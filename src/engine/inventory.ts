@@ -45,6 +45,8 @@ export interface InventoryResult {
   readonly changed: number;
   readonly moved: number;
   readonly deleted: number;
+  /** Files recorded as permanent failures without a transfer (key too long, not downloadable). */
+  readonly failed: number;
 }
 
 export interface InventoryOptions {
@@ -74,6 +76,7 @@ class InventoryRun {
   private added = 0;
   private changed = 0;
   private moved = 0;
+  private failed = 0;
   /** Ids marked deleted in this run; a file that reappears under a new path was moved instead. */
   private readonly deletedIds = new Set<string>();
   /** Folders deleted in the page being applied, whose contents are not swept yet. */
@@ -123,6 +126,7 @@ class InventoryRun {
       changed: this.changed,
       moved: this.moved,
       deleted: this.deletedIds.size,
+      failed: this.failed,
     };
   }
 
@@ -348,10 +352,10 @@ class InventoryRun {
     else if (existing.rev === file.rev) this.moved += 1;
     else this.changed += 1;
 
-    if (typeof key !== 'string') this.ledger.put(this.failed(record, key));
+    if (typeof key !== 'string') this.ledger.put(this.failedRecord(record, key));
     else if (!file.downloadable) {
       this.ledger.put(
-        this.failed(
+        this.failedRecord(
           record,
           permanent(
             'unsupported_file',
@@ -363,7 +367,8 @@ class InventoryRun {
     } else this.ledger.put(record);
   }
 
-  private failed(record: FileRecord, error: MigrationError): FileRecord {
+  private failedRecord(record: FileRecord, error: MigrationError): FileRecord {
+    this.failed += 1;
     return {
       ...record,
       status: 'failed',
