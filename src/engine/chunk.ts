@@ -20,6 +20,13 @@ export const CIRCUIT_BREAKER_THRESHOLD = 20;
 /** Times a retryable failure is retried within one chunk before it waits for the next. */
 const RETRIES_PER_CHUNK = 2;
 
+/** Failures of one class in a row, and each file's record before the streak charged it. */
+interface Streak {
+  readonly failureClass: FailureClass;
+  count: number;
+  readonly before: Map<string, FileRecord>;
+}
+
 export type StoppedBy = 'done' | 'deadline' | 'stopped' | 'limit' | 'fatal';
 
 export interface ChunkResult {
@@ -74,7 +81,7 @@ class ChunkRun {
   private failed = 0;
   private bytes = 0;
   private fatalError: MigrationError | undefined;
-  private streak: { failureClass: FailureClass; count: number } | undefined;
+  private streak: Streak | undefined;
   private readonly queue: FileRecord[] = [];
   private readonly retriesInChunk = new Map<string, number>();
   private readonly internalStop = new AbortController();
@@ -288,7 +295,10 @@ class ChunkRun {
       this.recordFailure(record, error, record.attempts + 1);
       return;
     }
-    this.trackStreak(error);
+    // The chunk is stopping because a service is down or unusable: what fails on the way out
+    // is not the file's fault, so it stays as it was.
+    if (this.fatalError !== undefined) return;
+    if (this.breakerTripped(error, record)) return;
     const counts = error.failureClass !== 'rate_limited';
     const attempts = record.attempts + (counts ? 1 : 0);
     if (attempts >= this.config.maxAttempts) {
@@ -328,22 +338,33 @@ class ChunkRun {
     };
   }
 
-  /** Many failures of one class in a row, with no success between: the service is down. */
-  private trackStreak(error: MigrationError): void {
-    const same = this.streak?.failureClass === error.failureClass;
-    this.streak = {
-      failureClass: error.failureClass,
-      count: same ? (this.streak?.count ?? 0) + 1 : 1,
-    };
-    if (this.streak.count >= CIRCUIT_BREAKER_THRESHOLD) {
-      this.stopWith(
-        fatal(
-          'service_down',
-          `${String(this.streak.count)} transfers in a row failed with ${error.failureClass} and none ` +
-            `succeeded; the service looks down, so this chunk stops. Last error: ${error.message}`,
-        ),
-      );
+  /**
+   * Many failures of one class in a row, with no success between: the service is down, not the
+   * files. The chunk stops, and the files the streak charged get their attempts back, so an
+   * outage that lasts several chunks never turns good files into failures.
+   */
+  private breakerTripped(error: MigrationError, record: FileRecord): boolean {
+    if (this.streak?.failureClass !== error.failureClass) {
+      this.streak = { failureClass: error.failureClass, count: 0, before: new Map() };
     }
+    const streak = this.streak;
+    streak.count += 1;
+    if (!streak.before.has(record.id)) streak.before.set(record.id, record);
+    if (streak.count < CIRCUIT_BREAKER_THRESHOLD) return false;
+    this.stopWith(
+      fatal(
+        'service_down',
+        `${String(streak.count)} transfers in a row failed with ${error.failureClass} and none ` +
+          `succeeded; the service looks down, so this chunk stops. Last error: ${error.message}`,
+      ),
+    );
+    for (const before of streak.before.values()) {
+      if (this.ledger.get(before.id)?.status === 'failed' && before.status !== 'failed') {
+        this.failed -= 1;
+      }
+      this.ledger.put(before);
+    }
+    return true;
   }
 
   private stopWith(error: MigrationError): void {

@@ -22,6 +22,7 @@ import type {
   Target,
   UnfinishedUpload,
 } from '../engine/target.ts';
+import { fatal } from '../errors.ts';
 import { classifyS3Error } from './errors.ts';
 
 /** User-metadata names (S3 adds the x-amz-meta- prefix). rclone reads `mtime`. */
@@ -74,7 +75,15 @@ export class S3Target implements Target {
           this.bucket,
         );
       }
-      throw classifyS3Error(error, 'checking the bucket', this.bucket);
+      const classified = classifyS3Error(error, 'checking the bucket', this.bucket);
+      if (classified.kind !== 'retryable') throw classified;
+      // The SDK already retried: a chunk that cannot reach S3 at its start has nothing to do.
+      throw fatal(
+        'service_down',
+        `S3 is not answering (${classified.message}); this chunk stops before any work. ` +
+          'Check --s3-endpoint, --region and the network, then run again.',
+        { cause: error },
+      );
     }
   }
 
