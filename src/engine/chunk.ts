@@ -298,9 +298,10 @@ class ChunkRun {
     // The chunk is stopping because a service is down or unusable: what fails on the way out
     // is not the file's fault, so it stays as it was.
     if (this.fatalError !== undefined) return;
-    if (this.breakerTripped(error, record)) return;
-    const counts = error.failureClass !== 'rate_limited';
-    const attempts = record.attempts + (counts ? 1 : 0);
+    // Rate limits say "slower", not "down": every worker already waits them out at the gate.
+    const limited = error.failureClass === 'rate_limited';
+    if (!limited && this.breakerTripped(error, record)) return;
+    const attempts = record.attempts + (limited ? 0 : 1);
     if (attempts >= this.config.maxAttempts) {
       this.recordFailure(
         record,

@@ -87,16 +87,19 @@ export class ResumableDownload {
         await this.close();
         if (!this.resumable(error)) throw error;
         this.stalled += 1;
-        await this.clock.sleep(backoffMs(REQUEST_RETRY, this.stalled - 1), this.signal);
+        // A rate limit is waited out here (and by every other worker, at the source's gate), so
+        // the bytes and parts already sent are kept instead of starting the file over.
+        await this.clock.sleep(
+          backoffMs(REQUEST_RETRY, this.stalled - 1, error.retryAfterMs),
+          this.signal,
+        );
       }
     }
   }
 
-  private resumable(error: unknown): boolean {
+  private resumable(error: unknown): error is MigrationError {
     if (this.signal.aborted) return false;
     if (!(error instanceof MigrationError) || error.kind !== 'retryable') return false;
-    // Rate limits go to the scheduler, which slows every worker down.
-    if (error.failureClass === 'rate_limited') return false;
     return this.stalled < MAX_STALLED_RECONNECTS;
   }
 }

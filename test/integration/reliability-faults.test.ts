@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChunkResult } from '../../src/engine/chunk.ts';
+import { CIRCUIT_BREAKER_THRESHOLD, type ChunkResult } from '../../src/engine/chunk.ts';
 import {
   assertBucketMatches,
   makeAccount,
@@ -14,10 +14,14 @@ const PREFIX = 'backup';
 const FLAGS = { prefix: PREFIX, 'part-size': '8MiB' };
 
 /** Runs chunks until the ledger says done; no chunk may end on a fatal error. */
-async function chunksUntilDone(bed: Testbed, limit: number): Promise<ChunkResult[]> {
+async function chunksUntilDone(
+  bed: Testbed,
+  limit: number,
+  flags: Record<string, string> = {},
+): Promise<ChunkResult[]> {
   const results: ChunkResult[] = [];
   for (;;) {
-    const result = await bed.chunk(FLAGS);
+    const result = await bed.chunk({ ...FLAGS, ...flags });
     results.push(result);
     assert.equal(result.fatal, undefined, result.fatal?.message);
     if (result.done) return results;
@@ -67,6 +71,19 @@ test('429 with Retry-After, 500s and connections cut mid-body are survived', asy
     stats.bytesServed < 2 * total,
     `served ${String(stats.bytesServed)} for ${String(total)}`,
   );
+  await assertAllMigrated(bed, paths.length);
+});
+
+test('a burst of 429s from 32 transfers at once slows the chunk down, never stops it', async (t) => {
+  const bed = await startTestbed({ faults: { rateLimitPerSecond: 10, rateLimitBurst: 20 } });
+  t.after(() => bed.close());
+  const paths = await makeAccount(bed.root, { small: 70, seed: 41 });
+
+  const results = await chunksUntilDone(bed, 3, { concurrency: '32' });
+  const stats = bed.dropbox.stats();
+  t.diagnostic(`${String(results.length)} chunks; 429s ${String(stats.rateLimited)}`);
+  // More 429s than the circuit breaker's threshold, yet no chunk took Dropbox for down.
+  assert.ok(stats.rateLimited > CIRCUIT_BREAKER_THRESHOLD, `${String(stats.rateLimited)} 429s`);
   await assertAllMigrated(bed, paths.length);
 });
 
