@@ -131,11 +131,37 @@ async function putInParts(
     if (extra.length > 0) throw sizeMismatch(file, file.size + extra.length);
     const hash = hasher.digest();
     if (hash !== file.contentHash) throw hashMismatch(file, hash);
-    await withRetry(() => target.completeMultipart(key, uploadId, parts), retry);
+    await complete(file, key, uploadId, parts, context);
   } catch (error) {
     await Promise.allSettled(inFlight);
     await target.abortMultipart(key, uploadId).catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Completes a verified upload. When S3's answer to a Complete that worked is lost, the retry finds
+ * no such upload although the object is whole: its metadata (this rev, hash and size) tells.
+ */
+async function complete(
+  file: SourceFile,
+  key: string,
+  uploadId: string,
+  parts: readonly CompletedPart[],
+  context: TransferContext,
+): Promise<void> {
+  const { target, clock, signal } = context;
+  try {
+    await withRetry(() => target.completeMultipart(key, uploadId, parts), {
+      policy: REQUEST_RETRY,
+      clock,
+      signal,
+    });
+  } catch (error) {
+    const head = await target.head(key).catch(() => undefined);
+    const stored =
+      head?.rev === file.rev && head.contentHash === file.contentHash && head.size === file.size;
+    if (!stored) throw error;
   }
 }
 

@@ -7,6 +7,7 @@ import type { Target } from '../../src/engine/target.ts';
 import { S3Target } from '../../src/s3/target.ts';
 import {
   assertBucketMatches,
+  delegatingTarget,
   listKeys,
   makeAccount,
   MiB,
@@ -120,19 +121,12 @@ function measuringTarget(inner: Target): { target: Target; peak: () => number } 
       now -= bytes;
     }
   };
-  const target: Target = {
-    check: () => inner.check(),
-    head: (key) => inner.head(key),
-    list: (prefix) => inner.list(prefix),
+  const target = delegatingTarget(inner, {
     put: (key, body, metadata, signal) =>
       holding(body.length, () => inner.put(key, body, metadata, signal)),
-    createMultipart: (key, metadata) => inner.createMultipart(key, metadata),
     uploadPart: (key, uploadId, partNumber, body, signal) =>
       holding(body.length, () => inner.uploadPart(key, uploadId, partNumber, body, signal)),
-    completeMultipart: (key, uploadId, parts) => inner.completeMultipart(key, uploadId, parts),
-    abortMultipart: (key, uploadId) => inner.abortMultipart(key, uploadId),
-    unfinishedUploads: (prefix) => inner.unfinishedUploads(prefix),
-  };
+  });
   return { target, peak: () => peak };
 }
 

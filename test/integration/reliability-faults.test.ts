@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CIRCUIT_BREAKER_THRESHOLD, type ChunkResult } from '../../src/engine/chunk.ts';
+import { DropboxSource } from '../../src/dropbox/source.ts';
+import { CIRCUIT_BREAKER_THRESHOLD, runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
+import { retryable } from '../../src/errors.ts';
+import { S3Target } from '../../src/s3/target.ts';
 import {
   assertBucketMatches,
+  delegatingTarget,
   makeAccount,
   MiB,
   readLedger,
@@ -133,5 +137,30 @@ test('access tokens that live one second are refreshed as they run out', async (
       `refreshes ${String(stats.tokenRefreshes)}`,
   );
   assert.ok(stats.tokenRefreshes > 1, 'more than one access token was needed');
+  await assertAllMigrated(bed, paths.length);
+});
+
+test('a lost answer to CompleteMultipartUpload does not fail a file S3 stored whole', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const paths = await makeAccount(bed.root, { small: 3, large: [17 * MiB + 1], seed: 43 });
+  const config = bed.config(FLAGS);
+  const inner = new S3Target(config.s3, bed.s3.client());
+  let lost = 0;
+  // The Complete works, but its answer never arrives (a reset connection): the retry then finds
+  // no such upload, as it would on S3.
+  const target = delegatingTarget(inner, {
+    completeMultipart: async (key, uploadId, parts) => {
+      await inner.completeMultipart(key, uploadId, parts);
+      if (lost > 0) return;
+      lost += 1;
+      throw retryable('network', `completing the upload of ${key}: the connection was reset`);
+    },
+  });
+
+  const result = await runChunk(config, { source: new DropboxSource(config.dropbox), target });
+  assert.equal(lost, 1);
+  assert.equal(result.done, true);
+  assert.equal(result.chunk.failed, 0);
   await assertAllMigrated(bed, paths.length);
 });

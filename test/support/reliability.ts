@@ -16,6 +16,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LedgerView } from '../../src/ledger/ledger.ts';
+import type { Target } from '../../src/engine/target.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
 import type { Testbed } from './testbed.ts';
 
@@ -236,4 +237,21 @@ export async function waitFor(
     if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A target that passes every call to `inner`, except those given in `overrides`. */
+export function delegatingTarget(inner: Target, overrides: Partial<Target> = {}): Target {
+  return {
+    check: () => inner.check(),
+    head: (key) => inner.head(key),
+    list: (prefix) => inner.list(prefix),
+    put: (key, body, metadata, signal) => inner.put(key, body, metadata, signal),
+    createMultipart: (key, metadata) => inner.createMultipart(key, metadata),
+    uploadPart: (key, uploadId, partNumber, body, signal) =>
+      inner.uploadPart(key, uploadId, partNumber, body, signal),
+    completeMultipart: (key, uploadId, parts) => inner.completeMultipart(key, uploadId, parts),
+    abortMultipart: (key, uploadId) => inner.abortMultipart(key, uploadId),
+    unfinishedUploads: (prefix) => inner.unfinishedUploads(prefix),
+    ...overrides,
+  };
 }
