@@ -27,18 +27,23 @@ export class MemoryBudget {
     }
     signal?.throwIfAborted();
     await new Promise<void>((grant, fail) => {
-      const waiter = { bytes: wanted, grant, fail };
-      this.waiters.push(waiter);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
-          fail(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-          this.serve();
+      const onAbort = (): void => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        fail(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+        this.serve();
+      };
+      // One chunk's signal outlives thousands of waits: let go of the listener once granted.
+      const waiter = {
+        bytes: wanted,
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          grant();
         },
-        { once: true },
-      );
+        fail,
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     return this.releaser(wanted);
   }

@@ -7,6 +7,7 @@ import type { Target } from '../../src/engine/target.ts';
 import { S3Target } from '../../src/s3/target.ts';
 import {
   assertBucketMatches,
+  assertNoSecrets,
   delegatingTarget,
   listKeys,
   makeAccount,
@@ -106,6 +107,7 @@ test('SIGINT: files in flight finish, the ledger is saved, exit 0 with the JSON 
   assert.equal(next.code, 0, next.stderr);
   assert.equal(parseChunkLine(next.stdout).done, true);
   await assertBucketMatches(bed, PREFIX, assert.deepEqual);
+  await assertNoSecrets(bed, assert.ok, stdout, stderr, next.stdout, next.stderr);
 });
 
 /** The S3 target, noting the most body bytes it was handed at once (a floor on bytes in memory). */

@@ -6,6 +6,7 @@ import { retryable } from '../../src/errors.ts';
 import { S3Target } from '../../src/s3/target.ts';
 import {
   assertBucketMatches,
+  assertNoSecrets,
   delegatingTarget,
   makeAccount,
   MiB,
@@ -40,6 +41,7 @@ async function assertAllMigrated(bed: Testbed, files: number): Promise<void> {
     { migrated: totals.migrated, failed: totals.failed, pending: totals.pending },
     { migrated: files, failed: 0, pending: 0 },
   );
+  await assertNoSecrets(bed, assert.ok);
 }
 
 test('429 with Retry-After, 500s and connections cut mid-body are survived', async (t) => {

@@ -6,6 +6,7 @@ import { runChunk } from '../../src/engine/chunk.ts';
 import { SILENT } from '../../src/engine/progress.ts';
 import { S3Target } from '../../src/s3/target.ts';
 import {
+  assertNoSecrets,
   listKeys,
   makeAccount,
   migrateArgs,
@@ -104,6 +105,7 @@ test('the CLI exits 1 naming the problem when S3 goes down mid-chunk', async (t)
   assert.equal(line.total.failed, 0);
   assert.equal(line.total.pending, paths.length - line.total.migrated);
   await assertLedgerKept(bed, paths.length, line.total.migrated);
+  await assertNoSecrets(bed, assert.ok, stdout, stderr);
 });
 
 test('a chunk that cannot reach S3 at its start stops before any work, exit 1', async (t) => {

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { LedgerView } from '../../src/ledger/ledger.ts';
 import type { Target } from '../../src/engine/target.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
-import type { Testbed } from './testbed.ts';
+import { APP_SECRET, REFRESH_TOKEN, type Testbed } from './testbed.ts';
 
 export const MiB = 1024 * 1024;
 const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
@@ -254,4 +254,25 @@ export function delegatingTarget(inner: Target, overrides: Partial<Target> = {})
     unfinishedUploads: (prefix) => inner.unfinishedUploads(prefix),
     ...overrides,
   };
+}
+
+/**
+ * No secret in what a run left behind: the ledger folder (failure reasons end up in reports) and
+ * any output given. Access tokens are random, so the header that would carry one is looked for.
+ */
+export async function assertNoSecrets(
+  bed: Testbed,
+  check: (value: unknown, message?: string) => void,
+  ...outputs: string[]
+): Promise<void> {
+  const texts = [...outputs];
+  const entries = await readdir(bed.ledger, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (entry.isFile()) texts.push(await readFile(join(entry.parentPath, entry.name), 'utf8'));
+  }
+  for (const text of texts) {
+    for (const secret of [APP_SECRET, REFRESH_TOKEN, 'Bearer ', 'client_secret', 'access_token=']) {
+      check(!text.includes(secret), `"${secret}" appears in the ledger or output`);
+    }
+  }
 }
