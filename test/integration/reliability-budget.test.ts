@@ -138,7 +138,7 @@ test('--max-memory of two parts: multipart files still complete, byte-identical'
   await makeAccount(bed.root, {
     small: 20,
     medium: 3,
-    large: [41 * MiB + 7, 33 * MiB],
+    large: [25 * MiB + 7, 17 * MiB],
     seed: 33,
   });
   // Four transfers at once, two of them multipart, with room for two parts: each upload must

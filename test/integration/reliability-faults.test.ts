@@ -56,9 +56,9 @@ test('429 with Retry-After, 500s and connections cut mid-body are survived', asy
   });
   t.after(() => bed.close());
   const paths = await makeAccount(bed.root, {
-    small: 50,
-    medium: 4,
-    large: [20 * MiB + 99],
+    small: 40,
+    medium: 2,
+    large: [9 * MiB + 99],
     seed: 5,
   });
 
@@ -83,7 +83,7 @@ test('429 with Retry-After, 500s and connections cut mid-body are survived', asy
 test('a burst of 429s from 32 transfers at once slows the chunk down, never stops it', async (t) => {
   const bed = await startTestbed({ faults: { rateLimitPerSecond: 10, rateLimitBurst: 20 } });
   t.after(() => bed.close());
-  const paths = await makeAccount(bed.root, { small: 70, seed: 41 });
+  const paths = await makeAccount(bed.root, { small: 60, seed: 41 });
 
   const results = await chunksUntilDone(bed, 3, { concurrency: '32' });
   const stats = bed.dropbox.stats();
@@ -96,7 +96,7 @@ test('a burst of 429s from 32 transfers at once slows the chunk down, never stop
 test('Dropbox access tokens expiring mid-run are refreshed, not fatal', async (t) => {
   const bed = await startTestbed({ faults: { latencyMs: 20 } });
   t.after(() => bed.close());
-  const paths = await makeAccount(bed.root, { small: 60, medium: 2, large: [17 * MiB], seed: 9 });
+  const paths = await makeAccount(bed.root, { small: 60, medium: 2, large: [9 * MiB], seed: 9 });
 
   const downloads = (): number => bed.dropbox.stats().requests['files/download'] ?? 0;
   const first = bed.chunk(FLAGS);
@@ -145,7 +145,7 @@ test('access tokens that live one second are refreshed as they run out', async (
 test('a lost answer to CompleteMultipartUpload does not fail a file S3 stored whole', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
-  const paths = await makeAccount(bed.root, { small: 3, large: [17 * MiB + 1], seed: 43 });
+  const paths = await makeAccount(bed.root, { small: 3, large: [9 * MiB + 1], seed: 43 });
   const config = bed.config(FLAGS);
   const inner = new S3Target(config.s3, bed.s3.client());
   let lost = 0;

@@ -36,8 +36,9 @@ export function seeded(seed: number): () => number {
 }
 
 export interface AccountShape {
-  /** Small files (0 – 256 KiB). */
+  /** Small files (0 – `smallMax` bytes, default 256 KiB). */
   small: number;
+  smallMax?: number;
   /** Medium files (1 – 2 MiB): one PUT each, but many network reads. */
   medium?: number;
   /** Sizes of files that go multipart (above the part size). */
@@ -59,7 +60,7 @@ export async function makeAccount(root: string, shape: AccountShape): Promise<st
     paths.push(`${folder}/${name}`);
   };
   for (let i = 0; i < shape.small; i += 1) {
-    const size = i === 0 ? 0 : Math.floor(next() * 256 * 1024);
+    const size = i === 0 ? 0 : Math.floor(next() * (shape.smallMax ?? 256 * 1024));
     await write(folders[i % folders.length] ?? 'Docs', `file-${String(i)}.bin`, size);
   }
   for (let i = 0; i < (shape.medium ?? 0); i += 1) {
