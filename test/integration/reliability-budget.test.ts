@@ -59,8 +59,14 @@ test('--max-duration: nothing starts after the deadline, files in flight finish'
   const summary = ledger.chunks.at(-1);
   assert.equal(summary?.stoppedBy, 'deadline');
   const deadline = Date.parse(summary.startedAt) + maxDurationMs;
+  // A start is seen at the download request, a few microtasks after the scheduler decided; the
+  // margin covers that (and a GC pause), far below the 250 ms a later start would have to wait.
+  const margin = 100;
   for (const [path, at] of started) {
-    assert.ok(at <= deadline, `${path} started ${String(at - deadline)} ms after the deadline`);
+    assert.ok(
+      at <= deadline + margin,
+      `${path} started ${String(at - deadline)} ms after the deadline`,
+    );
   }
   // Every file that was started was finished within the grace period, none was abandoned.
   const migrated = [...ledger.records()].filter((r) => r.status === 'migrated');

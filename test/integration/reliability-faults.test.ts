@@ -47,16 +47,16 @@ async function assertAllMigrated(bed: Testbed, files: number): Promise<void> {
 test('429 with Retry-After, 500s and connections cut mid-body are survived', async (t) => {
   const bed = await startTestbed({
     faults: {
-      random429Rate: 0.05,
+      random429Rate: 0.1,
       retryAfterSeconds: 1,
-      random500Rate: 0.05,
+      random500Rate: 0.1,
       cutProbability: 0.3,
       seed: 3,
     },
   });
   t.after(() => bed.close());
   const paths = await makeAccount(bed.root, {
-    small: 40,
+    small: 25,
     medium: 2,
     large: [9 * MiB + 99],
     seed: 5,
