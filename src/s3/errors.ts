@@ -56,8 +56,8 @@ export function classifyS3Error(error: unknown, what: string, bucket: string): M
     case 'AllAccessDisabled':
       return fatal(
         'access_denied',
-        `${detail}: the AWS identity may not write to ${bucket}. Grant s3:PutObject, s3:GetObject, ` +
-          's3:ListBucket and s3:AbortMultipartUpload on it.',
+        `${detail}: the AWS identity may not use ${bucket} this way. Grant s3:PutObject, ` +
+          's3:GetObject, s3:ListBucket, s3:ListBucketMultipartUploads and s3:AbortMultipartUpload on it.',
         options,
       );
     case 'KeyTooLongError':
