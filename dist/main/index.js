@@ -19610,10 +19610,14 @@ var package_default = {
     lint: "eslint . && prettier --check .",
     format: "prettier --write .",
     test: 'node --test --test-concurrency=2 "test/**/*.test.ts"',
-    emulator: "node test/emulators/dropbox/cli.ts"
+    emulator: "node test/emulators/dropbox/cli.ts",
+    demo: "npm run --silent bundle && node scripts/demo.ts",
+    docs: "node scripts/docs.ts && prettier --write README.md"
   },
   devDependencies: {
     "@eslint/js": "^10.0.1",
+    "@types/cli-progress": "^3.11.6",
+    "@types/mime-types": "^3.0.1",
     "@types/node": "^24.19.2",
     esbuild: "^0.28.2",
     eslint: "^10.15.0",
@@ -19627,8 +19631,10 @@ var package_default = {
     "@actions/core": "^3.0.1",
     "@aws-sdk/client-s3": "^3.1175.0",
     "@aws-sdk/lib-storage": "^3.1175.0",
+    "cli-progress": "^3.12.0",
     commander: "^14.0.3",
-    dropbox: "^10.47.0"
+    dropbox: "^10.47.0",
+    "mime-types": "^3.0.2"
   },
   allowScripts: {
     node: true,
