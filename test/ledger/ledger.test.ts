@@ -140,16 +140,22 @@ test('a second live process cannot open the same ledger', async (t) => {
   const child = spawn(process.execPath, ['test/ledger/ledger-writer.ts', dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  t.after(() => child.kill('SIGKILL'));
-  await new Promise<void>((resolve) =>
-    child.stdout.once('data', () => {
-      resolve();
-    }),
-  );
-  await assert.rejects(
-    Ledger.open(dir, SETTINGS),
-    /another run \(process \d+\) is using the ledger/,
-  );
+  // The writer must be gone before the temporary directory is removed, or it races the removal.
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await new Promise<void>((resolve) =>
+      child.stdout.once('data', () => {
+        resolve();
+      }),
+    );
+    await assert.rejects(
+      Ledger.open(dir, SETTINGS),
+      /another run \(process \d+\) is using the ledger/,
+    );
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
 });
 
 test('SIGKILL at any moment loses no acknowledged record', async (t) => {
