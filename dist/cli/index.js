@@ -25167,7 +25167,7 @@ var init_parseArn = __esm({
       if (segments.length < 6) {
         return null;
       }
-      const [arn, partition2, service, region2, accountId, ...resourcePath] = segments;
+      const [arn, partition2, service, region2, accountId2, ...resourcePath] = segments;
       if (arn !== "arn" || partition2 === "" || service === "" || resourcePath.join(ARN_DELIMITER) === "") {
         return null;
       }
@@ -25176,7 +25176,7 @@ var init_parseArn = __esm({
         partition: partition2,
         service,
         region: region2,
-        accountId,
+        accountId: accountId2,
         resourceId
       };
     };
@@ -27318,12 +27318,12 @@ var init_arn = __esm({
       if (segments.length < 6 || segments[0] !== "arn") {
         throw new Error("Malformed ARN");
       }
-      const [, partition2, service, region2, accountId, ...resource] = segments;
+      const [, partition2, service, region2, accountId2, ...resource] = segments;
       return {
         partition: partition2,
         service,
         region: region2,
-        accountId,
+        accountId: accountId2,
         resource: resource.join(":")
       };
     };
@@ -29084,8 +29084,8 @@ var init_bucketHostnameUtils = __esm({
         throw new Error(`Client region ${region2} is not regional`);
       }
     };
-    validateAccountId = (accountId) => {
-      if (!/[0-9]{12}/.exec(accountId)) {
+    validateAccountId = (accountId2) => {
+      if (!/[0-9]{12}/.exec(accountId2)) {
         throw new Error("Access point ARN accountID does not match regex '[0-9]{12}'");
       }
     };
@@ -29173,10 +29173,10 @@ var init_bucketHostname = __esm({
       const hostnameSuffix = isCustomEndpoint ? baseHostname : getSuffixForArnEndpoint(baseHostname)[1];
       const { pathStyleEndpoint, accelerateEndpoint = false, fipsEndpoint = false, tlsCompatible = true, bucketName: bucketName2, clientPartition = "aws" } = options;
       validateArnEndpointOptions({ pathStyleEndpoint, accelerateEndpoint, tlsCompatible });
-      const { service, partition: partition2, accountId, region: region2, resource } = bucketName2;
+      const { service, partition: partition2, accountId: accountId2, region: region2, resource } = bucketName2;
       validateService(service);
       validatePartition(partition2, { clientPartition });
-      validateAccountId(accountId);
+      validateAccountId(accountId2);
       const { accesspointName, outpostId } = getArnResources(resource);
       if (service === "s3-object-lambda") {
         return getEndpointFromObjectLambdaArn({ ...options, tlsCompatible, bucketName: bucketName2, accesspointName, hostnameSuffix });
@@ -29190,9 +29190,9 @@ var init_bucketHostname = __esm({
       return getEndpointFromAccessPointArn({ ...options, clientRegion, accesspointName, hostnameSuffix });
     };
     getEndpointFromObjectLambdaArn = ({ dualstackEndpoint = false, fipsEndpoint = false, tlsCompatible = true, useArnRegion, clientRegion, clientSigningRegion = clientRegion, accesspointName, bucketName: bucketName2, hostnameSuffix }) => {
-      const { accountId, region: region2, service } = bucketName2;
+      const { accountId: accountId2, region: region2, service } = bucketName2;
       validateRegionalClient(clientRegion);
-      const DNSHostLabel = `${accesspointName}-${accountId}`;
+      const DNSHostLabel = `${accesspointName}-${accountId2}`;
       validateDNSHostLabel(DNSHostLabel, { tlsCompatible });
       const endpointRegion = useArnRegion ? region2 : clientRegion;
       const signingRegion = useArnRegion ? region2 : clientSigningRegion;
@@ -30080,7 +30080,7 @@ var require_dist_cjs5 = __commonJS({
       const sessionToken = process.env[ENV_SESSION];
       const expiry = process.env[ENV_EXPIRATION];
       const credentialScope = process.env[ENV_CREDENTIAL_SCOPE];
-      const accountId = process.env[ENV_ACCOUNT_ID];
+      const accountId2 = process.env[ENV_ACCOUNT_ID];
       if (accessKeyId && secretAccessKey) {
         const credentials2 = {
           accessKeyId,
@@ -30088,7 +30088,7 @@ var require_dist_cjs5 = __commonJS({
           ...sessionToken && { sessionToken },
           ...expiry && { expiration: new Date(expiry) },
           ...credentialScope && { credentialScope },
-          ...accountId && { accountId }
+          ...accountId2 && { accountId: accountId2 }
         };
         setCredentialFeature2(credentials2, "CREDENTIALS_ENV_VARS", "g");
         return credentials2;
@@ -33474,7 +33474,7 @@ var require_dist_cjs10 = __commonJS({
           logger: logger2
         });
       }
-      const { roleCredentials: { accessKeyId, secretAccessKey, sessionToken, expiration, credentialScope, accountId } = {} } = ssoResp;
+      const { roleCredentials: { accessKeyId, secretAccessKey, sessionToken, expiration, credentialScope, accountId: accountId2 } = {} } = ssoResp;
       if (!accessKeyId || !secretAccessKey || !sessionToken || !expiration) {
         throw new CredentialsProviderError2("SSO returns an invalid temporary credential.", {
           tryNextLink: SHOULD_FAIL_CREDENTIAL_CHAIN,
@@ -33487,7 +33487,7 @@ var require_dist_cjs10 = __commonJS({
         sessionToken,
         expiration: new Date(expiration),
         ...credentialScope && { credentialScope },
-        ...accountId && { accountId }
+        ...accountId2 && { accountId: accountId2 }
       };
       if (ssoSession) {
         setCredentialFeature2(credentials2, "CREDENTIALS_SSO", "s");
@@ -34668,14 +34668,14 @@ var init_defaultStsRoleAssumers = __esm({
         if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
           throw new Error(`Invalid response from STS.assumeRole call with role ${params.RoleArn}`);
         }
-        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const accountId2 = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
         const credentials2 = {
           accessKeyId: Credentials.AccessKeyId,
           secretAccessKey: Credentials.SecretAccessKey,
           sessionToken: Credentials.SessionToken,
           expiration: Credentials.Expiration,
           ...Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope },
-          ...accountId && { accountId }
+          ...accountId2 && { accountId: accountId2 }
         };
         setCredentialFeature(credentials2, "CREDENTIALS_STS_ASSUME_ROLE", "i");
         return credentials2;
@@ -34704,16 +34704,16 @@ var init_defaultStsRoleAssumers = __esm({
         if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
           throw new Error(`Invalid response from STS.assumeRoleWithWebIdentity call with role ${params.RoleArn}`);
         }
-        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const accountId2 = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
         const credentials2 = {
           accessKeyId: Credentials.AccessKeyId,
           secretAccessKey: Credentials.SecretAccessKey,
           sessionToken: Credentials.SessionToken,
           expiration: Credentials.Expiration,
           ...Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope },
-          ...accountId && { accountId }
+          ...accountId2 && { accountId: accountId2 }
         };
-        if (accountId) {
+        if (accountId2) {
           setCredentialFeature(credentials2, "RESOLVED_ACCOUNT_ID", "T");
         }
         setCredentialFeature(credentials2, "CREDENTIALS_STS_ASSUME_ROLE_WEB_ID", "k");
@@ -36042,9 +36042,9 @@ var require_dist_cjs12 = __commonJS({
           throw Error(`Profile ${profileName} credential_process returned expired credentials.`);
         }
       }
-      let accountId = data.AccountId;
-      if (!accountId && profiles?.[profileName]?.aws_account_id) {
-        accountId = profiles[profileName].aws_account_id;
+      let accountId2 = data.AccountId;
+      if (!accountId2 && profiles?.[profileName]?.aws_account_id) {
+        accountId2 = profiles[profileName].aws_account_id;
       }
       const credentials2 = {
         accessKeyId: data.AccessKeyId,
@@ -36052,7 +36052,7 @@ var require_dist_cjs12 = __commonJS({
         ...data.SessionToken && { sessionToken: data.SessionToken },
         ...data.Expiration && { expiration: new Date(data.Expiration) },
         ...data.CredentialScope && { credentialScope: data.CredentialScope },
-        ...accountId && { accountId }
+        ...accountId2 && { accountId: accountId2 }
       };
       setCredentialFeature2(credentials2, "CREDENTIALS_PROCESS", "w");
       return credentials2;
@@ -57765,19 +57765,20 @@ function checkedObjectKey(prefix2, path) {
 }
 
 // src/config/options.ts
+var MIGRATE_VERIFY = ["migrate", "verify"];
 var OPTIONS = [
   {
     name: "bucket",
     value: "name",
     description: "S3 bucket the files go to (it must exist).",
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "prefix",
     value: "prefix",
     description: "Key prefix in the bucket: a file /A/b.txt becomes `prefix/A/b.txt`.",
     defaultText: "(none: keys are the Dropbox paths)",
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "region",
@@ -57785,19 +57786,19 @@ var OPTIONS = [
     description: "AWS region of the bucket.",
     defaultText: "`AWS_REGION`, else `us-east-1`",
     env: "AWS_REGION",
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "s3-endpoint",
     value: "url",
     description: "Endpoint of an S3-compatible store instead of AWS.",
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "s3-force-path-style",
     description: "Address the bucket in the path (`endpoint/bucket/key`), as most S3-compatible stores need.",
     defaultText: "off",
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "storage-class",
@@ -57811,14 +57812,116 @@ var OPTIONS = [
     value: "path",
     description: "Dropbox folder to migrate; keys are made from paths below it.",
     defaultText: "(the whole account)",
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "key-case",
     value: "display|lower",
     description: "Case of keys: as the user sees names in Dropbox, or all lower case.",
     defaultText: "display",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "include",
+    value: "glob",
+    description: "Migrate only Dropbox paths matching this glob (repeatable; e.g. `Projects/**`). Paths are matched below --source-path, without a leading slash, ignoring case.",
+    defaultText: "(everything)",
+    repeatable: true,
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "exclude",
+    value: "glob",
+    description: "Leave out Dropbox paths matching this glob (repeatable; e.g. `**/.DS_Store`); wins over --include.",
+    defaultText: "(nothing)",
+    repeatable: true,
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "exports",
+    value: "export|skip",
+    description: "Paper and Google documents cannot be downloaded as they are: `export` stores them converted (`Plan.paper` \u2192 `Plan.paper.md`), `skip` leaves them out.",
+    defaultText: "export",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "export-format",
+    value: "format",
+    description: "Format for exported documents (e.g. `markdown`, `html`, `pdf`, `docx`, `xlsx`) instead of the one Dropbox suggests for each.",
+    defaultText: "(Dropbox's suggestion)",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "compress",
+    value: "off|text",
+    description: "`text` gzips text-like files (stored with `Content-Encoding: gzip`) when that saves at least 10%.",
+    defaultText: "off",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "team-root",
+    description: "List and download from the team's root namespace, so team folders outside your home folder are included.",
+    defaultText: "off",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "sse",
+    value: "AES256|aws:kms",
+    description: "Server-side encryption of new objects.",
+    defaultText: "(the bucket's default)",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "sse-kms-key-id",
+    value: "key",
+    description: "KMS key (id or ARN) for `--sse aws:kms`.",
+    defaultText: "(the AWS managed key)",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "expected-bucket-owner",
+    value: "account",
+    description: "AWS account id that must own the bucket; every S3 call fails if another account owns it.",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "manifest-prefix",
+    value: "prefix",
+    description: "Reserved prefix for the tool's own objects (the manifest); migrated keys never start with it.",
+    defaultText: "`_dropbox-to-s3/`",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "keep-empty-folders",
+    description: "Also write a zero-byte `folder/` object for each empty Dropbox folder.",
+    defaultText: "off",
     commands: ["migrate"]
+  },
+  {
+    name: "on-source-delete",
+    value: "keep|delete",
+    description: "What a file deleted in Dropbox does to its object: `keep` reports it; `delete` deletes the object, only if this tool wrote it.",
+    defaultText: "keep",
+    commands: ["migrate"]
+  },
+  {
+    name: "retry-failed",
+    value: "class",
+    description: "Make permanent failures pending again (all, or only those of one class such as `access_denied`) after fixing their cause.",
+    optionalValue: true,
+    commands: ["migrate"]
+  },
+  {
+    name: "deep",
+    description: "verify: re-read every object and re-hash it, not just its size and stored hash.",
+    defaultText: "off",
+    commands: ["verify"]
+  },
+  {
+    name: "requeue",
+    description: "verify: mark every file that differs pending again, so the next migrate copies it.",
+    defaultText: "off",
+    commands: ["verify"]
   },
   {
     name: "max-duration",
@@ -57888,14 +57991,14 @@ var OPTIONS = [
     value: "i/n",
     description: "Work on shard i of n (files are split by a hash of their Dropbox id); each shard has its own ledger.",
     defaultText: "0/1",
-    commands: ["migrate", "status"]
+    commands: ["migrate", "status", "verify"]
   },
   {
     name: "ledger",
     value: "dir",
     description: "Folder of the ledger (what is done, the listing cursor, the pinned settings).",
     defaultText: "`.dropbox-to-s3/` (one subfolder per shard)",
-    commands: ["migrate", "status"]
+    commands: ["migrate", "status", "verify"]
   },
   {
     name: "reset-ledger",
@@ -57907,7 +58010,7 @@ var OPTIONS = [
     name: "json",
     description: "Print the result as one JSON line on stdout.",
     defaultText: "off",
-    commands: ["migrate", "status"]
+    commands: ["migrate", "status", "verify"]
   },
   {
     name: "dropbox-base-url",
@@ -57915,35 +58018,35 @@ var OPTIONS = [
     description: "Send Dropbox API calls to this server instead of Dropbox (the local emulator, for demos and tests).",
     defaultText: "(Dropbox)",
     env: "DROPBOX_BASE_URL",
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "dropbox-app-key",
     description: "App key of your Dropbox app.",
     env: "DROPBOX_APP_KEY",
     secret: true,
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "dropbox-app-secret",
     description: "App secret; leave it out for refresh tokens from a PKCE flow.",
     env: "DROPBOX_APP_SECRET",
     secret: true,
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "dropbox-refresh-token",
     description: "Long-lived refresh token (with the app key, the way to run unattended).",
     env: "DROPBOX_REFRESH_TOKEN",
     secret: true,
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   },
   {
     name: "dropbox-access-token",
     description: "A short-lived access token instead of a refresh token (it expires after 4 hours).",
     env: "DROPBOX_ACCESS_TOKEN",
     secret: true,
-    commands: ["migrate"]
+    commands: MIGRATE_VERIFY
   }
 ];
 
@@ -58034,6 +58137,7 @@ function formatDuration(ms) {
 
 // src/config/config.ts
 var RESERVED_PREFIX = "_dropbox-to-s3/";
+var SSE_MODES = ["AES256", "aws:kms"];
 var STORAGE_CLASSES = [
   "STANDARD",
   "STANDARD_IA",
@@ -58069,16 +58173,27 @@ function buildConfig(command5, raw, env2) {
   if (maxDurationMs !== void 0 && maxDurationMs < 1e3) {
     throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
   }
+  const manifestPrefix = reservedPrefix(read.text("manifest-prefix") ?? RESERVED_PREFIX);
+  const sse = optional(read.text("sse"), (text) => parseChoice(text, "--sse", SSE_MODES));
+  const sseKmsKeyId = read.text("sse-kms-key-id");
+  if (sseKmsKeyId !== void 0 && sse !== "aws:kms") {
+    throw new ConfigError("--sse-kms-key-id needs --sse aws:kms; add it or leave the key id out.");
+  }
   return {
     ...common,
     dropbox: {
       credentials: credentials(command5, read),
       baseUrl: url(read.text("dropbox-base-url"), "--dropbox-base-url"),
-      sourcePath: sourcePath(read.text("source-path") ?? "")
+      sourcePath: sourcePath(read.text("source-path") ?? ""),
+      teamRoot: read.flag("team-root")
     },
     s3: {
-      bucket: command5 === "migrate" ? bucketName(read.text("bucket")) : read.text("bucket") ?? "",
-      prefix: prefix(read.text("prefix") ?? ""),
+      bucket: command5 === "status" ? read.text("bucket") ?? "" : bucketName(read.text("bucket")),
+      prefix: prefix(read.text("prefix") ?? "", manifestPrefix),
+      manifestPrefix,
+      sse,
+      sseKmsKeyId,
+      expectedBucketOwner: optional(read.text("expected-bucket-owner"), accountId),
       region: region(read.text("region") ?? env2.AWS_DEFAULT_REGION ?? "us-east-1"),
       endpoint: url(read.text("s3-endpoint"), "--s3-endpoint"),
       forcePathStyle: read.flag("s3-force-path-style"),
@@ -58105,7 +58220,23 @@ function buildConfig(command5, raw, env2) {
     maxMemoryBytes,
     partSizeBytes,
     maxAttempts: optional(read.text("max-attempts"), (text) => parseInteger(text, "--max-attempts", 1, 100)) ?? 5,
-    resetLedger: read.flag("reset-ledger")
+    resetLedger: read.flag("reset-ledger"),
+    filters: {
+      include: globs(read.list("include"), "--include"),
+      exclude: globs(read.list("exclude"), "--exclude")
+    },
+    exports: {
+      mode: parseChoice(read.text("exports") ?? "export", "--exports", ["export", "skip"]),
+      format: optional(read.text("export-format"), exportFormat)
+    },
+    compress: parseChoice(read.text("compress") ?? "off", "--compress", ["off", "text"]),
+    keepEmptyFolders: read.flag("keep-empty-folders"),
+    onSourceDelete: parseChoice(read.text("on-source-delete") ?? "keep", "--on-source-delete", [
+      "keep",
+      "delete"
+    ]),
+    retryFailed: retryFailed(raw["retry-failed"]),
+    verify: { deep: read.flag("deep"), requeue: read.flag("requeue") }
   };
 }
 function reader(command5, raw, env2) {
@@ -58119,6 +58250,7 @@ function reader(command5, raw, env2) {
   }
   const text = (name) => {
     const value = raw[name];
+    if (typeof value === "object") throw new ConfigError(`--${name} may be given only once.`);
     if (typeof value === "string" && value.trim() !== "") return value.trim();
     const variable = known.get(name)?.env;
     const fromEnv2 = variable === void 0 ? void 0 : env2[variable];
@@ -58126,9 +58258,15 @@ function reader(command5, raw, env2) {
   };
   return {
     text,
+    list: (name) => {
+      const value = raw[name];
+      const values = typeof value === "string" ? value.split("\n") : typeof value === "object" ? value : [];
+      return values.map((item) => item.trim()).filter((item) => item !== "");
+    },
     flag: (name) => {
       const value = raw[name];
-      return typeof value === "boolean" ? value : parseBoolean(value ?? "", `--${name}`);
+      if (typeof value === "boolean") return value;
+      return parseBoolean(typeof value === "string" ? value : "", `--${name}`);
     },
     size: (name) => optional(text(name), (value) => positive(parseSize(value, `--${name}`), name)),
     duration: (name) => optional(text(name), (value) => parseDuration(value, `--${name}`))
@@ -58173,14 +58311,14 @@ function bucketName(name) {
   }
   return name;
 }
-function prefix(text) {
+function prefix(text, reserved) {
   const value = text.replace(/^\/+|\/+$/g, "");
   if (value.includes("//")) {
     throw new ConfigError(`--prefix "${text}" contains an empty segment (//); remove it.`);
   }
-  if (`${value}/`.startsWith(RESERVED_PREFIX)) {
+  if (`${value}/`.startsWith(reserved)) {
     throw new ConfigError(
-      `--prefix "${text}" is inside ${RESERVED_PREFIX}, which this tool keeps for its own files; choose another prefix.`
+      `--prefix "${text}" is inside ${reserved}, which this tool keeps for its own files; choose another prefix.`
     );
   }
   if (utf8Bytes(value) > MAX_KEY_BYTES / 2) {
@@ -58241,6 +58379,55 @@ function concurrencyOf(text, maxText) {
     return parseInteger(value, "--concurrency", 1, 256);
   });
   return { fixed, max: Math.max(max, fixed ?? 1) };
+}
+function reservedPrefix(text) {
+  const value = `${text.replace(/^\/+|\/+$/g, "")}/`;
+  if (value === "/" || value.includes("//")) {
+    throw new ConfigError(
+      `--manifest-prefix "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`
+    );
+  }
+  return value;
+}
+function accountId(text) {
+  if (!/^\d{12}$/.test(text)) {
+    throw new ConfigError(
+      `--expected-bucket-owner "${text}" is not an AWS account id: it has 12 digits (for example 123456789012).`
+    );
+  }
+  return text;
+}
+function exportFormat(text) {
+  if (!/^[a-z0-9_]{1,20}$/.test(text)) {
+    throw new ConfigError(
+      `--export-format "${text}" is not a format name: use one Dropbox offers, such as markdown, html, pdf, docx or xlsx.`
+    );
+  }
+  return text;
+}
+function globs(values, flag) {
+  return values.map((value) => {
+    const glob = value.replace(/^\/+/, "").toLowerCase();
+    if (glob === "" || glob.includes("\0")) {
+      throw new ConfigError(
+        `${flag} "${value}" is not a glob (for example Projects/** or **/*.tmp).`
+      );
+    }
+    return glob;
+  });
+}
+function retryFailed(value) {
+  if (value === void 0 || value === false) return void 0;
+  if (value === true) return true;
+  if (typeof value !== "string") throw new ConfigError("--retry-failed may be given only once.");
+  const text = value.trim();
+  if (text === "" || text === "all" || text === "true") return true;
+  if (!/^[a-z_]+$/.test(text)) {
+    throw new ConfigError(
+      `--retry-failed "${text}" is not a failure class: give one as status shows it (e.g. access_denied), or none for all.`
+    );
+  }
+  return text;
 }
 
 // package.json
@@ -58998,10 +59185,25 @@ var SETTING_FLAGS = {
   bucket: "--bucket",
   prefix: "--prefix",
   keyCase: "--key-case",
-  shard: "--shard"
+  shard: "--shard",
+  teamRoot: "--team-root",
+  include: "--include",
+  exclude: "--exclude",
+  exports: "--exports/--export-format",
+  compress: "--compress"
+};
+var SETTING_DEFAULTS = {
+  teamRoot: "off",
+  include: "",
+  exclude: "",
+  exports: "export",
+  compress: "off"
 };
 function checkSettings(dir, pinned, wanted) {
-  const differences = Object.keys(SETTING_FLAGS).filter((name) => pinned[name] !== wanted[name]).map((name) => `${SETTING_FLAGS[name]} was "${pinned[name]}" and is now "${wanted[name]}"`);
+  const value = (settings, name) => settings[name] ?? SETTING_DEFAULTS[name] ?? "";
+  const differences = Object.keys(SETTING_FLAGS).filter((name) => value(pinned, name) !== value(wanted, name)).map(
+    (name) => `${SETTING_FLAGS[name]} was "${value(pinned, name)}" and is now "${value(wanted, name)}"`
+  );
   if (differences.length === 0) return;
   throw new ConfigError(
     `the ledger in ${dir} belongs to a migration with other settings: ${differences.join("; ")}. Run with the original settings to continue it, or add --reset-ledger to start a new migration (objects already in S3 are found again and not copied twice).`
@@ -59812,7 +60014,12 @@ function pinnedSettings(config) {
     bucket: config.s3.bucket,
     prefix: config.s3.prefix,
     keyCase: config.keyCase,
-    shard: `${String(config.shard.index)}/${String(config.shard.count)}`
+    shard: `${String(config.shard.index)}/${String(config.shard.count)}`,
+    teamRoot: config.dropbox.teamRoot ? "on" : "off",
+    include: config.filters.include.join(", "),
+    exclude: config.filters.exclude.join(", "),
+    exports: config.exports.mode === "skip" ? "skip" : `export${config.exports.format === void 0 ? "" : `:${config.exports.format}`}`,
+    compress: config.compress
   };
 }
 async function runChunk(config, deps) {
@@ -60088,11 +60295,12 @@ var ChunkRun = class {
   }
   async finish(stoppedBy, inventory, reconciled) {
     const durationMs = this.clock.now() - this.startedAt;
+    const failed = this.failed + (inventory?.failed ?? 0);
     this.ledger.addChunk({
       startedAt: new Date(this.startedAt).toISOString(),
       durationMs,
       migrated: this.migrated,
-      failed: this.failed,
+      failed,
       bytes: this.bytes,
       stoppedBy
     });
@@ -60101,7 +60309,7 @@ var ChunkRun = class {
     return {
       chunk: {
         migrated: this.migrated,
-        failed: this.failed,
+        failed,
         bytes: this.bytes,
         durationMs,
         stoppedBy
@@ -60541,7 +60749,8 @@ function report(config, result) {
           migrated: chunk.migrated,
           failed: chunk.failed,
           bytes: chunk.bytes,
-          durationMs: chunk.durationMs
+          durationMs: chunk.durationMs,
+          stoppedBy: chunk.stoppedBy
         },
         total: {
           migrated: total.migrated,
@@ -60589,6 +60798,12 @@ async function runStatus(config) {
       `No ledger in ${config.ledgerDir}: nothing has been migrated with these --ledger and --shard settings yet.
 `
     );
+    if (config.json) {
+      process.stdout.write(
+        `${JSON.stringify({ settings: null, total: null, done: false, failures: [], chunks: [] })}
+`
+      );
+    }
     return 0;
   }
   const totals = ledger.totals();
@@ -60636,13 +60851,21 @@ var EXIT = { ok: 0, fatal: 1, usage: 2 };
 function addOptions(command5, name) {
   for (const spec of OPTIONS) {
     if (!spec.commands.includes(name) || spec.secret === true) continue;
-    const flags = spec.value === void 0 ? `--${spec.name}` : `--${spec.name} <${spec.value}>`;
+    const placeholder = spec.optionalValue === true ? `[${spec.value ?? "value"}]` : `<${spec.value ?? ""}>`;
+    const flags = spec.value === void 0 ? `--${spec.name}` : `--${spec.name} ${placeholder}`;
     const help = [
       spec.description,
       spec.defaultText === void 0 ? "" : ` Default: ${spec.defaultText}.`,
       spec.env === void 0 ? "" : ` Environment: ${spec.env}.`
     ].join("");
-    command5.addOption(new Option(flags, help.replaceAll("`", "")));
+    const option = new Option(flags, help.replaceAll("`", ""));
+    if (spec.repeatable === true) {
+      option.argParser((value, previous) => [
+        ...previous ?? [],
+        value
+      ]);
+    }
+    command5.addOption(option);
   }
   return command5;
 }

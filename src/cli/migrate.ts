@@ -38,6 +38,7 @@ function report(config: Config, result: ChunkResult): void {
           failed: chunk.failed,
           bytes: chunk.bytes,
           durationMs: chunk.durationMs,
+          stoppedBy: chunk.stoppedBy,
         },
         total: {
           migrated: total.migrated,

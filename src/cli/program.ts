@@ -13,21 +13,30 @@ function addOptions(command: Command, name: CommandName): Command {
   for (const spec of OPTIONS) {
     // Secrets come from the environment only: flags end up in shell history and process lists.
     if (!spec.commands.includes(name) || spec.secret === true) continue;
-    const flags = spec.value === undefined ? `--${spec.name}` : `--${spec.name} <${spec.value}>`;
+    const placeholder =
+      spec.optionalValue === true ? `[${spec.value ?? 'value'}]` : `<${spec.value ?? ''}>`;
+    const flags = spec.value === undefined ? `--${spec.name}` : `--${spec.name} ${placeholder}`;
     const help = [
       spec.description,
       spec.defaultText === undefined ? '' : ` Default: ${spec.defaultText}.`,
       spec.env === undefined ? '' : ` Environment: ${spec.env}.`,
     ].join('');
-    command.addOption(new Option(flags, help.replaceAll('`', '')));
+    const option = new Option(flags, help.replaceAll('`', ''));
+    if (spec.repeatable === true) {
+      option.argParser((value: string, previous: string[] | undefined) => [
+        ...(previous ?? []),
+        value,
+      ]);
+    }
+    command.addOption(option);
   }
   return command;
 }
 
 /** Commander's camelCase option names back to the table's kebab-case names. */
 function rawSettings(command: Command, name: CommandName): RawSettings {
-  const values = command.opts<Record<string, string | boolean | undefined>>();
-  const raw: Record<string, string | boolean | undefined> = {};
+  const values = command.opts<Record<string, string | boolean | string[] | undefined>>();
+  const raw: Record<string, string | boolean | string[] | undefined> = {};
   for (const spec of OPTIONS) {
     if (!spec.commands.includes(name) || spec.secret === true) continue;
     const camel = spec.name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());

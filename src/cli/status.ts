@@ -33,6 +33,12 @@ export async function runStatus(config: Config): Promise<number> {
     process.stderr.write(
       `No ledger in ${config.ledgerDir}: nothing has been migrated with these --ledger and --shard settings yet.\n`,
     );
+    // Scripts reading --json get the same shape, with nothing in it.
+    if (config.json) {
+      process.stdout.write(
+        `${JSON.stringify({ settings: null, total: null, done: false, failures: [], chunks: [] })}\n`,
+      );
+    }
     return 0;
   }
   const totals = ledger.totals();

@@ -16,6 +16,9 @@ import {
 /** Where the tool keeps its own objects in the bucket; migrated keys never start with it. */
 export const RESERVED_PREFIX = '_dropbox-to-s3/';
 
+export const SSE_MODES = ['AES256', 'aws:kms'] as const;
+export type SseMode = (typeof SSE_MODES)[number];
+
 export const STORAGE_CLASSES = [
   'STANDARD',
   'STANDARD_IA',
@@ -46,6 +49,8 @@ export interface Config {
     readonly baseUrl: string | undefined;
     /** '' for the whole account, else "/Folder" (no trailing slash). */
     readonly sourcePath: string;
+    /** List and download from the team's root namespace instead of the member's home. */
+    readonly teamRoot: boolean;
   };
   readonly s3: {
     readonly bucket: string;
@@ -54,8 +59,27 @@ export interface Config {
     readonly endpoint: string | undefined;
     readonly forcePathStyle: boolean;
     readonly storageClass: StorageClass;
+    readonly sse: SseMode | undefined;
+    readonly sseKmsKeyId: string | undefined;
+    /** Sent with every S3 call: S3 refuses the call when another account owns the bucket. */
+    readonly expectedBucketOwner: string | undefined;
+    /** The tool's own objects (manifest) live here; ends with "/"; migrated keys never start with it. */
+    readonly manifestPrefix: string;
   };
   readonly keyCase: KeyCase;
+  /** Globs on Dropbox paths relative to the source path, lower case, no leading slash. */
+  readonly filters: { readonly include: readonly string[]; readonly exclude: readonly string[] };
+  readonly exports: {
+    readonly mode: 'export' | 'skip';
+    /** Overrides Dropbox's suggested export format for every document. */
+    readonly format: string | undefined;
+  };
+  readonly compress: 'off' | 'text';
+  readonly keepEmptyFolders: boolean;
+  readonly onSourceDelete: 'keep' | 'delete';
+  /** Failures to make pending again: every class (true), one class, or none (undefined). */
+  readonly retryFailed: true | string | undefined;
+  readonly verify: { readonly deep: boolean; readonly requeue: boolean };
   readonly budget: {
     readonly maxDurationMs: number | undefined;
     readonly graceMs: number;
@@ -74,7 +98,9 @@ export interface Config {
 }
 
 /** Raw values by option name, as a front door collected them (flags, inputs). */
-export type RawSettings = Readonly<Record<string, string | boolean | undefined>>;
+export type RawSettings = Readonly<
+  Record<string, string | boolean | readonly string[] | undefined>
+>;
 
 /**
  * The one place where flags, inputs and environment become a validated `Config`. Every bad value
@@ -104,16 +130,27 @@ export function buildConfig(command: Command, raw: RawSettings, env: NodeJS.Proc
   if (maxDurationMs !== undefined && maxDurationMs < 1000) {
     throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
   }
+  const manifestPrefix = reservedPrefix(read.text('manifest-prefix') ?? RESERVED_PREFIX);
+  const sse = optional(read.text('sse'), (text) => parseChoice(text, '--sse', SSE_MODES));
+  const sseKmsKeyId = read.text('sse-kms-key-id');
+  if (sseKmsKeyId !== undefined && sse !== 'aws:kms') {
+    throw new ConfigError('--sse-kms-key-id needs --sse aws:kms; add it or leave the key id out.');
+  }
   return {
     ...common,
     dropbox: {
       credentials: credentials(command, read),
       baseUrl: url(read.text('dropbox-base-url'), '--dropbox-base-url'),
       sourcePath: sourcePath(read.text('source-path') ?? ''),
+      teamRoot: read.flag('team-root'),
     },
     s3: {
-      bucket: command === 'migrate' ? bucketName(read.text('bucket')) : (read.text('bucket') ?? ''),
-      prefix: prefix(read.text('prefix') ?? ''),
+      bucket: command === 'status' ? (read.text('bucket') ?? '') : bucketName(read.text('bucket')),
+      prefix: prefix(read.text('prefix') ?? '', manifestPrefix),
+      manifestPrefix,
+      sse,
+      sseKmsKeyId,
+      expectedBucketOwner: optional(read.text('expected-bucket-owner'), accountId),
       region: region(read.text('region') ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
       endpoint: url(read.text('s3-endpoint'), '--s3-endpoint'),
       forcePathStyle: read.flag('s3-force-path-style'),
@@ -142,11 +179,29 @@ export function buildConfig(command: Command, raw: RawSettings, env: NodeJS.Proc
       optional(read.text('max-attempts'), (text) => parseInteger(text, '--max-attempts', 1, 100)) ??
       5,
     resetLedger: read.flag('reset-ledger'),
+    filters: {
+      include: globs(read.list('include'), '--include'),
+      exclude: globs(read.list('exclude'), '--exclude'),
+    },
+    exports: {
+      mode: parseChoice(read.text('exports') ?? 'export', '--exports', ['export', 'skip'] as const),
+      format: optional(read.text('export-format'), exportFormat),
+    },
+    compress: parseChoice(read.text('compress') ?? 'off', '--compress', ['off', 'text'] as const),
+    keepEmptyFolders: read.flag('keep-empty-folders'),
+    onSourceDelete: parseChoice(read.text('on-source-delete') ?? 'keep', '--on-source-delete', [
+      'keep',
+      'delete',
+    ] as const),
+    retryFailed: retryFailed(raw['retry-failed']),
+    verify: { deep: read.flag('deep'), requeue: read.flag('requeue') },
   };
 }
 
 interface Reader {
   text(name: string): string | undefined;
+  /** Every value of a repeatable option (the action gives one a line). */
+  list(name: string): string[];
   flag(name: string): boolean;
   size(name: string): number | undefined;
   duration(name: string): number | undefined;
@@ -163,6 +218,7 @@ function reader(command: Command, raw: RawSettings, env: NodeJS.ProcessEnv): Rea
   }
   const text = (name: string): string | undefined => {
     const value = raw[name];
+    if (typeof value === 'object') throw new ConfigError(`--${name} may be given only once.`);
     if (typeof value === 'string' && value.trim() !== '') return value.trim();
     const variable = known.get(name)?.env;
     const fromEnv = variable === undefined ? undefined : env[variable];
@@ -170,9 +226,16 @@ function reader(command: Command, raw: RawSettings, env: NodeJS.ProcessEnv): Rea
   };
   return {
     text,
+    list: (name) => {
+      const value = raw[name];
+      const values =
+        typeof value === 'string' ? value.split('\n') : typeof value === 'object' ? value : [];
+      return values.map((item) => item.trim()).filter((item) => item !== '');
+    },
     flag: (name) => {
       const value = raw[name];
-      return typeof value === 'boolean' ? value : parseBoolean(value ?? '', `--${name}`);
+      if (typeof value === 'boolean') return value;
+      return parseBoolean(typeof value === 'string' ? value : '', `--${name}`);
     },
     size: (name) => optional(text(name), (value) => positive(parseSize(value, `--${name}`), name)),
     duration: (name) => optional(text(name), (value) => parseDuration(value, `--${name}`)),
@@ -228,14 +291,14 @@ function bucketName(name: string | undefined): string {
   return name;
 }
 
-function prefix(text: string): string {
+function prefix(text: string, reserved: string): string {
   const value = text.replace(/^\/+|\/+$/g, '');
   if (value.includes('//')) {
     throw new ConfigError(`--prefix "${text}" contains an empty segment (//); remove it.`);
   }
-  if (`${value}/`.startsWith(RESERVED_PREFIX)) {
+  if (`${value}/`.startsWith(reserved)) {
     throw new ConfigError(
-      `--prefix "${text}" is inside ${RESERVED_PREFIX}, which this tool keeps for its own files; choose another prefix.`,
+      `--prefix "${text}" is inside ${reserved}, which this tool keeps for its own files; choose another prefix.`,
     );
   }
   if (utf8Bytes(value) > MAX_KEY_BYTES / 2) {
@@ -307,4 +370,59 @@ function concurrencyOf(
     return parseInteger(value, '--concurrency', 1, 256);
   });
   return { fixed, max: Math.max(max, fixed ?? 1) };
+}
+
+function reservedPrefix(text: string): string {
+  const value = `${text.replace(/^\/+|\/+$/g, '')}/`;
+  if (value === '/' || value.includes('//')) {
+    throw new ConfigError(
+      `--manifest-prefix "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`,
+    );
+  }
+  return value;
+}
+
+function accountId(text: string): string {
+  if (!/^\d{12}$/.test(text)) {
+    throw new ConfigError(
+      `--expected-bucket-owner "${text}" is not an AWS account id: it has 12 digits (for example 123456789012).`,
+    );
+  }
+  return text;
+}
+
+function exportFormat(text: string): string {
+  if (!/^[a-z0-9_]{1,20}$/.test(text)) {
+    throw new ConfigError(
+      `--export-format "${text}" is not a format name: use one Dropbox offers, such as markdown, html, pdf, docx or xlsx.`,
+    );
+  }
+  return text;
+}
+
+/** Globs are matched against lower-case paths relative to the source path, without a leading slash. */
+function globs(values: readonly string[], flag: string): string[] {
+  return values.map((value) => {
+    const glob = value.replace(/^\/+/, '').toLowerCase();
+    if (glob === '' || glob.includes('\0')) {
+      throw new ConfigError(
+        `${flag} "${value}" is not a glob (for example Projects/** or **/*.tmp).`,
+      );
+    }
+    return glob;
+  });
+}
+
+function retryFailed(value: RawSettings[string]): true | string | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return true;
+  if (typeof value !== 'string') throw new ConfigError('--retry-failed may be given only once.');
+  const text = value.trim();
+  if (text === '' || text === 'all' || text === 'true') return true;
+  if (!/^[a-z_]+$/.test(text)) {
+    throw new ConfigError(
+      `--retry-failed "${text}" is not a failure class: give one as status shows it (e.g. access_denied), or none for all.`,
+    );
+  }
+  return text;
 }

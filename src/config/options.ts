@@ -2,7 +2,7 @@
  * Every option of every front door, in one table: the CLI's flags, the action's inputs and the
  * README's option table all come from here, so they cannot drift apart.
  */
-export type Command = 'migrate' | 'status';
+export type Command = 'migrate' | 'status' | 'verify';
 
 export interface OptionSpec {
   /** The name in the raw settings handed to `buildConfig`, and the action input's name. */
@@ -17,21 +17,27 @@ export interface OptionSpec {
   readonly env?: string;
   /** Secrets come only from the environment (or the action's secret inputs), never from flags. */
   readonly secret?: boolean;
+  /** The flag may be given several times; the action input takes one value a line. */
+  readonly repeatable?: boolean;
+  /** The flag's value may be left out (`--retry-failed` alone means every class). */
+  readonly optionalValue?: boolean;
 }
+
+const MIGRATE_VERIFY: readonly Command[] = ['migrate', 'verify'];
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'bucket',
     value: 'name',
     description: 'S3 bucket the files go to (it must exist).',
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 'prefix',
     value: 'prefix',
     description: 'Key prefix in the bucket: a file /A/b.txt becomes `prefix/A/b.txt`.',
     defaultText: '(none: keys are the Dropbox paths)',
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 'region',
@@ -39,20 +45,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'AWS region of the bucket.',
     defaultText: '`AWS_REGION`, else `us-east-1`',
     env: 'AWS_REGION',
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 's3-endpoint',
     value: 'url',
     description: 'Endpoint of an S3-compatible store instead of AWS.',
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 's3-force-path-style',
     description:
       'Address the bucket in the path (`endpoint/bucket/key`), as most S3-compatible stores need.',
     defaultText: 'off',
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 'storage-class',
@@ -67,14 +73,127 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'path',
     description: 'Dropbox folder to migrate; keys are made from paths below it.',
     defaultText: '(the whole account)',
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 'key-case',
     value: 'display|lower',
     description: 'Case of keys: as the user sees names in Dropbox, or all lower case.',
     defaultText: 'display',
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'include',
+    value: 'glob',
+    description:
+      'Migrate only Dropbox paths matching this glob (repeatable; e.g. `Projects/**`). Paths are matched below --source-path, without a leading slash, ignoring case.',
+    defaultText: '(everything)',
+    repeatable: true,
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'exclude',
+    value: 'glob',
+    description:
+      'Leave out Dropbox paths matching this glob (repeatable; e.g. `**/.DS_Store`); wins over --include.',
+    defaultText: '(nothing)',
+    repeatable: true,
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'exports',
+    value: 'export|skip',
+    description:
+      'Paper and Google documents cannot be downloaded as they are: `export` stores them converted (`Plan.paper` → `Plan.paper.md`), `skip` leaves them out.',
+    defaultText: 'export',
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'export-format',
+    value: 'format',
+    description:
+      'Format for exported documents (e.g. `markdown`, `html`, `pdf`, `docx`, `xlsx`) instead of the one Dropbox suggests for each.',
+    defaultText: "(Dropbox's suggestion)",
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'compress',
+    value: 'off|text',
+    description:
+      '`text` gzips text-like files (stored with `Content-Encoding: gzip`) when that saves at least 10%.',
+    defaultText: 'off',
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'team-root',
+    description:
+      "List and download from the team's root namespace, so team folders outside your home folder are included.",
+    defaultText: 'off',
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'sse',
+    value: 'AES256|aws:kms',
+    description: 'Server-side encryption of new objects.',
+    defaultText: "(the bucket's default)",
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'sse-kms-key-id',
+    value: 'key',
+    description: 'KMS key (id or ARN) for `--sse aws:kms`.',
+    defaultText: '(the AWS managed key)',
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'expected-bucket-owner',
+    value: 'account',
+    description:
+      'AWS account id that must own the bucket; every S3 call fails if another account owns it.',
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'manifest-prefix',
+    value: 'prefix',
+    description:
+      "Reserved prefix for the tool's own objects (the manifest); migrated keys never start with it.",
+    defaultText: '`_dropbox-to-s3/`',
+    commands: MIGRATE_VERIFY,
+  },
+  {
+    name: 'keep-empty-folders',
+    description: 'Also write a zero-byte `folder/` object for each empty Dropbox folder.',
+    defaultText: 'off',
     commands: ['migrate'],
+  },
+  {
+    name: 'on-source-delete',
+    value: 'keep|delete',
+    description:
+      'What a file deleted in Dropbox does to its object: `keep` reports it; `delete` deletes the object, only if this tool wrote it.',
+    defaultText: 'keep',
+    commands: ['migrate'],
+  },
+  {
+    name: 'retry-failed',
+    value: 'class',
+    description:
+      'Make permanent failures pending again (all, or only those of one class such as `access_denied`) after fixing their cause.',
+    optionalValue: true,
+    commands: ['migrate'],
+  },
+  {
+    name: 'deep',
+    description: 'verify: re-read every object and re-hash it, not just its size and stored hash.',
+    defaultText: 'off',
+    commands: ['verify'],
+  },
+  {
+    name: 'requeue',
+    description:
+      'verify: mark every file that differs pending again, so the next migrate copies it.',
+    defaultText: 'off',
+    commands: ['verify'],
   },
   {
     name: 'max-duration',
@@ -149,14 +268,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     description:
       'Work on shard i of n (files are split by a hash of their Dropbox id); each shard has its own ledger.',
     defaultText: '0/1',
-    commands: ['migrate', 'status'],
+    commands: ['migrate', 'status', 'verify'],
   },
   {
     name: 'ledger',
     value: 'dir',
     description: 'Folder of the ledger (what is done, the listing cursor, the pinned settings).',
     defaultText: '`.dropbox-to-s3/` (one subfolder per shard)',
-    commands: ['migrate', 'status'],
+    commands: ['migrate', 'status', 'verify'],
   },
   {
     name: 'reset-ledger',
@@ -169,7 +288,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'json',
     description: 'Print the result as one JSON line on stdout.',
     defaultText: 'off',
-    commands: ['migrate', 'status'],
+    commands: ['migrate', 'status', 'verify'],
   },
   {
     name: 'dropbox-base-url',
@@ -178,28 +297,28 @@ export const OPTIONS: readonly OptionSpec[] = [
       'Send Dropbox API calls to this server instead of Dropbox (the local emulator, for demos and tests).',
     defaultText: '(Dropbox)',
     env: 'DROPBOX_BASE_URL',
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 'dropbox-app-key',
     description: 'App key of your Dropbox app.',
     env: 'DROPBOX_APP_KEY',
     secret: true,
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 'dropbox-app-secret',
     description: 'App secret; leave it out for refresh tokens from a PKCE flow.',
     env: 'DROPBOX_APP_SECRET',
     secret: true,
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 'dropbox-refresh-token',
     description: 'Long-lived refresh token (with the app key, the way to run unattended).',
     env: 'DROPBOX_REFRESH_TOKEN',
     secret: true,
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
   {
     name: 'dropbox-access-token',
@@ -207,6 +326,6 @@ export const OPTIONS: readonly OptionSpec[] = [
       'A short-lived access token instead of a refresh token (it expires after 4 hours).',
     env: 'DROPBOX_ACCESS_TOKEN',
     secret: true,
-    commands: ['migrate'],
+    commands: MIGRATE_VERIFY,
   },
 ];

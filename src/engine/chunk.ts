@@ -61,6 +61,14 @@ export function pinnedSettings(config: Config): PinnedSettings {
     prefix: config.s3.prefix,
     keyCase: config.keyCase,
     shard: `${String(config.shard.index)}/${String(config.shard.count)}`,
+    teamRoot: config.dropbox.teamRoot ? 'on' : 'off',
+    include: config.filters.include.join(', '),
+    exclude: config.filters.exclude.join(', '),
+    exports:
+      config.exports.mode === 'skip'
+        ? 'skip'
+        : `export${config.exports.format === undefined ? '' : `:${config.exports.format}`}`,
+    compress: config.compress,
   };
 }
 
@@ -379,11 +387,13 @@ class ChunkRun {
     reconciled: ReconcileResult | undefined,
   ): Promise<ChunkResult> {
     const durationMs = this.clock.now() - this.startedAt;
+    // Files the inventory refused for good (a key too long) failed in this chunk too.
+    const failed = this.failed + (inventory?.failed ?? 0);
     this.ledger.addChunk({
       startedAt: new Date(this.startedAt).toISOString(),
       durationMs,
       migrated: this.migrated,
-      failed: this.failed,
+      failed,
       bytes: this.bytes,
       stoppedBy,
     });
@@ -392,7 +402,7 @@ class ChunkRun {
     return {
       chunk: {
         migrated: this.migrated,
-        failed: this.failed,
+        failed,
         bytes: this.bytes,
         durationMs,
         stoppedBy,

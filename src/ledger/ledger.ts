@@ -297,12 +297,31 @@ const SETTING_FLAGS: Record<keyof PinnedSettings, string> = {
   prefix: '--prefix',
   keyCase: '--key-case',
   shard: '--shard',
+  teamRoot: '--team-root',
+  include: '--include',
+  exclude: '--exclude',
+  exports: '--exports/--export-format',
+  compress: '--compress',
+};
+
+/** What a setting missing from an older ledger meant: the default of its time. */
+const SETTING_DEFAULTS: Partial<Record<keyof PinnedSettings, string>> = {
+  teamRoot: 'off',
+  include: '',
+  exclude: '',
+  exports: 'export',
+  compress: 'off',
 };
 
 function checkSettings(dir: string, pinned: PinnedSettings, wanted: PinnedSettings): void {
+  const value = (settings: PinnedSettings, name: keyof PinnedSettings): string =>
+    settings[name] ?? SETTING_DEFAULTS[name] ?? '';
   const differences = (Object.keys(SETTING_FLAGS) as (keyof PinnedSettings)[])
-    .filter((name) => pinned[name] !== wanted[name])
-    .map((name) => `${SETTING_FLAGS[name]} was "${pinned[name]}" and is now "${wanted[name]}"`);
+    .filter((name) => value(pinned, name) !== value(wanted, name))
+    .map(
+      (name) =>
+        `${SETTING_FLAGS[name]} was "${value(pinned, name)}" and is now "${value(wanted, name)}"`,
+    );
   if (differences.length === 0) return;
   throw new ConfigError(
     `the ledger in ${dir} belongs to a migration with other settings: ${differences.join('; ')}. ` +

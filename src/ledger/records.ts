@@ -40,6 +40,12 @@ export interface PinnedSettings {
   readonly prefix: string;
   readonly keyCase: string;
   readonly shard: string;
+  /** Added after the first release: a ledger without them was made with the defaults. */
+  readonly teamRoot?: string;
+  readonly include?: string;
+  readonly exclude?: string;
+  readonly exports?: string;
+  readonly compress?: string;
 }
 
 export interface ChunkSummary {

@@ -142,6 +142,7 @@ test('a key over 1024 UTF-8 bytes is a permanent key_too_long failure; its sibli
 
   const results = await migrateAll(bed);
   assert.equal(results[0]?.inventory?.failed, 1, 'recorded by the inventory, once');
+  assert.equal(results.at(0)?.chunk.failed, 1, 'and counted as a failure of that chunk');
   assert.equal(results.at(-1)?.total.failed, 1);
   assert.equal(results.at(-1)?.total.migrated, 3);
   assert.deepEqual(await listKeys(bed), sortedKeys([fits, sibling, 'top.txt']));

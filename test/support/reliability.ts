@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { LedgerView } from '../../src/ledger/ledger.ts';
 import type { Target } from '../../src/engine/target.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
-import { APP_SECRET, REFRESH_TOKEN, type Testbed } from './testbed.ts';
+import { APP_SECRET, flagsToArgs, REFRESH_TOKEN, type Testbed } from './testbed.ts';
 
 export const MiB = 1024 * 1024;
 const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
@@ -209,13 +209,7 @@ export function startCli(bed: Testbed, args: string[]): CliRun {
 
 /** `migrate` flags for the testbed, as command-line arguments. */
 export function migrateArgs(bed: Testbed, extra: Record<string, string | true> = {}): string[] {
-  const args = ['migrate'];
-  for (const [name, value] of Object.entries(bed.flags(extra))) {
-    if (value === undefined || value === false) continue;
-    args.push(`--${name}`);
-    if (value !== true) args.push(value);
-  }
-  return args;
+  return ['migrate', ...flagsToArgs(bed.flags(extra))];
 }
 
 export function parseChunkLine(stdout: string): ChunkLine {

@@ -86,3 +86,14 @@ export async function startTestbed(
     },
   };
 }
+
+/** Raw settings as command-line arguments: a switch alone, a value after its flag, a list repeated. */
+export function flagsToArgs(raw: RawSettings): string[] {
+  const args: string[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === true) args.push(`--${name}`);
+    else if (typeof value === 'string') args.push(`--${name}`, value);
+    else if (typeof value === 'object') for (const item of value) args.push(`--${name}`, item);
+  }
+  return args;
+}
