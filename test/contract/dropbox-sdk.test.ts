@@ -5,7 +5,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import {
   type DropboxEmulator,
   type DropboxEmulatorOptions,
 } from '../emulators/dropbox/index.ts';
+import { referenceContentHash } from '../support/reference-hash.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -74,19 +74,6 @@ async function failure(call: Promise<unknown>): Promise<Failure> {
   assert.fail('the call should have failed');
 }
 
-function contentHash(bytes: Buffer): string {
-  const block = 4 * 1024 * 1024;
-  const outer = createHash('sha256');
-  for (let i = 0; i < bytes.length; i += block) {
-    outer.update(
-      createHash('sha256')
-        .update(bytes.subarray(i, i + block))
-        .digest(),
-    );
-  }
-  return outer.digest('hex');
-}
-
 test('refresh-token auth with the app secret, and without it for a PKCE refresh token', async (t) => {
   const { emu } = await setup(t, {});
   const account = await client(emu).usersGetCurrentAccount();
@@ -132,7 +119,7 @@ test('filesListFolder + filesListFolderContinue page through more entries than t
   assert.deepEqual(changes, ['deleted /f3.txt', 'file /later.txt']);
   const added = delta.entries.find((e) => e['.tag'] === 'file');
   assert.ok(added?.['.tag'] === 'file');
-  assert.equal(added.content_hash, contentHash(Buffer.from('added after the listing')));
+  assert.equal(added.content_hash, referenceContentHash(Buffer.from('added after the listing')));
 });
 
 test('a 409 surfaces as DropboxResponseError with the union tags; a 429 with retry_after in body and header', async (t) => {
@@ -200,13 +187,16 @@ test('filesDownload of a small file and filesExport of a Paper doc through the S
   const got = await dbx.filesDownload({ path: '/small.txt' });
   const result = got.result as typeof got.result & { fileBinary: Buffer };
   assert.equal(result.fileBinary.toString(), 'small file body');
-  assert.equal(result.content_hash, contentHash(Buffer.from('small file body')));
+  assert.equal(result.content_hash, referenceContentHash(Buffer.from('small file body')));
   const blocked = await failure(dbx.filesDownload({ path: '/Doc.paper' }));
   assert.equal((blocked.error as { error: { '.tag': string } }).error['.tag'], 'unsupported_file');
   const exported = await dbx.filesExport({ path: '/Doc.paper' });
   const exportResult = exported.result as typeof exported.result & { fileBinary: Buffer };
   assert.equal(exportResult.fileBinary.toString(), '# Doc');
-  assert.equal(exportResult.export_metadata.export_hash, contentHash(Buffer.from('# Doc')));
+  assert.equal(
+    exportResult.export_metadata.export_hash,
+    referenceContentHash(Buffer.from('# Doc')),
+  );
 });
 
 test('streaming download with the SDK token: cut mid-body, resumed with Range until whole; bytes and content hash match disk and listing', async (t) => {
@@ -259,7 +249,7 @@ test('streaming download with the SDK token: cut mid-body, resumed with Range un
   assert.equal(requests, 6);
   assert.equal(emu.stats().cuts, 5);
   assert.deepEqual(whole, await readFile(join(root, 'big.bin')));
-  assert.equal(contentHash(whole), listed.content_hash);
+  assert.equal(referenceContentHash(whole), listed.content_hash);
 });
 
 test("the SDK's own downloadFile resumes through cuts with Range and checks the content hash", async (t) => {
@@ -274,7 +264,7 @@ test("the SDK's own downloadFile resumes through cuts with Range and checks the 
     maxAttempts: 10,
     retryDelay: 1,
   });
-  assert.equal(result.metadata.content_hash, contentHash(bytes));
+  assert.equal(result.metadata.content_hash, referenceContentHash(bytes));
   assert.ok(result.resumedFrom >= 0);
   assert.deepEqual(await readFile(target), bytes);
   assert.ok(emu.stats().cuts >= 1);

@@ -9,6 +9,7 @@ import {
   type DropboxEmulator,
   type DropboxEmulatorOptions,
 } from './dropbox/index.ts';
+import { referenceContentHash } from '../support/reference-hash.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -132,19 +133,6 @@ async function drain(
     pages += 1;
   }
   return { entries, cursor: page.cursor, pages };
-}
-
-function contentHash(bytes: Buffer): string {
-  const block = 4 * 1024 * 1024;
-  const outer = createHash('sha256');
-  for (let i = 0; i < bytes.length; i += block) {
-    outer.update(
-      createHash('sha256')
-        .update(bytes.subarray(i, i + block))
-        .digest(),
-    );
-  }
-  return outer.digest('hex');
 }
 
 function headerArg(value: unknown): string {
@@ -516,7 +504,7 @@ test('metadata: exact fields of files and folders, recursive order, root never l
   assert.match(String(file.client_modified), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assert.equal(file.size, 11);
   assert.equal(file.is_downloadable, true);
-  assert.equal(file.content_hash, contentHash(Buffer.from('hello world')));
+  assert.equal(file.content_hash, referenceContentHash(Buffer.from('hello world')));
   const empty = recursive.entries.find((e) => e.path_lower === '/top.md');
   assert.equal(empty?.content_hash, createHash('sha256').digest('hex'));
   const folder = recursive.entries.find((e) => e.path_lower === '/docs');
@@ -591,7 +579,7 @@ test('id survives a rename; rev changes with content and not on reads; hashes ar
   await appendFile(join(root, 'b/moved.txt'), ' and more');
   const changed = (await rpc(emu, token, 'files/get_metadata', { path: before.id })).json as Entry;
   assert.notEqual(changed.rev, moved.rev);
-  assert.equal(changed.content_hash, contentHash(Buffer.from('first and more')));
+  assert.equal(changed.content_hash, referenceContentHash(Buffer.from('first and more')));
   assert.equal(changed.path_lower, '/b/moved.txt');
 });
 
@@ -629,7 +617,7 @@ test('delta: continue on a finished cursor returns exactly the adds, changes, de
   assert.equal(renamed?.id, renamedId);
   assert.equal(renamed?.path_display, '/New-Name.txt');
   const edited = delta.entries.find((e) => e.path_lower === '/edit.txt');
-  assert.equal(edited?.content_hash, contentHash(Buffer.from('v2 longer')));
+  assert.equal(edited?.content_hash, referenceContentHash(Buffer.from('v2 longer')));
   for (const e of delta.entries.filter((d) => d['.tag'] === 'deleted')) {
     assert.deepEqual(Object.keys(e).sort(), ['.tag', 'name', 'path_display', 'path_lower']);
   }
@@ -796,7 +784,7 @@ test('Paper docs: not downloadable (409 unsupported_file), exported with export_
   };
   assert.equal(result.export_metadata.name, 'Notes.md');
   assert.equal(result.export_metadata.size, exported.body.length);
-  assert.equal(result.export_metadata.export_hash, contentHash(exported.body));
+  assert.equal(result.export_metadata.export_hash, referenceContentHash(exported.body));
   assert.equal(typeof result.export_metadata.paper_revision, 'number');
   assert.deepEqual(result.file_metadata, meta);
 
@@ -813,7 +801,7 @@ test('Paper docs: not downloadable (409 unsupported_file), exported with export_
     export_metadata: Record<string, unknown>;
   };
   assert.equal(htmlResult.export_metadata.name, 'Notes.html');
-  assert.equal(htmlResult.export_metadata.export_hash, contentHash(html.body));
+  assert.equal(htmlResult.export_metadata.export_hash, referenceContentHash(html.body));
 
   const badFormat = await download(
     emu,
