@@ -46,6 +46,19 @@ interface Alternative {
   readonly foldersOnly: boolean;
 }
 
+/**
+ * The canonical form of a user's glob: lower case, and without a leading "/" where it changes
+ * nothing (`/Photos/**` is `photos/**`), so equal filters are pinned as equal strings. Throws
+ * GlobSyntaxError for a pattern the dialect cannot read.
+ */
+export function normalizeGlob(text: string): string {
+  const glob = text.replace(/^\/+/, '/').toLowerCase();
+  const compiled = Glob.compile(glob);
+  if (!glob.startsWith('/') || glob.length === 1) return glob;
+  const bare = glob.slice(1);
+  return Glob.compile(bare).signature === compiled.signature ? bare : glob;
+}
+
 /** One compiled glob. */
 export class Glob {
   readonly pattern: string;
@@ -54,6 +67,15 @@ export class Glob {
   private constructor(pattern: string, alternatives: readonly Alternative[]) {
     this.pattern = pattern;
     this.alternatives = alternatives;
+  }
+
+  /** What the glob matches, as text: two globs with the same signature match the same paths. */
+  get signature(): string {
+    return this.alternatives
+      .map((alternative) =>
+        [alternative.path.source, alternative.foldersOnly, alternative.contents?.source].join(' '),
+      )
+      .join('\n');
   }
 
   /** Compiles a glob; throws GlobSyntaxError for one the dialect cannot read. */
@@ -90,7 +112,10 @@ export class PathFilter {
   private readonly include: readonly Glob[];
   private readonly exclude: readonly Glob[];
 
-  constructor(filters: { readonly include: readonly string[]; readonly exclude: readonly string[] }) {
+  constructor(filters: {
+    readonly include: readonly string[];
+    readonly exclude: readonly string[];
+  }) {
     this.include = filters.include.map((pattern) => Glob.compile(pattern));
     this.exclude = filters.exclude.map((pattern) => Glob.compile(pattern));
   }
@@ -113,7 +138,8 @@ export class PathFilter {
 }
 
 function tokenize(pattern: string): Token[] {
-  const chars = [...pattern];
+  // Code points, as the `u` RegExp matches them: `?` is one character, also outside the BMP.
+  const chars = Array.from(pattern);
   const tokens: Token[] = [];
   let depth = 0;
   for (let i = 0; i < chars.length; i += 1) {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Glob, GlobSyntaxError, PathFilter } from '../../src/engine/filters.ts';
+import { buildConfig, type RawSettings } from '../../src/config/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { Glob, GlobSyntaxError, normalizeGlob, PathFilter } from '../../src/engine/filters.ts';
 
 /** Asserts which of `paths` (files unless they end in "/") the glob names. */
 function check(pattern: string, matching: string[], notMatching: string[]): void {
@@ -126,4 +128,46 @@ test('PathFilter: no include means everything; exclude wins; folders are pruned 
   assert.equal(filter.includesFolder('photos/private/deeper'), false);
   assert.equal(filter.includesFolder('cache'), false);
   assert.equal(filter.includesFolder('photos'), true);
+});
+
+test('normalizeGlob: lower case, and a leading slash only where it anchors', () => {
+  assert.equal(normalizeGlob('Photos/**'), 'photos/**');
+  assert.equal(normalizeGlob('/Photos/**'), 'photos/**');
+  assert.equal(normalizeGlob('//Photos/*.JPG'), 'photos/*.jpg');
+  assert.equal(normalizeGlob('/*.txt'), '/*.txt');
+  assert.equal(normalizeGlob('/Photos'), '/photos');
+  assert.equal(normalizeGlob('/Cache/'), '/cache/');
+  assert.equal(normalizeGlob('/{a/b,c}'), '/{a/b,c}');
+  assert.equal(normalizeGlob('/{a/b,c/d}'), '{a/b,c/d}');
+  assert.throws(() => normalizeGlob('/'), GlobSyntaxError);
+});
+
+test('config: repeated globs are normalised; a bad one is a ConfigError naming its flag', () => {
+  const env = { DROPBOX_APP_KEY: 'key', DROPBOX_REFRESH_TOKEN: 'refresh' };
+  const config = buildConfig(
+    'migrate',
+    { bucket: 'my-bucket', include: ['/Photos/**', 'Docs/*.MD'], exclude: ['*.TMP'] },
+    env,
+  );
+  assert.deepEqual(config.filters, { include: ['photos/**', 'docs/*.md'], exclude: ['*.tmp'] });
+  // The action gives one a line.
+  const lines = buildConfig('migrate', { bucket: 'my-bucket', include: 'a/**\n\n b/** ' }, env);
+  assert.deepEqual(lines.filters.include, ['a/**', 'b/**']);
+
+  const refused: [RawSettings, RegExp][] = [
+    [
+      { include: ['Photos/[abc'] },
+      /^--include "Photos\/\[abc" is not a valid glob: it has a \[ without its \]/,
+    ],
+    [{ exclude: ['ok', '{a,b'] }, /^--exclude "\{a,b" is not a valid glob/],
+    [{ exclude: ['!keep.txt'] }, /^--exclude "!keep.txt": negation with ! is not supported/],
+    [{ include: ['/'] }, /^--include "\/" is not a valid glob: it is empty/],
+  ];
+  for (const [raw, message] of refused) {
+    assert.throws(
+      () => buildConfig('migrate', { bucket: 'my-bucket', ...raw }, env),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      JSON.stringify(raw),
+    );
+  }
 });
