@@ -268,6 +268,7 @@ class ChunkRun {
         memory,
         clock: this.clock,
         partSizeBytes: this.config.partSizeBytes,
+        compress: this.config.compress === 'text',
         signal,
         onBytes: (count) => {
           this.progress.bytes(count);
