@@ -150,6 +150,20 @@ test('filters are pinned: a change on an existing ledger is refused, naming --in
   assert.deepEqual(await listKeys(bed), ['Photos/a.jpg']);
 });
 
+test('globs are matched below --source-path', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  await writeTree(bed.root, Object.fromEntries(TREE.map((path) => [path, bytesFor(path)])));
+  await migrateAll(bed, {
+    'source-path': '/photos',
+    prefix: 'p',
+    include: ['/2024/*.jpg'],
+    exclude: ['photos/**'],
+  });
+  // `photos/**` would be photos/photos/…: nothing below the source path is called that.
+  assert.deepEqual(await listKeys(bed), ['p/2024/Beach.JPG']);
+});
+
 test('the CLI takes --include and --exclude repeated, and refuses a bad glob naming the flag', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
