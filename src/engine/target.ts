@@ -25,9 +25,9 @@ export interface ObjectHead {
   /** The stored object's size (compressed, when `contentEncoding` is gzip). */
   readonly size: number;
   /** The Dropbox file's size recorded at upload, when the object was written by this tool. */
-  readonly originalSize: number | undefined;
+  readonly originalSize?: number | undefined;
   /** `gzip` when the object is stored compressed: gunzip before hashing. */
-  readonly contentEncoding: string | undefined;
+  readonly contentEncoding?: string | undefined;
   /** The content hash recorded at upload, when the object was written by this tool. */
   readonly contentHash: string | undefined;
   readonly rev: string | undefined;
