@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
+import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
 import { parseShard, type Shard } from '../engine/shard.ts';
 import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
 import { OPTIONS, type Command } from './options.ts';
@@ -67,7 +68,7 @@ export interface Config {
     readonly manifestPrefix: string;
   };
   readonly keyCase: KeyCase;
-  /** Globs on Dropbox paths relative to the source path, lower case, no leading slash. */
+  /** Globs on Dropbox paths relative to the source path, lower case (see src/engine/filters.ts). */
   readonly filters: { readonly include: readonly string[]; readonly exclude: readonly string[] };
   readonly exports: {
     readonly mode: 'export' | 'skip';
@@ -400,16 +401,25 @@ function exportFormat(text: string): string {
   return text;
 }
 
-/** Globs are matched against lower-case paths relative to the source path, without a leading slash. */
+/** Globs on lower-case paths relative to the source path; the dialect is in src/engine/filters.ts. */
 function globs(values: readonly string[], flag: string): string[] {
   return values.map((value) => {
-    const glob = value.replace(/^\/+/, '').toLowerCase();
-    if (glob === '' || glob.includes('\0')) {
+    if (value.startsWith('!')) {
       throw new ConfigError(
-        `${flag} "${value}" is not a glob (for example Projects/** or **/*.tmp).`,
+        `${flag} "${value}": negation with ! is not supported; --exclude always wins over --include ` +
+          '(write \\! for a name that starts with !).',
       );
     }
-    return glob;
+    try {
+      if (value.includes('\0')) throw new GlobSyntaxError('contains a NUL character');
+      return normalizeGlob(value);
+    } catch (error) {
+      if (!(error instanceof GlobSyntaxError)) throw error;
+      throw new ConfigError(
+        `${flag} "${value}" is not a valid glob: it ${error.message}. ` +
+          'Examples: Projects/** (a folder), *.tmp (a name at any depth), **/cache/ (folders).',
+      );
+    }
   });
 }
 

@@ -4,6 +4,7 @@ import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
 import type { FileRecord, PinnedSettings } from '../ledger/records.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
+import { PathFilter } from './filters.ts';
 import { GatedSource } from './gated-source.ts';
 import { updateInventory, type InventoryResult } from './inventory.ts';
 import { MemoryBudget } from './memory.ts';
@@ -176,6 +177,7 @@ class ChunkRun {
       prefix: this.config.s3.prefix,
       keyCase: this.config.keyCase,
       shard: this.config.shard,
+      filter: new PathFilter(this.config.filters),
     };
   }
 
@@ -266,6 +268,7 @@ class ChunkRun {
         memory,
         clock: this.clock,
         partSizeBytes: this.config.partSizeBytes,
+        compress: this.config.compress === 'text',
         signal,
         onBytes: (count) => {
           this.progress.bytes(count);

@@ -3,6 +3,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
 import { checkedObjectKey, objectKey, type KeyCase } from '../s3/keys.ts';
 import type { Clock } from './clock.ts';
+import type { PathFilter } from './filters.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import { inShard, type Shard } from './shard.ts';
 import {
@@ -34,6 +35,8 @@ export interface InventorySettings {
   readonly prefix: string;
   readonly keyCase: KeyCase;
   readonly shard: Shard;
+  /** --include / --exclude; everything when absent. */
+  readonly filter?: PathFilter;
 }
 
 export interface InventoryResult {
@@ -214,7 +217,7 @@ class InventoryRun {
       for (;;) {
         this.applyPage(page);
         for (const entry of page.entries)
-          if (entry.kind === 'folder') folders.push(entry.pathLower);
+          if (entry.kind === 'folder' && this.isIncluded(entry)) folders.push(entry.pathLower);
         if (!page.hasMore) break;
         const cursor = page.cursor;
         page = await this.call(() => this.source.listContinue(cursor));
@@ -269,6 +272,10 @@ class InventoryRun {
 
   private applyEntry(entry: SourceEntry): void {
     if (!this.isBelowSource(entry.pathLower)) return;
+    if (!this.isIncluded(entry)) {
+      this.leaveOut(entry);
+      return;
+    }
     switch (entry.kind) {
       case 'folder':
         this.seen?.folders.add(entry.pathLower);
@@ -282,6 +289,27 @@ class InventoryRun {
         this.applyDeleted(entry);
         return;
     }
+  }
+
+  /**
+   * --include / --exclude, on the path below the source path. Left-out files are never recorded,
+   * so they are not counted, listed as pending, or reconciled; left-out folders are not listed.
+   */
+  private isIncluded(entry: SourceEntry): boolean {
+    const filter = this.settings.filter;
+    if (filter === undefined || entry.kind === 'deleted') return true;
+    const path = entry.pathLower.slice(this.settings.sourcePath.length + 1);
+    return entry.kind === 'file' ? filter.includesFile(path) : filter.includesFolder(path);
+  }
+
+  /**
+   * A file known to the ledger that moved to a left-out path has left the migration: it is
+   * recorded as deleted (its object is kept, like every deleted file's).
+   */
+  private leaveOut(entry: SourceEntry): void {
+    if (entry.kind !== 'file') return;
+    const known = this.ledger.get(entry.id);
+    if (known !== undefined && known.deletedAt === undefined) this.markDeleted(known);
   }
 
   private isBelowSource(pathLower: string): boolean {

@@ -1,6 +1,7 @@
 import type { Ledger } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
-import type { Target } from './target.ts';
+import { isTextLike } from './compression.ts';
+import type { ObjectHead, Target } from './target.ts';
 
 const HEAD_CONCURRENCY = 16;
 
@@ -13,7 +14,9 @@ export interface ReconcileResult {
 /**
  * S3 is the truth: with a new or rebuilt ledger, objects already in the bucket whose key and size
  * match a pending file, and whose stored content hash (read with HEAD) matches Dropbox's, are
- * counted as migrated instead of being copied again.
+ * counted as migrated instead of being copied again. A gzipped object (`--compress text`) is
+ * smaller than its file: a text-like key with a smaller object is checked too, and confirmed by
+ * the size and hash of the original recorded in its metadata.
  */
 export async function reconcile(
   ledger: Ledger,
@@ -33,7 +36,9 @@ export async function reconcile(
   for await (const object of target.list(prefix === '' ? '' : `${prefix}/`)) {
     listed += 1;
     const record = pending.get(object.key);
-    if (record !== undefined && record.size === object.size) candidates.push(record);
+    if (record === undefined) continue;
+    const maybeGzipped = object.size < record.size && isTextLike(record.key);
+    if (record.size === object.size || maybeGzipped) candidates.push(record);
   }
 
   let confirmed = 0;
@@ -41,7 +46,7 @@ export async function reconcile(
   const worker = async (): Promise<void> => {
     for (let record = candidates[index++]; record !== undefined; record = candidates[index++]) {
       const head = await target.head(record.key);
-      if (head?.contentHash === record.contentHash && head.size === record.size) {
+      if (head !== undefined && holds(head, record)) {
         confirmed += 1;
         ledger.put({ ...record, status: 'migrated', migratedAt: now() });
       }
@@ -49,4 +54,11 @@ export async function reconcile(
   };
   await Promise.all(Array.from({ length: HEAD_CONCURRENCY }, worker));
   return { listed, checked: candidates.length, confirmed };
+}
+
+/** The object holds the file's bytes as they are, or gzipped with the original's size recorded. */
+function holds(head: ObjectHead, record: FileRecord): boolean {
+  if (head.contentHash !== record.contentHash) return false;
+  if (head.contentEncoding === 'gzip') return head.originalSize === record.size;
+  return head.size === record.size;
 }

@@ -9,6 +9,11 @@ export interface ObjectMetadata {
   readonly size: number;
   /** Dropbox's client_modified, ISO 8601. */
   readonly modified: string;
+  /**
+   * The body is gzipped (`--compress text`): stored with `Content-Encoding: gzip`; `size` and
+   * `contentHash` stay those of the original bytes.
+   */
+  readonly contentEncoding?: 'gzip';
 }
 
 export interface StoredObject {
@@ -17,7 +22,12 @@ export interface StoredObject {
 }
 
 export interface ObjectHead {
+  /** The stored object's size (compressed, when `contentEncoding` is gzip). */
   readonly size: number;
+  /** The Dropbox file's size recorded at upload, when the object was written by this tool. */
+  readonly originalSize?: number | undefined;
+  /** `gzip` when the object is stored compressed: gunzip before hashing. */
+  readonly contentEncoding?: string | undefined;
   /** The content hash recorded at upload, when the object was written by this tool. */
   readonly contentHash: string | undefined;
   readonly rev: string | undefined;

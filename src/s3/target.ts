@@ -93,8 +93,14 @@ export class S3Target implements Target {
         new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
       );
       const metadata = result.Metadata ?? {};
+      const originalSize = metadata[META.size];
       return {
         size: result.ContentLength ?? 0,
+        originalSize:
+          originalSize !== undefined && /^\d+$/.test(originalSize)
+            ? Number(originalSize)
+            : undefined,
+        contentEncoding: result.ContentEncoding,
         contentHash: metadata[META.contentHash],
         rev: metadata[META.rev],
       };
@@ -254,6 +260,9 @@ export class S3Target implements Target {
       Bucket: this.bucket,
       Key: key,
       ContentType: contentType === false ? 'application/octet-stream' : contentType,
+      ...(metadata.contentEncoding === undefined
+        ? {}
+        : { ContentEncoding: metadata.contentEncoding }),
       ...(this.storageClass === 'STANDARD' ? {} : { StorageClass: this.storageClass }),
       Metadata: {
         [META.contentHash]: metadata.contentHash,
