@@ -23,6 +23,8 @@ export type FailureClass =
   | 'expired_aws_credentials'
   | 'missing_bucket'
   | 'service_down'
+  /** The Dropbox account's root namespace changed under --team-root (it changed teams). */
+  | 'invalid_path_root'
   | 'unknown';
 
 export class MigrationError extends Error {

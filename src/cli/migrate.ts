@@ -15,7 +15,9 @@ export async function runMigrate(config: Config): Promise<number> {
   let result: ChunkResult;
   try {
     result = await runChunk(config, {
-      source: new DropboxSource(config.dropbox),
+      source: new DropboxSource(config.dropbox, fetch, (line) => {
+        progress.note(line);
+      }),
       target: new S3Target(config.s3),
       progress,
       stop: signals.signal,

@@ -95,6 +95,7 @@ export function classifyDropboxError(error: DropboxHttpError, what: string): Err
         'files.metadata.read permissions, then a new refresh token.',
     );
   }
+  if (error.status === 422) return pathRootError(tags, said, what);
   if (error.status === 409) {
     for (const tag of tags) {
       const known = PERMANENT_TAGS[tag];
@@ -103,6 +104,27 @@ export function classifyDropboxError(error: DropboxHttpError, what: string): Err
     return permanent('unknown', `${what}: Dropbox refused it (${said})`);
   }
   return permanent('unknown', `${what}: Dropbox answered ${String(error.status)} (${said})`);
+}
+
+/**
+ * HTTP 422 answers a `Dropbox-API-Path-Root` Dropbox will not take (see path-root.ts): the
+ * account's root namespace changed since this chunk read it (it joined, left or changed teams), or
+ * it may not use that namespace. Neither is about one file, so the chunk stops.
+ */
+function pathRootError(tags: string[], said: string, what: string): MigrationError {
+  if (tags.includes('no_permission')) {
+    return fatal(
+      'access_denied',
+      `Dropbox refused the team space while ${what} (${said}): this account may not read its team's ` +
+        'root namespace. Run without --team-root, or use a team member with access.',
+    );
+  }
+  return fatal(
+    'invalid_path_root',
+    `Dropbox says the account's root namespace changed while ${what} (${said}): it joined, left or ` +
+      'changed teams. Run again to read the new root; if the team space itself changed, keys may ' +
+      'differ, so check the listing before carrying on.',
+  );
 }
 
 /** Network-level failures (no HTTP answer) are retryable: resets, refused, timeouts. */

@@ -4,6 +4,7 @@ import { fatal, MigrationError } from '../errors.ts';
 import type { ListPage, Source, SourceEntry, SourceFile } from '../engine/source.ts';
 import { classifyDropboxError, classifyNetworkError, type DropboxHttpError } from './errors.ts';
 import { CONTENT_BASE_URL, redirectingFetch } from './hosts.ts';
+import { pathRootFetch, teamRootOf } from './path-root.ts';
 
 /** Dropbox's largest page of a listing. */
 export const LIST_LIMIT = 2000;
@@ -20,10 +21,24 @@ export class DropboxSource implements Source {
   private readonly fetcher: typeof fetch;
   /** The refresh under way, shared by every caller that needs a new token meanwhile. */
   private refreshing: Promise<void> | undefined;
+  private readonly teamRoot: boolean;
+  /** With --team-root: the account's path root, found once before the first call. */
+  private rooting: Promise<void> | undefined;
+  private pathRoot: string | undefined;
+  private readonly note: (line: string) => void;
 
-  constructor(config: Config['dropbox'], fetcher: typeof fetch = fetch) {
+  constructor(
+    config: Config['dropbox'],
+    fetcher: typeof fetch = fetch,
+    note: (line: string) => void = (line) => process.stderr.write(`dropbox-to-s3: ${line}\n`),
+  ) {
     const { credentials, baseUrl } = config;
-    this.fetcher = baseUrl === undefined ? fetcher : redirectingFetch(baseUrl, fetcher);
+    this.teamRoot = config.teamRoot;
+    this.note = note;
+    this.fetcher = pathRootFetch(
+      baseUrl === undefined ? fetcher : redirectingFetch(baseUrl, fetcher),
+      () => this.pathRoot,
+    );
     this.contentUrl = baseUrl ?? CONTENT_BASE_URL;
     this.canRefresh = credentials.refreshToken !== undefined;
     this.auth = new DropboxAuth({
@@ -103,6 +118,28 @@ export class DropboxSource implements Source {
     });
   }
 
+  /** With --team-root, roots every later call at the team space (once; again after a failure). */
+  private async rooted(): Promise<void> {
+    if (!this.teamRoot) return;
+    this.rooting ??= (async () => {
+      const what = 'reading the team space of the Dropbox account';
+      await this.accessToken(what);
+      let account;
+      try {
+        account = await this.client.usersGetCurrentAccount();
+      } catch (error) {
+        throw this.classify(error, what);
+      }
+      const root = teamRootOf(account.result.root_info);
+      this.pathRoot = root.header;
+      this.note(root.note);
+    })().catch((error: unknown) => {
+      this.rooting = undefined;
+      throw error;
+    });
+    await this.rooting;
+  }
+
   private async accessToken(what: string): Promise<string> {
     try {
       // The SDK refreshes a token close to expiry; many downloads asking at once share one refresh.
@@ -137,6 +174,7 @@ export class DropboxSource implements Source {
    * A token that cannot be refreshed (an access token given directly) is fatal.
    */
   private async withFreshToken<T>(what: string, run: (token: string) => Promise<T>): Promise<T> {
+    await this.rooted();
     const used = await this.accessToken(what);
     try {
       return await run(used);

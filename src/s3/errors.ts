@@ -21,6 +21,54 @@ const NETWORK_CODES = new Set([
   'RequestTimeoutException',
 ]);
 
+/**
+ * S3 encrypts with KMS (--sse aws:kms, or the bucket's default encryption) on behalf of the caller:
+ * a missing or disabled key comes back as `KMS.*` (KMS.NotFoundException, KMS.DisabledException,
+ * KMS.KMSInvalidStateException, …), a missing permission as AccessDenied naming the KMS action.
+ */
+function isKmsError(name: string, message: unknown): boolean {
+  return (
+    name.startsWith('KMS.') ||
+    (name === 'AccessDenied' && typeof message === 'string' && /\bkms:/i.test(message))
+  );
+}
+
+function kmsError(detail: string, options: { cause: unknown }): MigrationError {
+  return fatal(
+    'access_denied',
+    `${detail}: S3 could not use the KMS key that encrypts the objects (--sse aws:kms with ` +
+      '--sse-kms-key-id, or the bucket default). Check that the key exists, is enabled and is in ' +
+      "the bucket's region, and that the AWS identity may use it: kms:GenerateDataKey, and " +
+      'kms:Decrypt for multipart uploads (files larger than --part-size).',
+    options,
+  );
+}
+
+/**
+ * With --expected-bucket-owner, S3 answers 403 AccessDenied to every call when another account
+ * owns the bucket, with nothing that tells this apart from a missing permission: the message
+ * names both. `undefined` when the error is not a 403 (or is about KMS).
+ */
+export function ownerMismatchError(
+  error: unknown,
+  what: string,
+  bucket: string,
+  owner: string,
+): MigrationError | undefined {
+  if (error instanceof MigrationError) return undefined;
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  const name = typeof shape.name === 'string' ? shape.name : 'Error';
+  if (shape.$metadata?.httpStatusCode !== 403 || isKmsError(name, shape.message)) return undefined;
+  return fatal(
+    'access_denied',
+    `${what}: S3 denied access to ${bucket} (HTTP 403). With --expected-bucket-owner ${owner}, S3 ` +
+      'refuses every call when another AWS account owns the bucket: check that account id. If it ' +
+      'is right, the AWS identity lacks a permission on the bucket (s3:PutObject, s3:GetObject, ' +
+      's3:ListBucket, s3:ListBucketMultipartUploads, s3:AbortMultipartUpload).',
+    { cause: error },
+  );
+}
+
 /** Classifies an error from the AWS SDK: what to do about it, and what a person should do. */
 export function classifyS3Error(error: unknown, what: string, bucket: string): MigrationError {
   if (error instanceof MigrationError) return error;
@@ -32,6 +80,7 @@ export function classifyS3Error(error: unknown, what: string, bucket: string): M
   const detail = `${what}: S3 answered ${name}${status ? ` (HTTP ${String(status)})` : ''}`;
   const options = { cause: error };
 
+  if (isKmsError(name, shape.message)) return kmsError(detail, options);
   switch (name) {
     case 'NoSuchBucket':
       return fatal(

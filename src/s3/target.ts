@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { lookup as mimeLookup } from 'mime-types';
-import type { Config, StorageClass } from '../config/config.ts';
+import type { Config, SseMode, StorageClass } from '../config/config.ts';
 import type {
   CompletedPart,
   ObjectHead,
@@ -23,6 +23,7 @@ import type {
   UnfinishedUpload,
 } from '../engine/target.ts';
 import { fatal } from '../errors.ts';
+import { applyExpectedBucketOwner } from './bucket-settings.ts';
 import { classifyS3Error } from './errors.ts';
 
 /** User-metadata names (S3 adds the x-amz-meta- prefix). rclone reads `mtime`. */
@@ -47,11 +48,18 @@ export class S3Target implements Target {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly storageClass: StorageClass;
+  /** --sse and --sse-kms-key-id, for PutObject and CreateMultipartUpload (parts inherit them). */
+  private readonly encryption: { ServerSideEncryption?: SseMode; SSEKMSKeyId?: string };
 
   constructor(s3: Config['s3'], client: S3Client = new S3Client(s3ClientConfig(s3))) {
     this.client = client;
     this.bucket = s3.bucket;
     this.storageClass = s3.storageClass;
+    this.encryption = {
+      ...(s3.sse === undefined ? {} : { ServerSideEncryption: s3.sse }),
+      ...(s3.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: s3.sseKmsKeyId }),
+    };
+    applyExpectedBucketOwner(client, s3);
   }
 
   async check(): Promise<void> {
@@ -264,6 +272,7 @@ export class S3Target implements Target {
         ? {}
         : { ContentEncoding: metadata.contentEncoding }),
       ...(this.storageClass === 'STANDARD' ? {} : { StorageClass: this.storageClass }),
+      ...this.encryption,
       Metadata: {
         [META.contentHash]: metadata.contentHash,
         [META.id]: metadata.dropboxId,

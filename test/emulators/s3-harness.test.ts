@@ -661,15 +661,18 @@ describe('fences: what s3rver would silently get wrong answers 501 NotImplemente
     );
   });
 
-  test('encryption, tagging and ACL headers on upload are refused', async () => {
+  test('customer-key encryption, tagging and ACL headers on upload are refused', async () => {
     await rejectsWith(
-      put('fence/sse', 'x', { ServerSideEncryption: 'AES256' }),
+      put('fence/sse-c', 'x', {
+        SSECustomerAlgorithm: 'AES256',
+        SSECustomerKey: 'k'.repeat(32),
+      }),
       'NotImplemented',
       501,
     );
     await rejectsWith(put('fence/tags', 'x', { Tagging: 'a=b' }), 'NotImplemented', 501);
     await rejectsWith(put('fence/acl', 'x', { ACL: 'public-read' }), 'NotImplemented', 501);
-    for (const Key of ['fence/sse', 'fence/tags', 'fence/acl']) assert.ok(await isAbsent(Key));
+    for (const Key of ['fence/sse-c', 'fence/tags', 'fence/acl']) assert.ok(await isAbsent(Key));
   });
 
   test('lifecycle configuration APIs answer 501 (stock s3rver already does; pinned)', async () => {
@@ -693,6 +696,100 @@ describe('fences: what s3rver would silently get wrong answers 501 NotImplemente
       501,
     );
   });
+});
+
+describe('server-side encryption is stored and answered as S3 does (fix: server-side-encryption)', () => {
+  const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  async function encryption(Key: string) {
+    const head = await client.send(new HeadObjectCommand({ Bucket, Key }));
+    return { sse: head.ServerSideEncryption, keyId: head.SSEKMSKeyId };
+  }
+
+  test('PutObject: the method and key asked for, else the bucket default (AES256)', async () => {
+    const kms = await put('sse/kms', 'x', {
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: KEY_ARN,
+    });
+    assert.equal(kms.ServerSideEncryption, 'aws:kms');
+    assert.equal(kms.SSEKMSKeyId, KEY_ARN);
+    assert.deepEqual(await encryption('sse/kms'), { sse: 'aws:kms', keyId: KEY_ARN });
+    await put('sse/aes', 'x', { ServerSideEncryption: 'AES256' });
+    assert.deepEqual(await encryption('sse/aes'), { sse: 'AES256', keyId: undefined });
+    await put('sse/default', 'x');
+    assert.deepEqual(await encryption('sse/default'), { sse: 'AES256', keyId: undefined });
+    await put('sse/managed', 'x', { ServerSideEncryption: 'aws:kms' });
+    assert.match((await encryption('sse/managed')).keyId ?? '', /:alias\/aws\/s3$/);
+    const get = await client.send(new GetObjectCommand({ Bucket, Key: 'sse/kms' }));
+    assert.equal(get.SSEKMSKeyId, KEY_ARN);
+    await get.Body?.transformToByteArray();
+  });
+
+  test('a KMS key id without aws:kms is 400 InvalidArgument', async () => {
+    await rejectsWith(
+      put('sse/bad', 'x', { ServerSideEncryption: 'AES256', SSEKMSKeyId: KEY_ARN }),
+      'InvalidArgument',
+      400,
+    );
+    assert.ok(await isAbsent('sse/bad'));
+  });
+
+  test('multipart: chosen at CreateMultipartUpload, answered on every part and on Complete', async () => {
+    const Key = 'sse/multipart';
+    const created = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket,
+        Key,
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: KEY_ARN,
+      }),
+    );
+    assert.equal(created.ServerSideEncryption, 'aws:kms');
+    const UploadId = created.UploadId;
+    const part = await client.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'only part' }),
+    );
+    assert.equal(part.ServerSideEncryption, 'aws:kms');
+    assert.equal(part.SSEKMSKeyId, KEY_ARN);
+    const done = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    assert.equal(done.ServerSideEncryption, 'aws:kms');
+    assert.equal(done.SSEKMSKeyId, KEY_ARN);
+    assert.deepEqual(await encryption(Key), { sse: 'aws:kms', keyId: KEY_ARN });
+  });
+});
+
+test('x-amz-expected-bucket-owner must name the owner; requests are recorded (fix: expected-bucket-owner)', async () => {
+  await s3.clearRequests();
+  await put('owner/right', 'x', { ExpectedBucketOwner: s3.ownerAccountId });
+  await rejectsWith(
+    put('owner/wrong', 'x', { ExpectedBucketOwner: '999999999999' }),
+    'AccessDenied',
+    403,
+  );
+  // HEAD answers have no body: the SDK sees only the status.
+  await assert.rejects(
+    client.send(
+      new HeadObjectCommand({ Bucket, Key: 'owner/right', ExpectedBucketOwner: '999999999999' }),
+    ),
+    (error: unknown) => (error as S3ServiceException).$metadata.httpStatusCode === 403,
+  );
+  assert.ok(await isAbsent('owner/wrong'));
+  const seen = await s3.requests();
+  assert.deepEqual(
+    seen.slice(0, 3).map((r) => [r.method, r.key, r.expectedBucketOwner]),
+    [
+      ['PUT', 'owner/right', s3.ownerAccountId],
+      ['PUT', 'owner/wrong', '999999999999'],
+      ['HEAD', 'owner/right', '999999999999'],
+    ],
+  );
 });
 
 test('DeleteObjects takes keys as text and checks its body checksum (fix: delete-objects)', async () => {

@@ -6,7 +6,8 @@ import { type Metadata } from './metadata.ts';
 import type { Snapshot } from './tree.ts';
 import type { Tree } from './tree.ts';
 import type { Args } from './args.ts';
-import type { AccountInfo, Node } from './types.ts';
+import type { PathRoots } from './path-root.ts';
+import type { AccountInfo, Node, View } from './types.ts';
 
 export interface ListFolderResult {
   entries: Metadata[];
@@ -18,6 +19,7 @@ export interface AccountOptions {
   tree: Tree;
   metadata: MetadataBuilder;
   info: AccountInfo;
+  roots: PathRoots;
   defaultLimit: number;
   /** Current recursive-listing threshold (a fault), read on every call. */
   recursiveMax: () => number | null;
@@ -32,6 +34,7 @@ export class Account {
   private readonly tree: Tree;
   private readonly metadata: MetadataBuilder;
   private readonly info: AccountInfo;
+  private readonly roots: PathRoots;
   private readonly defaultLimit: number;
   private readonly recursiveMax: () => number | null;
   private readonly onScan: () => void;
@@ -43,6 +46,7 @@ export class Account {
     this.tree = options.tree;
     this.metadata = options.metadata;
     this.info = options.info;
+    this.roots = options.roots;
     this.defaultLimit = options.defaultLimit;
     this.recursiveMax = options.recursiveMax;
     this.onScan = options.onScan;
@@ -91,21 +95,17 @@ export class Account {
       referral_link: 'https://db.tt/emulator',
       is_paired: false,
       account_type: { '.tag': i.accountType },
-      root_info: {
-        '.tag': 'user',
-        root_namespace_id: i.rootNamespaceId,
-        home_namespace_id: i.homeNamespaceId,
-      },
+      root_info: this.roots.rootInfo(),
     };
   }
 
-  async listFolder(route: string, args: Args): Promise<ListFolderResult> {
-    const { scope, state } = await this.openListing(route, args);
+  async listFolder(route: string, args: Args, view: View): Promise<ListFolderResult> {
+    const { scope, state } = await this.openListing(route, args, view);
     const snapshot = this.journal.current;
     const entries: Change[] = [];
     let count = 0;
     for (const node of snapshot.byPath.values()) {
-      if (inScope(node.pathLower, scope)) {
+      if (inScope(node.pathLower, scope) && node.pathLower !== view.prefix) {
         count += 1;
         if (this.wanted(node, state)) entries.push({ kind: 'live', node });
       }
@@ -113,20 +113,28 @@ export class Account {
     const max = this.recursiveMax();
     if (scope.recursive && max !== null && count > max) throw internalError();
     if (state.includeDeleted) {
-      for (const last of this.journal.tombstones(scope)) entries.push({ kind: 'deleted', last });
+      for (const last of this.journal.tombstones(scope)) {
+        if (last.pathLower !== view.prefix) entries.push({ kind: 'deleted', last });
+      }
     }
     return this.page(state, entries, 0);
   }
 
-  async latestCursor(route: string, args: Args): Promise<{ cursor: string }> {
-    const { state } = await this.openListing(route, args);
+  async latestCursor(route: string, args: Args, view: View): Promise<{ cursor: string }> {
+    const { state } = await this.openListing(route, args, view);
     return { cursor: this.cursors.encode(state) };
   }
 
-  async continueListing(route: string, cursor: string): Promise<ListFolderResult> {
+  /**
+   * A cursor names the path root it was made under. Used under another root (another
+   * `Dropbox-API-Path-Root`), it answers `reset`: its paths mean other folders there, and `reset`
+   * is the answer a client already handles by listing again. (Dropbox does not document this case.)
+   */
+  async continueListing(route: string, cursor: string, view: View): Promise<ListFolderResult> {
     const state = this.cursors.decode(cursor);
     if (state === null) throw badRequest(route, 'request body: cursor: invalid cursor');
     if (state.epoch !== this.cursors.epoch || state.seq > this.journal.seq) throw reset();
+    if (state.view !== view.prefix) throw reset();
     if (state.page !== undefined) {
       const changes = this.cursors.session(state.page.key);
       if (changes === null) throw reset();
@@ -135,34 +143,39 @@ export class Account {
     await this.rescan();
     const delta = this.journal
       .changesSince(state.seq, state)
+      .filter((c) => (c.kind === 'deleted' ? c.last : c.node).pathLower !== view.prefix)
       .filter((c) => c.kind === 'deleted' || this.wanted(c.node, state));
     return this.page({ ...state, seq: this.journal.seq }, delta, 0);
   }
 
-  async getMetadata(route: string, args: Args): Promise<Metadata> {
+  async getMetadata(route: string, args: Args, view: View): Promise<Metadata> {
     const path = args.path as string;
-    const node = await this.resolve(route, path);
-    if (node !== null) return this.metadata.of(node);
+    const node = await this.resolve(route, path, view);
+    if (node !== null) return this.metadata.of(outward(node, view));
     if (args.include_deleted === true && !path.startsWith('id:') && !path.startsWith('rev:')) {
       await this.rescan();
-      const last = this.journal.deletedAt(this.normalize(route, path));
-      if (last !== null) return this.metadata.deleted(last);
+      const last = this.journal.deletedAt(this.normalize(route, path, view));
+      if (last !== null) return this.metadata.deleted(outward(last, view));
     }
     throw lookupError('not_found');
   }
 
-  /** The file a download or export names, checked as those routes check it. */
-  async fileFor(route: string, path: string, rev: string | undefined): Promise<Node> {
-    const node = await this.resolve(route, path);
+  /**
+   * The file a download or export names, checked as those routes check it; its paths are
+   * relative to the view, as the answer shows them.
+   */
+  async fileFor(route: string, path: string, rev: string | undefined, view: View): Promise<Node> {
+    const node = await this.resolve(route, path, view);
     if (node === null) throw lookupError('not_found');
     if (node.kind === 'folder') throw lookupError('not_file');
     if (rev !== undefined && rev !== node.rev) throw lookupError('not_found');
-    return node;
+    return outward(node, view);
   }
 
   private async openListing(
     route: string,
     args: Args,
+    view: View,
   ): Promise<{ scope: Scope; state: CursorState }> {
     const path = args.path as string;
     if (path === '/') {
@@ -172,9 +185,9 @@ export class Account {
       );
     }
     await this.rescan();
-    let pathLower = '';
+    let pathLower = view.prefix;
     if (path !== '') {
-      const node = await this.resolve(route, path);
+      const node = await this.resolve(route, path, view);
       if (node === null) throw lookupError('not_found');
       if (node.kind !== 'folder') throw lookupError('not_folder');
       pathLower = node.pathLower;
@@ -182,6 +195,7 @@ export class Account {
     const scope: Scope = { pathLower, recursive: args.recursive === true };
     const state: CursorState = {
       ...scope,
+      view: view.prefix,
       epoch: this.cursors.epoch,
       seq: this.journal.seq,
       limit: typeof args.limit === 'number' ? args.limit : this.defaultLimit,
@@ -203,8 +217,11 @@ export class Account {
     key?: string,
   ): ListFolderResult {
     const end = Math.min(changes.length, offset + state.limit);
+    const view: View = { prefix: state.view };
     const entries = changes.slice(offset, end).map((c) => {
-      return c.kind === 'live' ? this.metadata.of(c.node) : this.metadata.deleted(c.last);
+      return c.kind === 'live'
+        ? this.metadata.of(outward(c.node, view))
+        : this.metadata.deleted(outward(c.last, view));
     });
     const hasMore = end < changes.length;
     const next: CursorState = { ...state };
@@ -213,8 +230,14 @@ export class Account {
     return { entries, cursor: this.cursors.encode(next), has_more: hasMore };
   }
 
-  /** The live node a path, id or rev names now, or null. */
-  private async resolve(route: string, path: string): Promise<Node | null> {
+  /** The live node a path, id or rev names now, in the view (never its top folder), or null. */
+  private async resolve(route: string, path: string, view: View): Promise<Node | null> {
+    const node = await this.resolveAnywhere(route, path, view);
+    if (node === null || node.pathLower === view.prefix) return null;
+    return isInside(node.pathLower, view) || path.startsWith('ns:') ? node : null;
+  }
+
+  private async resolveAnywhere(route: string, path: string, view: View): Promise<Node | null> {
     if (path.startsWith('id:') || path.startsWith('rev:')) {
       const byKey = (s: Snapshot) =>
         path.startsWith('id:') ? s.byId.get(path) : s.byRev.get(path.slice(4));
@@ -226,28 +249,33 @@ export class Account {
       }
       return node;
     }
-    return this.nodeByPath(this.normalize(route, path));
+    return this.nodeByPath(this.normalize(route, path, view));
   }
 
-  /** "/A/b.txt" or "ns:<root>/A/b.txt" → "/a/b.txt"; malformed paths are a 409. */
-  private normalize(route: string, path: string): string {
+  /**
+   * "/A/b.txt" (relative to the view) or "ns:<id>/A/b.txt" (relative to that namespace) → the
+   * lowercased path from the top of the served folder, e.g. "/alice/a/b.txt"; malformed paths are
+   * a 409.
+   */
+  private normalize(route: string, path: string, view: View): string {
     let rest = path;
+    let prefix = view.prefix;
     if (rest.startsWith('ns:')) {
       const slash = rest.indexOf('/');
       const ns = slash < 0 ? rest.slice(3) : rest.slice(3, slash);
-      if (ns !== this.info.rootNamespaceId && ns !== this.info.homeNamespaceId) {
-        throw lookupError('not_found');
-      }
+      const known = this.roots.namespacePrefix(ns);
+      if (known === null) throw lookupError('not_found');
+      prefix = known;
       rest = slash < 0 ? '' : rest.slice(slash);
     }
-    if (rest === '') return '';
+    if (rest === '') return prefix;
     if (!rest.startsWith('/'))
       throw badRequest(route, `request body: path: '${path}' is not a path`);
     const parts = rest.slice(1).split('/');
     if (parts.some((p) => p === '' || p === '.' || p === '..')) {
       throw endpointError({ '.tag': 'path', path: { '.tag': 'malformed_path' } });
     }
-    return rest.toLowerCase();
+    return `${prefix}${rest.toLowerCase()}`;
   }
 
   /** Looks a lowercased path up on disk now, case-insensitively, as a scan would pick it. */
@@ -271,6 +299,23 @@ export class Account {
     }
     return null;
   }
+}
+
+function isInside(pathLower: string, view: View): boolean {
+  return view.prefix === '' || pathLower.startsWith(`${view.prefix}/`);
+}
+
+/** The node as a request in `view` sees it: its paths relative to the view's top folder. */
+function outward(node: Node, view: View): Node {
+  if (view.prefix === '' || !isInside(node.pathLower, view)) return node;
+  const depth = view.prefix.split('/').length - 1;
+  let cut = 0;
+  for (let i = 0; i < depth; i += 1) cut = node.pathExact.indexOf('/', cut + 1);
+  return {
+    ...node,
+    pathLower: node.pathLower.slice(view.prefix.length),
+    pathExact: node.pathExact.slice(cut),
+  };
 }
 
 function reset() {

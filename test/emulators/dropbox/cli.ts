@@ -3,7 +3,7 @@
  *   npm run emulator -- --root DIR [--port N] [--app-key K --app-secret S --refresh-token T
  *     --pkce-refresh-token T --token-ttl SECONDS --display-case exact|lower-parents
  *     --rate-limit RPS --random-429 P --random-500 P --cut-probability P --cut-after-bytes N
- *     --latency-ms MS --recursive-max N --seed N --log-requests]
+ *     --latency-ms MS --recursive-max N --seed N --team-home NAME --log-requests]
  * Faults can be changed while it runs: POST /__faults with JSON; counters at GET /__stats.
  */
 import { parseArgs } from 'node:util';
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string' },
     'recursive-max': { type: 'string' },
     seed: { type: 'string' },
+    'team-home': { type: 'string' },
     'log-requests': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -88,6 +89,7 @@ const emulator = await startDropboxEmulator({
   staticAccessTokens: values['access-token'] ?? [],
   tokenTtlSeconds: number('token-ttl', values['token-ttl']) ?? 14400,
   displayCase: displayCase,
+  ...(values['team-home'] === undefined ? {} : { teamHome: values['team-home'] }),
   faults,
   logRequests: values['log-requests'],
 });
@@ -101,6 +103,11 @@ process.stdout.write(
   [
     `Dropbox emulator listening on ${emulator.url}`,
     `  serving: ${values.root}`,
+    ...(values['team-home'] === undefined
+      ? []
+      : [
+          `  team space: root namespace ${emulator.account.rootNamespaceId}, home /${values['team-home']}`,
+        ]),
     `  app key: ${emulator.appKey}`,
     `  app secret: ${shown(emulator.appSecret, DEFAULT_SECRET)}`,
     `  refresh tokens (need the secret): ${refreshTokens.map((t) => shown(t, DEFAULT_REFRESH)).join(', ')}`,

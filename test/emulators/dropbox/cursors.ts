@@ -3,6 +3,8 @@ import type { Change, Scope } from './changes.ts';
 
 /** What a cursor carries. Encoded as base64url JSON: opaque to clients, readable in a debugger. */
 export interface CursorState extends Scope {
+  /** The path root it was made under (the view's prefix): another root answers `reset`. */
+  view: string;
   /** Emulator instance and invalidation epoch: a cursor from another run or epoch is reset. */
   epoch: string;
   /** Journal sequence the listing is complete up to (after the last page). */
@@ -39,6 +41,7 @@ export class Cursors {
   encode(state: CursorState): string {
     const wire = {
       e: state.epoch,
+      v: state.view,
       s: state.seq,
       p: state.pathLower,
       r: state.recursive,
@@ -64,6 +67,7 @@ export class Cursors {
     const w = wire as Record<string, unknown>;
     if (
       typeof w.e !== 'string' ||
+      typeof w.v !== 'string' ||
       typeof w.s !== 'number' ||
       typeof w.p !== 'string' ||
       typeof w.r !== 'boolean' ||
@@ -75,6 +79,7 @@ export class Cursors {
     }
     const state: CursorState = {
       epoch: w.e,
+      view: w.v,
       seq: w.s,
       pathLower: w.p,
       recursive: w.r,

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Account } from './account.ts';
 import { checkArgs, ROUTE_SPECS, type Args } from './args.ts';
 import { Auth } from './auth.ts';
@@ -14,8 +16,16 @@ import {
 } from './errors.ts';
 import { DEFAULT_FAULTS, FaultInjector } from './faults.ts';
 import { DEFAULT_EXPORT_FORMATS, exportedName, MetadataBuilder } from './metadata.ts';
+import { PathRoots } from './path-root.ts';
 import { Tree } from './tree.ts';
-import type { AccountInfo, DropboxEmulatorOptions, EmulatorStats, Faults, Node } from './types.ts';
+import type {
+  AccountInfo,
+  DropboxEmulatorOptions,
+  EmulatorStats,
+  Faults,
+  Node,
+  View,
+} from './types.ts';
 
 export interface DropboxEmulator {
   /** Base URL, e.g. http://127.0.0.1:PORT (no trailing slash). */
@@ -68,6 +78,12 @@ export const DEFAULT_ACCOUNT: AccountInfo = {
   homeNamespaceId: '3235641',
 };
 
+/** A team member's defaults: the team root is a namespace of its own, above the home. */
+const TEAM_ACCOUNT: Partial<AccountInfo> = {
+  accountType: 'business',
+  rootNamespaceId: '7481925360',
+};
+
 function emptyStats(): EmulatorStats {
   return {
     requests: {},
@@ -92,7 +108,19 @@ export async function startDropboxEmulator(
   const appSecret = options.appSecret ?? 'test-app-secret';
   const refreshTokens = options.refreshTokens ?? ['test-refresh-token'];
   const pkceRefreshTokens = options.pkceRefreshTokens ?? ['test-pkce-refresh-token'];
-  const info: AccountInfo = { ...DEFAULT_ACCOUNT, ...options.account };
+  const teamHome = options.teamHome;
+  if (teamHome !== undefined) {
+    if (teamHome === '' || /[/\\]/.test(teamHome)) {
+      throw new Error(`teamHome must be one folder name, not "${teamHome}"`);
+    }
+    await mkdir(join(options.root, teamHome), { recursive: true });
+  }
+  const info: AccountInfo = {
+    ...DEFAULT_ACCOUNT,
+    ...(teamHome === undefined ? {} : TEAM_ACCOUNT),
+    ...options.account,
+  };
+  const roots = new PathRoots(info, teamHome);
   const warn = options.warn ?? ((m: string) => process.stderr.write(`dropbox emulator: ${m}\n`));
   let stats = emptyStats();
   const faults = new FaultInjector(options.faults ?? {});
@@ -117,6 +145,7 @@ export async function startDropboxEmulator(
     tree,
     metadata,
     info,
+    roots,
     defaultLimit: options.defaultListLimit ?? 500,
     recursiveMax: () => faults.current.recursiveListMaxEntries,
     onScan: () => {
@@ -128,6 +157,7 @@ export async function startDropboxEmulator(
   const context: Context = {
     auth,
     account,
+    roots,
     metadata,
     faults,
     stats: () => stats,
@@ -188,6 +218,7 @@ function closeServer(server: Server): Promise<void> {
 interface Context {
   auth: Auth;
   account: Account;
+  roots: PathRoots;
   metadata: MetadataBuilder;
   faults: FaultInjector;
   stats: () => EmulatorStats;
@@ -377,17 +408,23 @@ async function handleApi(
   if (wait !== null) throw tooManyRequests(wait);
   if (ctx.faults.random429()) throw tooManyRequests(ctx.faults.current.retryAfterSeconds);
   if (ctx.faults.random500()) throw internalError();
+  const view = ctx.roots.viewFor(route, req.headers['dropbox-api-path-root']);
   if (isRpc) {
-    const result = await handleRpc(ctx, req, route);
+    const result = await handleRpc(ctx, req, route, view);
     sendJson(res, 200, result);
     return;
   }
   const args = contentArgs(req, url, route);
-  if (route === 'files/download') await download(ctx, req, res, args);
-  else await exportFile(ctx, req, res, args);
+  if (route === 'files/download') await download(ctx, req, res, args, view);
+  else await exportFile(ctx, req, res, args, view);
 }
 
-async function handleRpc(ctx: Context, req: IncomingMessage, route: string): Promise<unknown> {
+async function handleRpc(
+  ctx: Context,
+  req: IncomingMessage,
+  route: string,
+  view: View,
+): Promise<unknown> {
   if (req.method !== 'POST') {
     throw badRequest(route, `Expected POST, got ${req.method ?? 'nothing'}.`);
   }
@@ -409,13 +446,13 @@ async function handleRpc(ctx: Context, req: IncomingMessage, route: string): Pro
   const args = decodeArgs(route, 'request body', body.toString('utf8'));
   switch (route) {
     case 'files/list_folder':
-      return ctx.account.listFolder(route, args);
+      return ctx.account.listFolder(route, args, view);
     case 'files/list_folder/continue':
-      return ctx.account.continueListing(route, args.cursor as string);
+      return ctx.account.continueListing(route, args.cursor as string, view);
     case 'files/list_folder/get_latest_cursor':
-      return ctx.account.latestCursor(route, args);
+      return ctx.account.latestCursor(route, args, view);
     default:
-      return ctx.account.getMetadata(route, args);
+      return ctx.account.getMetadata(route, args, view);
   }
 }
 
@@ -451,11 +488,13 @@ async function download(
   req: IncomingMessage,
   res: ServerResponse,
   args: Args,
+  view: View,
 ): Promise<void> {
   const node = await ctx.account.fileFor(
     'files/download',
     args.path as string,
     args.rev as string | undefined,
+    view,
   );
   if (ctx.metadata.exportInfo(node.name) !== null) {
     throw endpointError({ '.tag': 'unsupported_file' });
@@ -468,8 +507,9 @@ async function exportFile(
   req: IncomingMessage,
   res: ServerResponse,
   args: Args,
+  view: View,
 ): Promise<void> {
-  const node = await ctx.account.fileFor('files/export', args.path as string, undefined);
+  const node = await ctx.account.fileFor('files/export', args.path as string, undefined, view);
   const info = ctx.metadata.exportInfo(node.name);
   if (info === null) throw endpointError({ '.tag': 'non_exportable' });
   const format = (args.export_format as string | undefined) ?? info.exportAs;

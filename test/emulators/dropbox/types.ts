@@ -48,6 +48,16 @@ export interface AccountInfo {
   homeNamespaceId: string;
 }
 
+/**
+ * Which part of the tree a request sees, chosen by its `Dropbox-API-Path-Root` header: paths in
+ * the request and in answers are relative to this folder. `prefix` is its lowercased path from the
+ * top of the served folder ('' for the team root or a personal account, "/alice" for a member's
+ * home in a team space).
+ */
+export interface View {
+  prefix: string;
+}
+
 export interface DropboxEmulatorOptions {
   /** The folder served as the Dropbox account. */
   root: string;
@@ -69,6 +79,15 @@ export interface DropboxEmulatorOptions {
   displayCase?: DisplayCase;
   /** Export formats by lowercase file extension (without dot); replaces the defaults if given. */
   exportFormats?: Record<string, ExportFormatInfo>;
+  /**
+   * Makes the folder a team space: the folder is the team's root namespace and this subfolder of
+   * it (one name, e.g. "Alice", created if missing) is the member's home. Without a
+   * `Dropbox-API-Path-Root` header the API sees only the home (as Dropbox does); with
+   * `{".tag": "root", "root": <root namespace id>}` it sees the whole root, the home as "/Alice".
+   * `users/get_current_account` then answers a `team` root_info. Unset: a personal account,
+   * root = home.
+   */
+  teamHome?: string;
   /** Page size when `list_folder` gets no `limit`. Default 500. */
   defaultListLimit?: number;
   /** Where warnings (case twins, bad names) go. Default: process.stderr. */

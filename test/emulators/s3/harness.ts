@@ -8,6 +8,8 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CONTROL_PATH, type RecordedRequest } from './fixes/expected-bucket-owner.ts';
+import { DEFAULT_OWNER_ACCOUNT_ID } from './fixes/settings.ts';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./server.ts', import.meta.url));
 /** A guard against a server that never comes up, not a timing expectation. */
@@ -28,6 +30,10 @@ export interface StartS3Options {
   log?: boolean;
   /** Fixes to leave out: only to prove a test catches the stock s3rver behaviour. */
   disableFixes?: string[];
+  /** The AWS account id owning the buckets (x-amz-expected-bucket-owner); default 111122223333. */
+  ownerAccountId?: string;
+  /** KMS keys that exist; another key id is KMS.NotFoundException. Default: any key id works. */
+  kmsKeys?: string[];
 }
 
 export interface S3Harness {
@@ -37,6 +43,11 @@ export interface S3Harness {
   dir: string;
   /** The server process (its own process: kill the code under test, not the server). */
   pid: number;
+  /** The AWS account id that owns the buckets. */
+  ownerAccountId: string;
+  /** Every request the server saw since the start (or the last clearRequests), in order. */
+  requests(): Promise<RecordedRequest[]>;
+  clearRequests(): Promise<void>;
   /** AWS SDK v3 config for this server: path style, us-east-1, s3rver's keys, checksums off. */
   clientConfig(): S3ClientConfig;
   /** One shared client made from clientConfig(); destroyed by stop(). */
@@ -138,6 +149,9 @@ export async function startS3(options: StartS3Options = {}): Promise<S3Harness> 
   ];
   for (const bucket of buckets) args.push('--bucket', bucket);
   if (log) args.push('--log');
+  const ownerAccountId = options.ownerAccountId ?? DEFAULT_OWNER_ACCOUNT_ID;
+  args.push('--owner', ownerAccountId);
+  for (const key of options.kmsKeys ?? []) args.push('--kms-key', key);
   // Without the option the server reads S3_HARNESS_DISABLE_FIXES, so a whole test file can be
   // run against stock behaviour to show it catches a bug.
   if (options.disableFixes !== undefined) {
@@ -179,6 +193,14 @@ export async function startS3(options: StartS3Options = {}): Promise<S3Harness> 
     buckets,
     dir,
     pid,
+    ownerAccountId,
+    async requests() {
+      const response = await fetch(`${endpoint}${CONTROL_PATH}`);
+      return (await response.json()) as RecordedRequest[];
+    },
+    async clearRequests() {
+      await (await fetch(`${endpoint}${CONTROL_PATH}`, { method: 'DELETE' })).arrayBuffer();
+    },
     clientConfig,
     client() {
       shared ??= new S3Client(clientConfig());

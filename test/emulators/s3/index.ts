@@ -11,4 +11,5 @@ export { FIX_NAMES } from './fixes/index.ts';
 export { MAX_KEY_BYTES } from './fixes/key-too-long.ts';
 export { MAX_METADATA_BYTES } from './fixes/metadata-limits.ts';
 export { multipartETag } from './fixes/multipart-uploads.ts';
+export type { RecordedRequest } from './fixes/expected-bucket-owner.ts';
 export { deterministicBytes, deterministicStream, sha256Hex } from './data.ts';

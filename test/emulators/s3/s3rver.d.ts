@@ -120,7 +120,7 @@ declare module 's3rver/lib/models/object.js' {
       content: Readable | Buffer | null,
       metadata: Record<string, string | string[] | undefined>,
     ): StoredObject & { metadata: StoredMetadata };
-    readonly ALLOWED_METADATA: readonly string[];
+    readonly ALLOWED_METADATA: string[];
     readonly STORAGE_CLASSES: string[];
   }
   const S3Object: S3ObjectClass;

@@ -15,6 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import S3rver from 's3rver';
 import { FIX_NAMES, installFixes } from './fixes/index.ts';
+import { DEFAULT_OWNER_ACCOUNT_ID } from './fixes/settings.ts';
 
 export interface ServerOptions {
   directory: string;
@@ -25,6 +26,10 @@ export interface ServerOptions {
   /** s3rver's request log, on stdout. */
   log: boolean;
   disabledFixes: readonly string[];
+  /** The account that owns every bucket (checked against x-amz-expected-bucket-owner). */
+  ownerAccountId?: string;
+  /** KMS keys that exist; empty: any key id is accepted. */
+  kmsKeys?: readonly string[];
 }
 
 export interface RunningServer {
@@ -43,7 +48,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     vhostBuckets: false,
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
-  installFixes(server, options.disabledFixes);
+  installFixes(server, options.disabledFixes, {
+    ownerAccountId: options.ownerAccountId ?? DEFAULT_OWNER_ACCOUNT_ID,
+    kmsKeys: options.kmsKeys ?? [],
+  });
   const address = await server.run();
   return {
     endpoint: `http://${options.host}:${address.port}`,
@@ -65,6 +73,8 @@ const USAGE = `usage: node test/emulators/s3/server.ts --dir DIR [--port N] [--h
   --log              s3rver request log on stdout (or S3_HARNESS_LOG=1)
   --disable-fixes L  comma-separated fix names to leave out (or S3_HARNESS_DISABLE_FIXES)
   --exit-with-stdin  stop when stdin closes (used by the test harness)
+  --owner ID         AWS account id that owns the buckets (default ${DEFAULT_OWNER_ACCOUNT_ID})
+  --kms-key K        a KMS key id or ARN that exists (repeatable; default: any key id is accepted)
 fixes: ${FIX_NAMES.join(', ')}`;
 
 function optionsFromArgs(): { options: ServerOptions; exitWithStdin: boolean } | undefined {
@@ -77,6 +87,8 @@ function optionsFromArgs(): { options: ServerOptions; exitWithStdin: boolean } |
       log: { type: 'boolean', default: false },
       'disable-fixes': { type: 'string' },
       'exit-with-stdin': { type: 'boolean', default: false },
+      owner: { type: 'string', default: DEFAULT_OWNER_ACCOUNT_ID },
+      'kms-key': { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
   });
@@ -92,6 +104,8 @@ function optionsFromArgs(): { options: ServerOptions; exitWithStdin: boolean } |
       buckets: values.bucket ?? ['test-bucket'],
       log: values.log || process.env.S3_HARNESS_LOG === '1',
       disabledFixes: disabled.split(',').filter((name) => name !== ''),
+      ownerAccountId: values.owner,
+      kmsKeys: values['kms-key'] ?? [],
     },
     exitWithStdin: values['exit-with-stdin'],
   };
@@ -133,6 +147,7 @@ async function main(): Promise<void> {
       dir: options.directory,
       pid: process.pid,
       disabledFixes: options.disabledFixes,
+      ownerAccountId: options.ownerAccountId,
     })}\n`,
   );
 }

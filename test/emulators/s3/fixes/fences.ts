@@ -2,6 +2,7 @@ import type { KoaContext, Next } from 's3rver';
 import { hasQuery, headerValue, targetOf } from '../request.ts';
 import { notImplemented } from '../s3-error.ts';
 import { useBeforeRouter, type HarnessFix } from './fix.ts';
+import { choosesEncryption, SSE_HEADERS } from './server-side-encryption.ts';
 
 // Fences: things real S3 does that s3rver ignores or gets wrong and the harness does not emulate.
 // Each answers 501 NotImplemented (not retried by the AWS SDK) instead of pretending to succeed.
@@ -107,7 +108,9 @@ export const lifecycleFence = fence('lifecycle-api', (ctx) => {
 });
 
 // S3 applies server-side encryption, object tags, ACLs and object-lock settings given on upload,
-// and reports them back; s3rver drops these headers without a word.
+// and reports them back; s3rver drops these headers without a word. The encryption method and KMS
+// key id on PutObject and CreateMultipartUpload are emulated (server-side-encryption); SSE-C,
+// encryption context and bucket keys are not.
 const UNSUPPORTED_WRITE_HEADERS = [
   /^x-amz-server-side-encryption/,
   /^x-amz-tagging/,
@@ -117,8 +120,10 @@ const UNSUPPORTED_WRITE_HEADERS = [
 ];
 export const unsupportedHeaderFence = fence('unsupported-write-headers', (ctx) => {
   if (!isObjectDataWrite(ctx)) return;
-  const used = headerNames(ctx).find((name) =>
-    UNSUPPORTED_WRITE_HEADERS.some((pattern) => pattern.test(name)),
+  const emulated = choosesEncryption(ctx) ? SSE_HEADERS : [];
+  const used = headerNames(ctx).find(
+    (name) =>
+      !emulated.includes(name) && UNSUPPORTED_WRITE_HEADERS.some((pattern) => pattern.test(name)),
   );
   if (used !== undefined) {
     throw notImplemented(`Header ${used}`, 's3rver would store the object and ignore it.');

@@ -1,11 +1,12 @@
 import type S3rver from 's3rver';
 import type { Middleware } from 's3rver';
+import type { HarnessSettings } from './settings.ts';
 
 /** One named correction or fence applied to a stock s3rver before it starts listening. */
 export interface HarnessFix {
   /** Stable name, used by S3_HARNESS_DISABLE_FIXES to prove a test catches the stock bug. */
   name: string;
-  install(server: S3rver): void;
+  install(server: S3rver, settings: HarnessSettings): void;
 }
 
 /**

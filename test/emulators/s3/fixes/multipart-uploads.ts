@@ -87,6 +87,15 @@ async function readUpload(
   }
 }
 
+/** What an upload was created with (Content-Type, metadata, encryption), if it exists. */
+export async function uploadMetadata(
+  store: FilesystemStore,
+  bucket: string,
+  uploadId: string,
+): Promise<StoredMetadata | undefined> {
+  return (await readUpload(store, bucket, uploadId))?.metadata;
+}
+
 /** The upload named by the request, which must belong to the request's key. */
 async function requireUpload(
   store: FilesystemStore,
