@@ -8,6 +8,7 @@ import type { FileRecord } from '../ledger/records.ts';
 import { inventorySettings, pinnedSettings } from './chunk.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { updateInventory, type InventoryResult } from './inventory.ts';
+import { reconcile } from './reconcile.ts';
 import { REQUEST_RETRY, withRetry } from './retry.ts';
 import type { Source } from './source.ts';
 import type { ObjectHead, StoredBody, Target } from './target.ts';
@@ -144,6 +145,13 @@ export async function runVerify(config: Config, deps: VerifyDependencies): Promi
         progress.note(line);
       },
     });
+    // As in a chunk: after a listing of everything (a reset cursor), objects already in S3 are
+    // matched to pending files, so the next migrate does not copy them again.
+    if (inventory.fullListing) {
+      await reconcile(ledger, deps.target, config.s3.prefix, () =>
+        new Date(clock.now()).toISOString(),
+      );
+    }
     const run = new VerifyRun(config, deps.target, clock, progress);
     const result = await run.check(ledger);
     const requeued = config.verify.requeue ? requeue(ledger, result.differences) : 0;

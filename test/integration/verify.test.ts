@@ -5,6 +5,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildConfig, type RawSettings } from '../../src/config/config.ts';
+import { contentHashOf } from '../../src/dropbox/content-hash.ts';
 import { DropboxSource } from '../../src/dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
 import type { ProgressListener } from '../../src/engine/progress.ts';
@@ -186,13 +187,41 @@ test('verify: cheap and deep checks, corruption behind the back, --requeue repai
     assert.deepEqual((await verify(bed, { deep: true })).differences, []);
   });
 
+  await t.test(
+    'after a reset listing, objects already in S3 are matched as a chunk does',
+    async () => {
+      // As if copied by an earlier migration whose ledger is gone: the object is there, right.
+      const data = bytesFor('e', 777);
+      await writeTree(bed.root, { 'Docs/e.txt': data });
+      await bed.s3.client().send(
+        new PutObjectCommand({
+          Bucket: bed.s3.bucket,
+          Key: `${PREFIX}/Docs/e.txt`,
+          Body: data,
+          Metadata: { 'dropbox-content-hash': contentHashOf(data), 'dropbox-size': '777' },
+        }),
+      );
+      bed.dropbox.invalidateCursors();
+      const result = await verify(bed);
+      assert.equal(result.inventory.fullListing, true);
+      assert.equal(result.checked, 5, 'the new file is migrated: it is already in S3');
+      assert.equal(result.pending, 0);
+      // It carries no rev: that is a difference, and --requeue would have it copied again.
+      assert.deepEqual(reasons(result), ['rev /Docs/e.txt']);
+      assert.match(result.differences[0]?.detail ?? '', /holds rev \(none\)/);
+      assert.equal((await verify(bed, { requeue: true })).requeued, 1);
+      assert.equal((await chunk(bed)).result.chunk.migrated, 1);
+      assert.deepEqual((await verify(bed)).differences, []);
+    },
+  );
+
   await t.test('pending, failed and deleted files are counted, not differences', async () => {
     const long = `${Array.from({ length: 5 }, (_, i) => `${String(i)}${'L'.repeat(219)}`).join('/')}/x.txt`;
     await writeTree(bed.root, { 'Docs/new.txt': bytesFor('new'), [long]: bytesFor('long') });
     await rm(join(bed.root, 'Photos/d.jpg'));
     const result = await verify(bed);
     assert.deepEqual(result.differences, []);
-    assert.equal(result.checked, 3);
+    assert.equal(result.checked, 4);
     assert.equal(result.pending, 1, 'the new file, listed by verify');
     assert.equal(result.failed, 1, 'the key too long for S3');
     assert.equal(result.deleted, 1);
