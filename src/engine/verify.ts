@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Config } from '../config/config.ts';
 import { ContentHasher } from '../dropbox/content-hash.ts';
-import { ConfigError, MigrationError } from '../errors.ts';
+import { ConfigError, MigrationError, type FailureClass } from '../errors.ts';
 import { Ledger, ledgerExists } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
 import { inventorySettings, pinnedSettings } from './chunk.ts';
@@ -154,7 +154,9 @@ export async function runVerify(config: Config, deps: VerifyDependencies): Promi
     }
     const run = new VerifyRun(config, deps.target, clock, progress);
     const result = await run.check(ledger);
-    const requeued = config.verify.requeue ? requeue(ledger, result.differences) : 0;
+    const requeued = config.verify.requeue
+      ? requeue(ledger, result.differences, new Date(clock.now()).toISOString())
+      : 0;
     await ledger.checkpoint();
     return { ...result, requeued, inventory };
   } finally {
@@ -298,19 +300,42 @@ async function contentOf(stored: StoredBody): Promise<{ hash: string; bytes: num
   return { hash: hasher.digest(), bytes: hasher.bytes };
 }
 
-/** Marks each differing file pending again, attempts 0, so the next migrate copies it. */
-function requeue(ledger: Ledger, differences: readonly Difference[]): number {
+/**
+ * Marks each differing file pending again, attempts 0, so the next migrate copies it. Why is kept
+ * as the record's last failure; a corrupt object's is `hash_mismatch`, which keeps reconcile from
+ * taking that object (its size and stored hash still look right) as the migrated file again.
+ */
+function requeue(ledger: Ledger, differences: readonly Difference[], now: string): number {
   let requeued = 0;
   for (const found of differences) {
     if (found.reason === 'unreadable') continue;
     const record = ledger.get(found.id);
     if (record?.status !== 'migrated' || record.deletedAt !== undefined) continue;
-    const { migratedAt: _migratedAt, failure: _failure, ...rest } = record;
-    ledger.put({ ...rest, status: 'pending', attempts: 0 });
+    const { migratedAt: _migratedAt, ...rest } = record;
+    ledger.put({
+      ...rest,
+      status: 'pending',
+      attempts: 0,
+      failure: {
+        kind: 'retryable',
+        failureClass: REQUEUED_AS[found.reason],
+        reason: `verify found the object ${found.reason === 'missing' ? 'missing' : 'different'}: ${found.detail}`,
+        at: now,
+      },
+    });
     requeued += 1;
   }
   return requeued;
 }
+
+const REQUEUED_AS: Record<DifferenceReason, FailureClass> = {
+  missing: 'not_found',
+  size: 'size_mismatch',
+  hash: 'hash_mismatch',
+  rev: 'unknown',
+  corrupt: 'hash_mismatch',
+  unreadable: 'unknown',
+};
 
 function difference(record: FileRecord, reason: DifferenceReason, detail: string): Difference {
   return { id: record.id, path: record.path, key: record.key, reason, detail };

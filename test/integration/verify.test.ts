@@ -131,8 +131,15 @@ test('verify: cheap and deep checks, corruption behind the back, --requeue repai
     assert.equal(record.status, 'pending');
     assert.equal(record.attempts, 0);
     assert.equal(record.migratedAt, undefined);
+    assert.equal(record.failure?.failureClass, 'hash_mismatch');
+    assert.match(record.failure.reason, /^verify found the object different: /);
 
+    // Even a listing of everything (a reset cursor, so reconcile runs) does not take the corrupt
+    // object, whose size and stored hash look right, as the migrated file.
+    bed.dropbox.invalidateCursors();
     const { result } = await chunk(bed);
+    assert.equal(result.inventory?.fullListing, true);
+    assert.equal(result.reconciled?.confirmed, 0);
     assert.equal(result.chunk.migrated, 1, 'only the requeued file is copied');
     assert.equal(sha(await objectBytes(bed, `${PREFIX}/Docs/b.txt`)), sha(original));
     assert.deepEqual((await verify(bed, { deep: true })).differences, []);
