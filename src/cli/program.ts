@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { runMigrate } from './migrate.ts';
 import { runStatus } from './status.ts';
+import { runVerifyCommand } from './verify.ts';
 
 /** Exit codes: 0 the command ran (work may be left), 1 a fatal error, 2 invalid input. */
 export const EXIT = { ok: 0, fatal: 1, usage: 2 } as const;
@@ -87,6 +88,24 @@ export function buildProgram(run: (code: number) => void): Command {
   ).action(async (_options, command: Command) => {
     const config = buildConfig('status', rawSettings(command, 'status'), process.env);
     run(await runStatus(config));
+  });
+
+  addOptions(
+    program
+      .command('verify')
+      .description(
+        "Compare S3 with Dropbox: every migrated file's object exists with the right size, stored " +
+          'hash and rev (--deep: its bytes are read and re-hashed).',
+      )
+      .addHelpText(
+        'after',
+        '\nCredentials as for migrate (the listing is brought up to date first).\n' +
+          'Exit status: 0 no differences, 1 a difference (listed on stdout) or a fatal error, 2 invalid input.',
+      ),
+    'verify',
+  ).action(async (_options, command: Command) => {
+    const config = buildConfig('verify', rawSettings(command, 'verify'), process.env);
+    run(await runVerifyCommand(config));
   });
   return program;
 }

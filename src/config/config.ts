@@ -259,7 +259,8 @@ function credentials(command: Command, read: Reader): DropboxCredentials {
     refreshToken: read.text('dropbox-refresh-token'),
     accessToken: read.text('dropbox-access-token'),
   };
-  if (command !== 'migrate') return found;
+  // verify lists Dropbox too (to compare with a current listing); only status reads the ledger alone.
+  if (command === 'status') return found;
   if (found.refreshToken !== undefined && found.appKey === undefined) {
     throw new ConfigError(
       'DROPBOX_REFRESH_TOKEN is set but DROPBOX_APP_KEY is not: a refresh token only works with the ' +

@@ -6,11 +6,12 @@ import { systemClock, type Clock } from './clock.ts';
 import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
 import { PathFilter } from './filters.ts';
 import { GatedSource } from './gated-source.ts';
-import { updateInventory, type InventoryResult } from './inventory.ts';
+import { updateInventory, type InventoryResult, type InventorySettings } from './inventory.ts';
 import { MemoryBudget } from './memory.ts';
 import { SILENT, type ProgressListener } from './progress.ts';
 import { RateGate } from './rate-gate.ts';
 import { reconcile, type ReconcileResult } from './reconcile.ts';
+import { retryFailures } from './retry-failed.ts';
 import { schedule } from './scheduler.ts';
 import type { Source, SourceFile } from './source.ts';
 import type { Target } from './target.ts';
@@ -70,6 +71,17 @@ export function pinnedSettings(config: Config): PinnedSettings {
         ? 'skip'
         : `export${config.exports.format === undefined ? '' : `:${config.exports.format}`}`,
     compress: config.compress,
+  };
+}
+
+/** What the inventory needs to know; `verify` brings the listing up to date with the same. */
+export function inventorySettings(config: Config): InventorySettings {
+  return {
+    sourcePath: config.dropbox.sourcePath,
+    prefix: config.s3.prefix,
+    keyCase: config.keyCase,
+    shard: config.shard,
+    filter: new PathFilter(config.filters),
   };
 }
 
@@ -141,7 +153,10 @@ class ChunkRun {
     let stoppedBy: StoppedBy = 'done';
     try {
       await this.deps.target.check();
-      inventory = await updateInventory(this.ledger, this.source, this.inventorySettings(), {
+      if (this.config.retryFailed !== undefined) {
+        this.progress.note(retryFailures(this.ledger, this.config.retryFailed).note);
+      }
+      inventory = await updateInventory(this.ledger, this.source, inventorySettings(this.config), {
         clock: this.clock,
         signal: this.internalStop.signal,
         now: () => this.now(),
@@ -169,16 +184,6 @@ class ChunkRun {
     }
     if (this.fatalError !== undefined) stoppedBy = 'fatal';
     return this.finish(stoppedBy, inventory, reconciled);
-  }
-
-  private inventorySettings() {
-    return {
-      sourcePath: this.config.dropbox.sourcePath,
-      prefix: this.config.s3.prefix,
-      keyCase: this.config.keyCase,
-      shard: this.config.shard,
-      filter: new PathFilter(this.config.filters),
-    };
   }
 
   /**

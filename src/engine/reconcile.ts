@@ -26,7 +26,9 @@ export async function reconcile(
 ): Promise<ReconcileResult> {
   const pending = new Map<string, FileRecord>();
   for (const record of ledger.records()) {
-    if (record.status === 'pending' && record.deletedAt === undefined)
+    // A file verify found corrupt in S3 is pending to be copied again: its object looks right.
+    const corrupt = record.failure?.failureClass === 'hash_mismatch';
+    if (record.status === 'pending' && record.deletedAt === undefined && !corrupt)
       pending.set(record.key, record);
   }
   if (pending.size === 0) return { listed: 0, checked: 0, confirmed: 0 };

@@ -22,15 +22,21 @@ export interface StoredObject {
 }
 
 export interface ObjectHead {
-  /** The stored object's size (compressed, when `contentEncoding` is gzip). */
+  /** Bytes stored (for a compressed object, the compressed size). */
   readonly size: number;
-  /** The Dropbox file's size recorded at upload, when the object was written by this tool. */
-  readonly originalSize?: number | undefined;
-  /** `gzip` when the object is stored compressed: gunzip before hashing. */
-  readonly contentEncoding?: string | undefined;
   /** The content hash recorded at upload, when the object was written by this tool. */
   readonly contentHash: string | undefined;
   readonly rev: string | undefined;
+  /** The file's size in Dropbox, recorded at upload (differs from `size` when compressed). */
+  readonly originalSize: number | undefined;
+  /** How the stored bytes are encoded (`gzip` when compressed); undefined when stored as they are. */
+  readonly contentEncoding: string | undefined;
+}
+
+/** An object's stored bytes, streamed, with what its HEAD would say. */
+export interface StoredBody {
+  readonly head: ObjectHead;
+  readonly body: AsyncIterable<Uint8Array>;
 }
 
 /** A multipart upload that was started and neither completed nor aborted. */
@@ -48,6 +54,8 @@ export interface Target {
   /** Fails (fatally) when the bucket is missing or the credentials cannot use it. */
   check(): Promise<void>;
   head(key: string): Promise<ObjectHead | undefined>;
+  /** The stored bytes of an object as they are (still encoded); undefined when there is none. */
+  read(key: string, signal: AbortSignal): Promise<StoredBody | undefined>;
   list(prefix: string): AsyncIterable<StoredObject>;
   /** One PUT of a whole, already verified body. */
   put(key: string, body: Uint8Array, metadata: ObjectMetadata, signal: AbortSignal): Promise<void>;

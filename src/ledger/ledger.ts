@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { JournalWriter, readEntries, writeAtomically, type ReadResult } from './journal.ts';
@@ -55,6 +55,15 @@ async function loadState(
     applyEntry(state, entry);
   });
   return { state, read, replayed };
+}
+
+/** True when `dir` holds a ledger (something was migrated, or at least listed, with it). */
+export async function ledgerExists(dir: string): Promise<boolean> {
+  for (const name of [SNAPSHOT, JOURNAL]) {
+    const found = await stat(join(dir, name)).catch(() => undefined);
+    if (found !== undefined && found.size > 0) return true;
+  }
+  return false;
 }
 
 /** What a ledger says, for reading: `status` uses it without taking the lock. */

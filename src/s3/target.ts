@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -18,6 +19,7 @@ import type {
   CompletedPart,
   ObjectHead,
   ObjectMetadata,
+  StoredBody,
   StoredObject,
   Target,
   UnfinishedUpload,
@@ -34,6 +36,26 @@ const META = {
   size: 'dropbox-size',
   mtime: 'mtime',
 } as const;
+
+/** What HEAD and GET both say about an object. */
+function objectHead(result: {
+  ContentLength?: number | undefined;
+  ContentEncoding?: string | undefined;
+  Metadata?: Record<string, string> | undefined;
+}): ObjectHead {
+  const metadata = result.Metadata ?? {};
+  const original = metadata[META.size] ?? '';
+  return {
+    size: result.ContentLength ?? 0,
+    contentHash: metadata[META.contentHash],
+    rev: metadata[META.rev],
+    originalSize: /^\d{1,15}$/.test(original) ? Number(original) : undefined,
+    contentEncoding:
+      result.ContentEncoding === undefined || result.ContentEncoding === ''
+        ? undefined
+        : result.ContentEncoding.toLowerCase(),
+  };
+}
 
 export function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
   return {
@@ -100,24 +122,40 @@ export class S3Target implements Target {
       const result = await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
       );
-      const metadata = result.Metadata ?? {};
-      const originalSize = metadata[META.size];
-      return {
-        size: result.ContentLength ?? 0,
-        originalSize:
-          originalSize !== undefined && /^\d+$/.test(originalSize)
-            ? Number(originalSize)
-            : undefined,
-        contentEncoding: result.ContentEncoding,
-        contentHash: metadata[META.contentHash],
-        rev: metadata[META.rev],
-      };
+      return objectHead(result);
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
         ?.httpStatusCode;
       if (status === 404) return undefined;
       throw classifyS3Error(error, `reading ${key}`, this.bucket);
     }
+  }
+
+  async read(key: string, signal: AbortSignal): Promise<StoredBody | undefined> {
+    const what = `reading ${key}`;
+    let result;
+    try {
+      result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: signal,
+      });
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === 404) return undefined;
+      throw classifyS3Error(error, what, this.bucket);
+    }
+    const body = result.Body as AsyncIterable<Uint8Array> | undefined;
+    const bucket = this.bucket;
+    // A connection cut mid-body surfaces while iterating: classify it like any other S3 error.
+    async function* classified(): AsyncGenerator<Uint8Array> {
+      if (body === undefined) return;
+      try {
+        yield* body;
+      } catch (error) {
+        throw classifyS3Error(error, what, bucket);
+      }
+    }
+    return { head: objectHead(result), body: classified() };
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {

@@ -239,6 +239,7 @@ export function delegatingTarget(inner: Target, overrides: Partial<Target> = {})
   return {
     check: () => inner.check(),
     head: (key) => inner.head(key),
+    read: (key, signal) => inner.read(key, signal),
     list: (prefix) => inner.list(prefix),
     put: (key, body, metadata, signal) => inner.put(key, body, metadata, signal),
     createMultipart: (key, metadata) => inner.createMultipart(key, metadata),

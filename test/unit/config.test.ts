@@ -132,3 +132,14 @@ test('secrets are never echoed in configuration errors', () => {
     (error: unknown) => error instanceof Error && !error.message.includes('super-secret'),
   );
 });
+
+test('verify needs Dropbox credentials (it lists Dropbox); status does not', () => {
+  assert.throws(
+    () => buildConfig('verify', GOOD, {}),
+    (error: unknown) =>
+      error instanceof ConfigError && /no Dropbox credentials/.test(error.message),
+  );
+  const verify = buildConfig('verify', { ...GOOD, deep: true, requeue: true }, ENV);
+  assert.deepEqual(verify.verify, { deep: true, requeue: true });
+  assert.equal(buildConfig('status', {}, {}).dropbox.credentials.refreshToken, undefined);
+});
