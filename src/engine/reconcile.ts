@@ -1,6 +1,6 @@
 import type { Ledger } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
-import type { Target } from './target.ts';
+import type { ObjectHead, Target } from './target.ts';
 
 const HEAD_CONCURRENCY = 16;
 
@@ -14,6 +14,9 @@ export interface ReconcileResult {
  * S3 is the truth: with a new or rebuilt ledger, objects already in the bucket whose key and size
  * match a pending file, and whose stored content hash (read with HEAD) matches Dropbox's, are
  * counted as migrated instead of being copied again.
+ *
+ * A document's export has no size or hash before it is exported, and a document changes only with
+ * a new rev: its object is confirmed by the rev and export format in its metadata instead.
  */
 export async function reconcile(
   ledger: Ledger,
@@ -33,7 +36,8 @@ export async function reconcile(
   for await (const object of target.list(prefix === '' ? '' : `${prefix}/`)) {
     listed += 1;
     const record = pending.get(object.key);
-    if (record !== undefined && record.size === object.size) candidates.push(record);
+    if (record === undefined) continue;
+    if (record.exportFormat !== undefined || record.size === object.size) candidates.push(record);
   }
 
   let confirmed = 0;
@@ -41,7 +45,15 @@ export async function reconcile(
   const worker = async (): Promise<void> => {
     for (let record = candidates[index++]; record !== undefined; record = candidates[index++]) {
       const head = await target.head(record.key);
-      if (head?.contentHash === record.contentHash && head.size === record.size) {
+      if (head === undefined) continue;
+      if (record.exportFormat !== undefined) {
+        if (exportStored(record, head)) {
+          confirmed += 1;
+          // The ledger keeps what the object holds (see FileRecord.size).
+          const stored = { size: head.size, contentHash: head.contentHash ?? '' };
+          ledger.put({ ...record, ...stored, status: 'migrated', migratedAt: now() });
+        }
+      } else if (head.contentHash === record.contentHash && head.size === record.size) {
         confirmed += 1;
         ledger.put({ ...record, status: 'migrated', migratedAt: now() });
       }
@@ -49,4 +61,12 @@ export async function reconcile(
   };
   await Promise.all(Array.from({ length: HEAD_CONCURRENCY }, worker));
   return { listed, checked: candidates.length, confirmed };
+}
+
+function exportStored(record: FileRecord, head: ObjectHead): boolean {
+  return (
+    head.rev === record.rev &&
+    head.exportFormat === record.exportFormat &&
+    head.contentHash !== undefined
+  );
 }

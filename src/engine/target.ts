@@ -9,6 +9,8 @@ export interface ObjectMetadata {
   readonly size: number;
   /** Dropbox's client_modified, ISO 8601. */
   readonly modified: string;
+  /** Set when the object is a document's export in this format (then `contentHash` is its `export_hash`). */
+  readonly exportFormat?: string;
 }
 
 export interface StoredObject {
@@ -21,6 +23,8 @@ export interface ObjectHead {
   /** The content hash recorded at upload, when the object was written by this tool. */
   readonly contentHash: string | undefined;
   readonly rev: string | undefined;
+  /** The export format, when the object is a document's export. */
+  readonly exportFormat?: string | undefined;
 }
 
 /** A multipart upload that was started and neither completed nor aborted. */

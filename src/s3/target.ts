@@ -31,6 +31,7 @@ const META = {
   id: 'dropbox-id',
   rev: 'dropbox-rev',
   size: 'dropbox-size',
+  exportFormat: 'dropbox-export-format',
   mtime: 'mtime',
 } as const;
 
@@ -97,6 +98,7 @@ export class S3Target implements Target {
         size: result.ContentLength ?? 0,
         contentHash: metadata[META.contentHash],
         rev: metadata[META.rev],
+        exportFormat: metadata[META.exportFormat],
       };
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
@@ -261,6 +263,9 @@ export class S3Target implements Target {
         [META.rev]: metadata.rev,
         [META.size]: String(metadata.size),
         [META.mtime]: String(Date.parse(metadata.modified) / 1000),
+        ...(metadata.exportFormat === undefined
+          ? {}
+          : { [META.exportFormat]: metadata.exportFormat }),
       },
     };
   }

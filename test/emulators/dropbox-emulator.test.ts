@@ -762,7 +762,7 @@ test('non-ASCII names: \\uXXXX-escaped Dropbox-API-Arg works, raw bytes are a 40
   assert.match(await raw.text(), /could not decode input as JSON/);
 });
 
-test('Paper docs: not downloadable (409 unsupported_file), exported with export_info formats and a matching export_hash', async (t) => {
+test('Paper docs: not downloadable (409 unsupported_file), exported with export_info formats, a matching export_hash and their own size', async (t) => {
   const doc = '# Notes\n\nSome *markdown*.\n';
   const { emu, token } = await start(t, {
     'Notes.paper': doc,
@@ -789,7 +789,9 @@ test('Paper docs: not downloadable (409 unsupported_file), exported with export_
 
   const exported = await download(emu, token, { path: '/Notes.paper' }, {}, 'files/export');
   assert.equal(exported.status, 200);
-  assert.equal(exported.body.toString(), doc);
+  // An export renders the document: neither the listed size nor content_hash describes it.
+  assert.equal(exported.body.toString(), `[exported as markdown]\n${doc}`);
+  assert.notEqual(meta.size, exported.body.length);
   const result = JSON.parse(exported.headers.get('dropbox-api-result') ?? '') as {
     export_metadata: Record<string, unknown>;
     file_metadata: Entry;
