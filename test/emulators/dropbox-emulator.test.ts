@@ -833,6 +833,22 @@ test('Paper docs: not downloadable (409 unsupported_file), exported with export_
     '.tag': 'non_exportable',
   });
 
+  // corruptExports (set over HTTP): one byte flipped, the header still naming the right bytes.
+  const set = await fetch(`${emu.url}/__faults`, {
+    method: 'POST',
+    body: JSON.stringify({ corruptExports: true }),
+  });
+  assert.equal(set.status, 200);
+  const damaged = await download(emu, token, { path: '/Notes.paper' }, {}, 'files/export');
+  assert.equal(damaged.body.length, exported.body.length);
+  assert.notDeepEqual(damaged.body, exported.body);
+  assert.equal(
+    damaged.headers.get('dropbox-api-result'),
+    exported.headers.get('dropbox-api-result'),
+  );
+  assert.equal((await download(emu, token, { path: '/plain.txt' })).body.toString(), 'p');
+  emu.setFaults({ corruptExports: false });
+
   const hidden = await list(emu, token, { path: '', include_non_downloadable_files: false });
   assert.deepEqual(
     hidden.entries.map((e) => e.path_lower),

@@ -318,6 +318,17 @@ function parseFaults(body: string): Partial<Faults> {
     if (!(key in DEFAULT_FAULTS)) {
       throw new ApiError(400, 'text/plain; charset=utf-8', `faults: unknown knob "${key}"`);
     }
+    if (key === 'corruptExports') {
+      if (typeof v !== 'boolean') {
+        throw new ApiError(
+          400,
+          'text/plain; charset=utf-8',
+          `faults: "${key}" must be true or false`,
+        );
+      }
+      out[key] = v;
+      continue;
+    }
     const nullable = key === 'cutAfterBytes' || key === 'recursiveListMaxEntries';
     if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0) && !(nullable && v === null)) {
       throw new ApiError(
