@@ -137,7 +137,7 @@ export class DropboxSource implements Source {
         await response.body.cancel();
         throw classifyNetworkError(new Error('no readable Dropbox-API-Result header'), what);
       }
-      return { ...result, body: classifiedStream(response.body, what) };
+      return { ...result, body: cancellableStream(response.body, what) };
     });
   }
 
@@ -240,6 +240,34 @@ function exportResultOf(header: string | null): Omit<ExportedDocument, 'body'> |
     size: exported.size,
     exportHash: typeof exported.export_hash === 'string' ? exported.export_hash : undefined,
     rev: typeof result?.file_metadata?.rev === 'string' ? result.file_metadata.rev : undefined,
+  };
+}
+
+/**
+ * Like `classifiedStream`, but letting go of the body before reading it cancels it too (a
+ * generator that never started ignores `return()`): an export can be refused on its header alone.
+ */
+function cancellableStream(
+  body: ReadableStream<Uint8Array>,
+  what: string,
+): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const inner = body[Symbol.asyncIterator]();
+      return {
+        next: async () => {
+          try {
+            return await inner.next();
+          } catch (error) {
+            throw classifyNetworkError(error, what);
+          }
+        },
+        return: async () => {
+          await inner.return?.();
+          return { done: true, value: undefined };
+        },
+      };
+    },
   };
 }
 

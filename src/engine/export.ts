@@ -24,6 +24,7 @@ export async function transferExport(
   context: TransferContext,
 ): Promise<StoredExport> {
   const { signal } = context;
+  await refuseForeignObject(record, context);
   const exported = await context.source.exportDocument(file, format, signal);
   const iterator = exported.body[Symbol.asyncIterator]();
   try {
@@ -81,6 +82,25 @@ export async function transferExport(
   } finally {
     await iterator.return?.().catch(() => undefined);
   }
+}
+
+/**
+ * The inventory sees collisions with real files of its own shard; a real file of another shard (or
+ * any object this tool did not write as an export) shows up only in S3. The real file wins.
+ */
+async function refuseForeignObject(record: FileRecord, context: TransferContext): Promise<void> {
+  const head = await withRetry(() => context.target.head(record.key), {
+    policy: REQUEST_RETRY,
+    clock: context.clock,
+    signal: context.signal,
+  });
+  if (head === undefined || head.exportFormat !== undefined) return;
+  throw permanent(
+    'key_collision',
+    `${record.path}: its export would be stored as ${record.key}, where S3 already holds an ` +
+      'object that is not an export (a real file, perhaps migrated by another shard); it is kept ' +
+      'and the document is not exported. Rename one of them in Dropbox to keep both.',
+  );
 }
 
 /** Reads until the body ends or `limit` bytes are in hand (one more than expected shows excess). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { LedgerView } from '../../src/ledger/ledger.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
@@ -229,4 +229,35 @@ test('a document Dropbox offers only in a format without a known extension is a 
   assert.equal(record.failure?.failureClass, 'unsupported_file');
   assert.match(record.failure.reason, /\/Site\.web: .*"weblink".*--export-format/);
   assert.deepEqual(await listKeys(bed), ['Plan.paper.md']);
+});
+
+test('an object that is not an export already at the key (a real file of another shard) is kept; the export fails naming both', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  await writeTree(bed.root, { 'Plan.paper': PLAN });
+  const foreign = Buffer.from('written by another shard');
+  await bed.s3
+    .client()
+    .send(new PutObjectCommand({ Bucket: bed.s3.bucket, Key: 'Plan.paper.md', Body: foreign }));
+
+  const [result] = await migrateAll(bed);
+  assert.equal(result?.chunk.failed, 1);
+  assert.equal(result.chunk.exports, 0);
+  assert.equal(exportsServed(bed), 0);
+  assert.deepEqual(await objectBytes(bed, 'Plan.paper.md'), foreign);
+  const record = await recordAt(bed, '/plan.paper');
+  assert.equal(record.failure?.failureClass, 'key_collision');
+  assert.match(record.failure.reason, /\/Plan\.paper: .*Plan\.paper\.md.*not an export/);
+});
+
+test('an export larger than one part is a permanent failure that says how to migrate it', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  await writeTree(bed.root, { 'Big.paper': Buffer.alloc(8 * 1024 * 1024, 0x61) });
+  const [result] = await migrateAll(bed, { 'part-size': '8MiB' });
+  assert.equal(result?.chunk.failed, 1);
+  assert.deepEqual(await listKeys(bed), []);
+  const record = await recordAt(bed, '/big.paper');
+  assert.equal(record.failure?.kind, 'permanent');
+  assert.match(record.failure.reason, /more than one part .*raise --part-size/);
 });
