@@ -261,3 +261,30 @@ test('an export larger than one part is a permanent failure that says how to mig
   assert.equal(record.failure?.kind, 'permanent');
   assert.match(record.failure.reason, /more than one part .*raise --part-size/);
 });
+
+test('an export not ready yet or cut mid-body stays pending as retryable, and arrives later', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  await writeTree(bed.root, { 'Plan.paper': PLAN });
+  // Each chunk tries a file three times; these faults outlast the default five attempts.
+  const PATIENT = { 'max-attempts': '20' };
+
+  bed.dropbox.setFaults({ exportsNotReady: true });
+  const early = await bed.chunk(PATIENT);
+  assert.equal(early.total.pending, 1);
+  const notReady = await recordAt(bed, '/plan.paper');
+  assert.equal(notReady.failure?.kind, 'retryable');
+  assert.equal(notReady.failure.failureClass, 'export_not_ready');
+  assert.match(notReady.failure.reason, /\/Plan\.paper as markdown: .*not prepared the export yet/);
+
+  bed.dropbox.setFaults({ exportsNotReady: false, cutAfterBytes: 10 });
+  const cut = await bed.chunk(PATIENT);
+  assert.equal(cut.total.pending, 1);
+  assert.equal((await recordAt(bed, '/plan.paper')).failure?.failureClass, 'network');
+  assert.deepEqual(await listKeys(bed), []);
+
+  bed.dropbox.setFaults({ cutAfterBytes: null });
+  const [later] = await migrateAll(bed, PATIENT);
+  assert.equal(later?.chunk.exports, 1);
+  assert.deepEqual(await objectBytes(bed, 'Plan.paper.md'), exportOf(PLAN, 'markdown'));
+});

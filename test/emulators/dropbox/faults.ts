@@ -9,6 +9,7 @@ export const DEFAULT_FAULTS: Faults = {
   cutProbability: 0,
   cutAfterBytes: null,
   corruptExports: false,
+  exportsNotReady: false,
   latencyMs: 0,
   recursiveListMaxEntries: null,
   seed: 1,

@@ -318,7 +318,7 @@ function parseFaults(body: string): Partial<Faults> {
     if (!(key in DEFAULT_FAULTS)) {
       throw new ApiError(400, 'text/plain; charset=utf-8', `faults: unknown knob "${key}"`);
     }
-    if (key === 'corruptExports') {
+    if (key === 'corruptExports' || key === 'exportsNotReady') {
       if (typeof v !== 'boolean') {
         throw new ApiError(
           400,
@@ -493,6 +493,7 @@ async function exportFile(
   const format = (args.export_format as string | undefined) ?? info.exportAs;
   if (!info.exportOptions.includes(format))
     throw endpointError({ '.tag': 'invalid_export_format' });
+  if (ctx.faults.current.exportsNotReady) throw endpointError({ '.tag': 'retry_error' });
   const { body, hash } = await exportBody(node, format);
   const exportMetadata: Record<string, unknown> = {
     name: exportedName(node.name, format),

@@ -30,6 +30,8 @@ export interface Faults {
    * bytes (a transfer damaged in transit; downloads are not affected).
    */
   corruptExports: boolean;
+  /** Every export answers 409 `retry_error` ("the exportable content is not yet available"). */
+  exportsNotReady: boolean;
   /** Delay added before every request is handled, in ms. */
   latencyMs: number;
   /**
