@@ -16,6 +16,8 @@ export type FailureClass =
   | 'restricted_content'
   | 'unsupported_file'
   | 'key_too_long'
+  | 'key_collision'
+  | 'export_not_ready'
   | 'hash_mismatch'
   | 'size_mismatch'
   | 'access_denied'

@@ -37,6 +37,7 @@ function report(config: Config, result: ChunkResult): void {
       `${JSON.stringify({
         chunk: {
           migrated: chunk.migrated,
+          exports: chunk.exports,
           failed: chunk.failed,
           bytes: chunk.bytes,
           durationMs: chunk.durationMs,
@@ -44,6 +45,7 @@ function report(config: Config, result: ChunkResult): void {
         },
         total: {
           migrated: total.migrated,
+          exports: total.exports,
           failed: total.failed,
           pending: total.pending,
           bytes: total.bytesMigrated,
@@ -54,9 +56,10 @@ function report(config: Config, result: ChunkResult): void {
     );
   } else {
     process.stderr.write(
-      `Chunk: ${String(chunk.migrated)} migrated (${formatBytes(chunk.bytes)}), ${String(chunk.failed)} failed, ` +
+      `Chunk: ${String(chunk.migrated)} migrated (${formatBytes(chunk.bytes)}${exportsOf(chunk.exports)}), ` +
+        `${String(chunk.failed)} failed, ` +
         `in ${formatDuration(chunk.durationMs)}; stopped: ${chunk.stoppedBy}.\n` +
-        `Total: ${String(total.migrated)} migrated (${formatBytes(total.bytesMigrated)}), ` +
+        `Total: ${String(total.migrated)} migrated (${formatBytes(total.bytesMigrated)}${exportsOf(total.exports)}), ` +
         `${String(total.failed)} failed, ${String(total.pending)} pending (${formatBytes(total.bytesPending)}), ` +
         `${String(total.deleted)} deleted in Dropbox.${result.done ? ' Done.' : ''}\n`,
     );
@@ -64,4 +67,9 @@ function report(config: Config, result: ChunkResult): void {
   if (result.fatal !== undefined) {
     process.stderr.write(`dropbox-to-s3: stopped: ${result.fatal.message}\n`);
   }
+}
+
+/** ", 2 exported documents" when some of the migrated files are exports. */
+function exportsOf(count: number): string {
+  return count === 0 ? '' : `, ${String(count)} exported document${count === 1 ? '' : 's'}`;
 }

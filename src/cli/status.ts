@@ -54,7 +54,8 @@ export async function runStatus(config: Config): Promise<number> {
   const { settings } = ledger;
   const lines = [
     `Migration of ${settings.sourcePath || 'the whole account'} to s3://${settings.bucket}/${settings.prefix} (shard ${settings.shard}, keys: ${settings.keyCase} case)`,
-    `  migrated  ${String(totals.migrated)} files, ${formatBytes(totals.bytesMigrated)}`,
+    `  migrated  ${String(totals.migrated)} files, ${formatBytes(totals.bytesMigrated)}` +
+      (totals.exports === 0 ? '' : ` (${String(totals.exports)} of them exported documents)`),
     `  pending   ${String(totals.pending)} files, ${formatBytes(totals.bytesPending)}`,
     `  failed    ${String(totals.failed)} files`,
     `  deleted in Dropbox since listed: ${String(totals.deleted)} (their objects are kept)`,

@@ -52,6 +52,11 @@ const PERMANENT_TAGS: Record<string, [FailureClass, string]> = {
     'unsupported_file',
     'Dropbox cannot download this kind of file (a Paper or Google document) directly',
   ],
+  non_exportable: ['unsupported_file', 'Dropbox cannot export this file'],
+  invalid_export_format: [
+    'unsupported_file',
+    'Dropbox does not offer this document in that format (see --export-format)',
+  ],
 };
 
 /**
@@ -96,6 +101,12 @@ export function classifyDropboxError(error: DropboxHttpError, what: string): Err
     );
   }
   if (error.status === 422) return pathRootError(tags, said, what);
+  if (error.status === 409 && tags.includes('retry_error')) {
+    return retryable(
+      'export_not_ready',
+      `${what}: Dropbox has not prepared the export yet (${said}); it will be tried again`,
+    );
+  }
   if (error.status === 409) {
     for (const tag of tags) {
       const known = PERMANENT_TAGS[tag];

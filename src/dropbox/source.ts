@@ -1,7 +1,13 @@
 import { Dropbox, DropboxAuth, DropboxResponseError, type files } from 'dropbox';
 import type { Config } from '../config/config.ts';
 import { fatal, MigrationError } from '../errors.ts';
-import type { ListPage, Source, SourceEntry, SourceFile } from '../engine/source.ts';
+import type {
+  ExportedDocument,
+  ListPage,
+  Source,
+  SourceEntry,
+  SourceFile,
+} from '../engine/source.ts';
 import { classifyDropboxError, classifyNetworkError, type DropboxHttpError } from './errors.ts';
 import { CONTENT_BASE_URL, redirectingFetch } from './hosts.ts';
 import { pathRootFetch, teamRootOf } from './path-root.ts';
@@ -140,6 +146,38 @@ export class DropboxSource implements Source {
     await this.rooting;
   }
 
+  async exportDocument(
+    file: SourceFile,
+    format: string,
+    signal: AbortSignal,
+  ): Promise<ExportedDocument> {
+    const what = `exporting ${file.pathDisplay} as ${format}`;
+    return this.withFreshToken(what, async (token) => {
+      let response: Response;
+      try {
+        response = await this.fetcher(`${this.contentUrl}/2/files/export`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${token}`,
+            // By id: a document keeps its id when moved; the result names the rev exported.
+            'Dropbox-API-Arg': headerSafeJson({ path: file.id, export_format: format }),
+          },
+          signal,
+        });
+      } catch (error) {
+        throw classifyNetworkError(error, what);
+      }
+      if (!response.ok) throw classifyDropboxError(await httpErrorOf(response), what);
+      if (response.body === null) throw classifyNetworkError(new Error('no body'), what);
+      const result = exportResultOf(response.headers.get('dropbox-api-result'));
+      if (result === undefined) {
+        await response.body.cancel();
+        throw classifyNetworkError(new Error('no readable Dropbox-API-Result header'), what);
+      }
+      return { ...result, body: cancellableStream(response.body, what) };
+    });
+  }
+
   private async accessToken(what: string): Promise<string> {
     try {
       // The SDK refreshes a token close to expiry; many downloads asking at once share one refresh.
@@ -224,6 +262,53 @@ async function* classifiedStream(
   }
 }
 
+/** The parts of an export's `Dropbox-API-Result` (an `ExportResult`) that the engine uses. */
+function exportResultOf(header: string | null): Omit<ExportedDocument, 'body'> | undefined {
+  if (header === null) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(header);
+  } catch {
+    return undefined;
+  }
+  const result = parsed as Partial<files.ExportResult> | null;
+  const exported = result?.export_metadata;
+  if (typeof exported?.size !== 'number') return undefined;
+  return {
+    size: exported.size,
+    exportHash: typeof exported.export_hash === 'string' ? exported.export_hash : undefined,
+    rev: typeof result?.file_metadata?.rev === 'string' ? result.file_metadata.rev : undefined,
+  };
+}
+
+/**
+ * Like `classifiedStream`, but letting go of the body before reading it cancels it too (a
+ * generator that never started ignores `return()`): an export can be refused on its header alone.
+ */
+function cancellableStream(
+  body: ReadableStream<Uint8Array>,
+  what: string,
+): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const inner = body[Symbol.asyncIterator]();
+      return {
+        next: async () => {
+          try {
+            return await inner.next();
+          } catch (error) {
+            throw classifyNetworkError(error, what);
+          }
+        },
+        return: async () => {
+          await inner.return?.();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
 function toHeaders(headers: unknown): Headers | undefined {
   return headers instanceof Headers ? headers : undefined;
 }
@@ -272,6 +357,14 @@ function toEntry(entry: Metadata): SourceEntry {
         serverModified: entry.server_modified,
         clientModified: entry.client_modified,
         downloadable: entry.is_downloadable ?? true,
+        ...(entry.export_info?.export_as === undefined
+          ? {}
+          : {
+              exportInfo: {
+                exportAs: entry.export_info.export_as,
+                exportOptions: entry.export_info.export_options ?? [],
+              },
+            }),
       };
     case 'folder':
       return { kind: 'folder', id: entry.id, name: entry.name, pathLower, pathDisplay };

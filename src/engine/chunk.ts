@@ -4,6 +4,7 @@ import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
 import type { FileRecord, PinnedSettings } from '../ledger/records.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
+import { transferExport, type StoredExport } from './export.ts';
 import { PathFilter } from './filters.ts';
 import { GatedSource } from './gated-source.ts';
 import { updateInventory, type InventoryResult, type InventorySettings } from './inventory.ts';
@@ -34,6 +35,8 @@ export type StoppedBy = 'done' | 'deadline' | 'stopped' | 'limit' | 'fatal';
 export interface ChunkResult {
   readonly chunk: {
     readonly migrated: number;
+    /** Of those migrated, documents stored as their export. */
+    readonly exports: number;
     readonly failed: number;
     readonly bytes: number;
     readonly durationMs: number;
@@ -82,6 +85,7 @@ export function inventorySettings(config: Config): InventorySettings {
     keyCase: config.keyCase,
     shard: config.shard,
     filter: new PathFilter(config.filters),
+    exports: config.exports,
   };
 }
 
@@ -99,6 +103,7 @@ export async function runChunk(config: Config, deps: ChunkDependencies): Promise
 
 class ChunkRun {
   private migrated = 0;
+  private exports = 0;
   private failed = 0;
   private bytes = 0;
   private fatalError: MigrationError | undefined;
@@ -266,27 +271,34 @@ class ChunkRun {
     memory: MemoryBudget,
     signal: AbortSignal,
   ): Promise<void> {
+    const context = {
+      source: this.source,
+      target: this.deps.target,
+      memory,
+      clock: this.clock,
+      partSizeBytes: this.config.partSizeBytes,
+      compress: this.config.compress === 'text',
+      signal,
+      onBytes: (count: number) => {
+        this.progress.bytes(count);
+      },
+    };
+    let exported: StoredExport | undefined;
     try {
-      await transferFile(toSourceFile(record), record.key, {
-        source: this.source,
-        target: this.deps.target,
-        memory,
-        clock: this.clock,
-        partSizeBytes: this.config.partSizeBytes,
-        compress: this.config.compress === 'text',
-        signal,
-        onBytes: (count) => {
-          this.progress.bytes(count);
-        },
-      });
+      if (record.exportFormat !== undefined) {
+        exported = await transferExport(record, toSourceFile(record), record.exportFormat, context);
+      } else await transferFile(toSourceFile(record), record.key, context);
     } catch (error) {
       this.failedOne(record, error, signal);
       return;
     }
     const { failure: _failure, migratedKey: _migratedKey, ...rest } = record;
-    this.ledger.put({ ...rest, status: 'migrated', migratedAt: this.now(), attempts: 0 });
+    // An export's listed size and hash are not the object's: the ledger keeps what was stored.
+    const stored = { ...rest, ...exported };
+    this.ledger.put({ ...stored, status: 'migrated', migratedAt: this.now(), attempts: 0 });
     this.migrated += 1;
-    this.bytes += record.size;
+    if (exported !== undefined) this.exports += 1;
+    this.bytes += stored.size;
     this.streak = undefined;
     this.controller.onSuccess();
     this.progress.finished('migrated', record.path);
@@ -410,6 +422,7 @@ class ChunkRun {
     return {
       chunk: {
         migrated: this.migrated,
+        exports: this.exports,
         failed,
         bytes: this.bytes,
         durationMs,

@@ -1,7 +1,7 @@
 import { MigrationError } from '../errors.ts';
 import type { ConcurrencyController } from './concurrency.ts';
 import type { RateGate } from './rate-gate.ts';
-import type { ListPage, Source, SourceFile } from './source.ts';
+import type { ExportedDocument, ListPage, Source, SourceFile } from './source.ts';
 
 /**
  * A `Source` that waits while Dropbox has asked everyone to back off, and turns every 429 and 5xx
@@ -32,6 +32,10 @@ export class GatedSource implements Source {
 
   open(file: SourceFile, offset: number, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     return this.guard(() => this.inner.open(file, offset, signal), signal);
+  }
+
+  exportDocument(file: SourceFile, format: string, signal: AbortSignal): Promise<ExportedDocument> {
+    return this.guard(() => this.inner.exportDocument(file, format, signal), signal);
   }
 
   private async guard<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -1,8 +1,16 @@
-import { fatal, MigrationError, permanent } from '../errors.ts';
+import { fatal, MigrationError } from '../errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
 import { checkedObjectKey, objectKey, type KeyCase } from '../s3/keys.ts';
 import type { Clock } from './clock.ts';
+import {
+  collision,
+  exportCollidesWith,
+  exportedPathLower,
+  exportSourcePath,
+  planExport,
+  type ExportSettings,
+} from './export-plan.ts';
 import type { PathFilter } from './filters.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import { inShard, type Shard } from './shard.ts';
@@ -35,6 +43,7 @@ export interface InventorySettings {
   readonly prefix: string;
   readonly keyCase: KeyCase;
   readonly shard: Shard;
+  readonly exports: ExportSettings;
   /** --include / --exclude; everything when absent. */
   readonly filter?: PathFilter;
 }
@@ -50,6 +59,8 @@ export interface InventoryResult {
   readonly deleted: number;
   /** Files recorded as permanent failures without a transfer (key too long, not downloadable). */
   readonly failed: number;
+  /** Documents left out by `--exports skip` (seen in this run's listing). */
+  readonly skippedExports: number;
 }
 
 export interface InventoryOptions {
@@ -80,6 +91,7 @@ class InventoryRun {
   private changed = 0;
   private moved = 0;
   private failed = 0;
+  private skippedExports = 0;
   /** Ids marked deleted in this run; a file that reappears under a new path was moved instead. */
   private readonly deletedIds = new Set<string>();
   /** Folders deleted in the page being applied, whose contents are not swept yet. */
@@ -121,6 +133,11 @@ class InventoryRun {
       fellBackToFolders = await this.listEverything();
     }
     this.forgetUnseen();
+    if (this.skippedExports > 0) {
+      this.options.log(
+        `Left out ${String(this.skippedExports)} Paper or Google document(s) (--exports skip).`,
+      );
+    }
     return {
       fullListing,
       fellBackToFolders,
@@ -130,6 +147,7 @@ class InventoryRun {
       moved: this.moved,
       deleted: this.deletedIds.size,
       failed: this.failed,
+      skippedExports: this.skippedExports,
     };
   }
 
@@ -345,7 +363,14 @@ class InventoryRun {
     if (!inShard(file.id, this.settings.shard)) return;
 
     const path = this.displayPath(file);
-    const relative = this.relative(this.settings.keyCase === 'lower' ? file.pathLower : path);
+    const exported = file.downloadable ? undefined : planExport(file, path, this.settings.exports);
+    if (exported?.kind === 'skip') {
+      this.skippedExports += 1;
+      return;
+    }
+    const relative =
+      this.relative(this.settings.keyCase === 'lower' ? file.pathLower : path) +
+      (exported?.kind === 'export' ? `.${exported.extension}` : '');
     const key = checkedObjectKey(this.settings.prefix, relative);
     const existing = this.ledger.get(file.id);
     const keyText = typeof key === 'string' ? key : objectKey(this.settings.prefix, relative);
@@ -367,6 +392,7 @@ class InventoryRun {
       key: keyText,
       status: 'pending',
       attempts: 0,
+      ...(exported?.kind === 'export' ? { exportFormat: exported.format } : {}),
     };
     const earlierKey = existing?.status === 'migrated' ? existing.key : existing?.migratedKey;
     const record: FileRecord =
@@ -381,18 +407,27 @@ class InventoryRun {
     else this.changed += 1;
 
     if (typeof key !== 'string') this.ledger.put(this.failedRecord(record, key));
-    else if (!file.downloadable) {
+    else if (exported?.kind === 'fail') this.ledger.put(this.failedRecord(record, exported.error));
+    else if (exported?.kind === 'export') {
+      const real = this.ledger.atPath(exportedPathLower(file.pathLower, exported.extension));
       this.ledger.put(
-        this.failedRecord(
-          record,
-          permanent(
-            'unsupported_file',
-            `${path}: Dropbox cannot download this kind of file (a Paper or Google document); ` +
-              'it has to be exported, which this version does not do yet.',
-          ),
-        ),
+        real === undefined
+          ? record
+          : this.failedRecord(record, collision(path, keyText, real.path)),
       );
-    } else this.ledger.put(record);
+    } else {
+      this.ledger.put(record);
+      this.yieldKeyTo(file.pathLower, path);
+    }
+  }
+
+  /** A real file takes the key of a document's export: the real file wins, the export fails. */
+  private yieldKeyTo(pathLower: string, path: string): void {
+    const source = exportSourcePath(pathLower);
+    const document = source === undefined ? undefined : this.ledger.atPath(source);
+    if (document === undefined || !exportCollidesWith(document, pathLower)) return;
+    if (document.failure?.failureClass === 'key_collision') return;
+    this.ledger.put(this.failedRecord(document, collision(document.path, document.key, path)));
   }
 
   private failedRecord(record: FileRecord, error: MigrationError): FileRecord {

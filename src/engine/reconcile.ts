@@ -17,6 +17,10 @@ export interface ReconcileResult {
  * counted as migrated instead of being copied again. A gzipped object (`--compress text`) is
  * smaller than its file: a text-like key with a smaller object is checked too, and confirmed by
  * the size and hash of the original recorded in its metadata.
+ *
+ *
+ * A document's export has no size or hash before it is exported, and a document changes only with
+ * a new rev: its object is confirmed by the rev and export format in its metadata instead.
  */
 export async function reconcile(
   ledger: Ledger,
@@ -40,7 +44,9 @@ export async function reconcile(
     const record = pending.get(object.key);
     if (record === undefined) continue;
     const maybeGzipped = object.size < record.size && isTextLike(record.key);
-    if (record.size === object.size || maybeGzipped) candidates.push(record);
+    if (record.exportFormat !== undefined || record.size === object.size || maybeGzipped) {
+      candidates.push(record);
+    }
   }
 
   let confirmed = 0;
@@ -48,7 +54,15 @@ export async function reconcile(
   const worker = async (): Promise<void> => {
     for (let record = candidates[index++]; record !== undefined; record = candidates[index++]) {
       const head = await target.head(record.key);
-      if (head !== undefined && holds(head, record)) {
+      if (head === undefined) continue;
+      if (record.exportFormat !== undefined) {
+        if (exportStored(record, head)) {
+          confirmed += 1;
+          // The ledger keeps what the object holds (see FileRecord.size).
+          const stored = { size: head.size, contentHash: head.contentHash ?? '' };
+          ledger.put({ ...record, ...stored, status: 'migrated', migratedAt: now() });
+        }
+      } else if (holds(head, record)) {
         confirmed += 1;
         ledger.put({ ...record, status: 'migrated', migratedAt: now() });
       }
@@ -63,4 +77,12 @@ function holds(head: ObjectHead, record: FileRecord): boolean {
   if (head.contentHash !== record.contentHash) return false;
   if (head.contentEncoding === 'gzip') return head.originalSize === record.size;
   return head.size === record.size;
+}
+
+function exportStored(record: FileRecord, head: ObjectHead): boolean {
+  return (
+    head.rev === record.rev &&
+    head.exportFormat === record.exportFormat &&
+    head.contentHash !== undefined
+  );
 }

@@ -14,6 +14,25 @@ export interface SourceFile {
   readonly serverModified: string;
   readonly clientModified: string;
   readonly downloadable: boolean;
+  /** How Dropbox offers a file it cannot download (a Paper or Google document), if it does. */
+  readonly exportInfo?: ExportInfo;
+}
+
+export interface ExportInfo {
+  /** The format Dropbox suggests (`export_info.export_as`). */
+  readonly exportAs: string;
+  /** Every format it accepts for this file (`export_info.export_options`); may be empty. */
+  readonly exportOptions: readonly string[];
+}
+
+/** A document exported by the source; `body` is small (a document), but never trusted. */
+export interface ExportedDocument {
+  /** What the source says the export holds: its size and content hash (`export_hash`). */
+  readonly size: number;
+  readonly exportHash: string | undefined;
+  /** The rev that was exported, when the source says. */
+  readonly rev: string | undefined;
+  readonly body: AsyncIterable<Uint8Array>;
 }
 
 export interface SourceFolder {
@@ -59,4 +78,6 @@ export interface Source {
    * (connections are cut); callers resume with a new `open` at the offset they reached.
    */
   open(file: SourceFile, offset: number, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  /** A file that cannot be downloaded, converted to `format` (one of its export options). */
+  exportDocument(file: SourceFile, format: string, signal: AbortSignal): Promise<ExportedDocument>;
 }

@@ -14,6 +14,8 @@ export interface ObjectMetadata {
    * `contentHash` stay those of the original bytes.
    */
   readonly contentEncoding?: 'gzip';
+  /** Set when the object is a document's export in this format (then `contentHash` is its `export_hash`). */
+  readonly exportFormat?: string;
 }
 
 export interface StoredObject {
@@ -31,6 +33,8 @@ export interface ObjectHead {
   readonly originalSize: number | undefined;
   /** How the stored bytes are encoded (`gzip` when compressed); undefined when stored as they are. */
   readonly contentEncoding: string | undefined;
+  /** The export format, when the object is a document's export. */
+  readonly exportFormat?: string | undefined;
 }
 
 /** An object's stored bytes, streamed, with what its HEAD would say. */

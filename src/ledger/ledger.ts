@@ -20,6 +20,8 @@ export interface LedgerTotals {
   readonly files: number;
   readonly pending: number;
   readonly migrated: number;
+  /** Of those migrated, documents stored as their export. */
+  readonly exports: number;
   readonly failed: number;
   readonly deleted: number;
   readonly bytesMigrated: number;
@@ -126,6 +128,7 @@ export class LedgerView {
   totals(): LedgerTotals {
     let pending = 0;
     let migrated = 0;
+    let exports = 0;
     let failed = 0;
     let deleted = 0;
     let bytesMigrated = 0;
@@ -138,6 +141,7 @@ export class LedgerView {
       } else if (record.status === 'failed') failed += 1;
       if (record.status === 'migrated') {
         migrated += 1;
+        if (record.exportFormat !== undefined) exports += 1;
         bytesMigrated += record.size;
       }
     }
@@ -145,6 +149,7 @@ export class LedgerView {
       files: this.state.records.size,
       pending,
       migrated,
+      exports,
       failed,
       deleted,
       bytesMigrated,

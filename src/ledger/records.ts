@@ -16,6 +16,10 @@ export interface FileRecord {
   readonly path: string;
   readonly pathLower: string;
   readonly rev: string;
+  /**
+   * For an export, Dropbox's listed size and hash say nothing of the export: once it is migrated
+   * they are replaced by the export's (what the object holds).
+   */
   readonly size: number;
   readonly contentHash: string;
   readonly serverModified: string;
@@ -23,6 +27,11 @@ export interface FileRecord {
   /** The object key this rev goes to (or went to). */
   readonly key: string;
   readonly status: FileStatus;
+  /**
+   * Set for a document Dropbox cannot download (Paper, Google Docs): it is stored as its export
+   * in this format (`files/export`'s `export_format`), under its name plus the format's extension.
+   */
+  readonly exportFormat?: string;
   /** Failed attempts at this rev; a new rev starts again at 0. */
   readonly attempts: number;
   readonly failure?: FailureRecord;

@@ -34,6 +34,7 @@ const META = {
   id: 'dropbox-id',
   rev: 'dropbox-rev',
   size: 'dropbox-size',
+  exportFormat: 'dropbox-export-format',
   mtime: 'mtime',
 } as const;
 
@@ -49,6 +50,7 @@ function objectHead(result: {
     size: result.ContentLength ?? 0,
     contentHash: metadata[META.contentHash],
     rev: metadata[META.rev],
+    exportFormat: metadata[META.exportFormat],
     originalSize: /^\d{1,15}$/.test(original) ? Number(original) : undefined,
     contentEncoding:
       result.ContentEncoding === undefined || result.ContentEncoding === ''
@@ -317,6 +319,9 @@ export class S3Target implements Target {
         [META.rev]: metadata.rev,
         [META.size]: String(metadata.size),
         [META.mtime]: String(Date.parse(metadata.modified) / 1000),
+        ...(metadata.exportFormat === undefined
+          ? {}
+          : { [META.exportFormat]: metadata.exportFormat }),
       },
     };
   }

@@ -192,11 +192,10 @@ test('filesDownload of a small file and filesExport of a Paper doc through the S
   assert.equal((blocked.error as { error: { '.tag': string } }).error['.tag'], 'unsupported_file');
   const exported = await dbx.filesExport({ path: '/Doc.paper' });
   const exportResult = exported.result as typeof exported.result & { fileBinary: Buffer };
-  assert.equal(exportResult.fileBinary.toString(), '# Doc');
-  assert.equal(
-    exportResult.export_metadata.export_hash,
-    referenceContentHash(Buffer.from('# Doc')),
-  );
+  const rendered = Buffer.from('[exported as markdown]\n# Doc');
+  assert.equal(exportResult.fileBinary.toString(), rendered.toString());
+  assert.equal(exportResult.export_metadata.export_hash, referenceContentHash(rendered));
+  assert.equal(exportResult.export_metadata.size, rendered.length);
 });
 
 test('streaming download with the SDK token: cut mid-body, resumed with Range until whole; bytes and content hash match disk and listing', async (t) => {

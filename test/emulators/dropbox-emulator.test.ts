@@ -750,7 +750,7 @@ test('non-ASCII names: \\uXXXX-escaped Dropbox-API-Arg works, raw bytes are a 40
   assert.match(await raw.text(), /could not decode input as JSON/);
 });
 
-test('Paper docs: not downloadable (409 unsupported_file), exported with export_info formats and a matching export_hash', async (t) => {
+test('Paper docs: not downloadable (409 unsupported_file), exported with export_info formats, a matching export_hash and their own size', async (t) => {
   const doc = '# Notes\n\nSome *markdown*.\n';
   const { emu, token } = await start(t, {
     'Notes.paper': doc,
@@ -777,7 +777,9 @@ test('Paper docs: not downloadable (409 unsupported_file), exported with export_
 
   const exported = await download(emu, token, { path: '/Notes.paper' }, {}, 'files/export');
   assert.equal(exported.status, 200);
-  assert.equal(exported.body.toString(), doc);
+  // An export renders the document: neither the listed size nor content_hash describes it.
+  assert.equal(exported.body.toString(), `[exported as markdown]\n${doc}`);
+  assert.notEqual(meta.size, exported.body.length);
   const result = JSON.parse(exported.headers.get('dropbox-api-result') ?? '') as {
     export_metadata: Record<string, unknown>;
     file_metadata: Entry;
@@ -818,6 +820,22 @@ test('Paper docs: not downloadable (409 unsupported_file), exported with export_
   assert.deepEqual((JSON.parse(notExportable.body.toString()) as { error: unknown }).error, {
     '.tag': 'non_exportable',
   });
+
+  // corruptExports (set over HTTP): one byte flipped, the header still naming the right bytes.
+  const set = await fetch(`${emu.url}/__faults`, {
+    method: 'POST',
+    body: JSON.stringify({ corruptExports: true }),
+  });
+  assert.equal(set.status, 200);
+  const damaged = await download(emu, token, { path: '/Notes.paper' }, {}, 'files/export');
+  assert.equal(damaged.body.length, exported.body.length);
+  assert.notDeepEqual(damaged.body, exported.body);
+  assert.equal(
+    damaged.headers.get('dropbox-api-result'),
+    exported.headers.get('dropbox-api-result'),
+  );
+  assert.equal((await download(emu, token, { path: '/plain.txt' })).body.toString(), 'p');
+  emu.setFaults({ corruptExports: false });
 
   const hidden = await list(emu, token, { path: '', include_non_downloadable_files: false });
   assert.deepEqual(

@@ -136,21 +136,33 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
     assert.deepEqual(Object.keys(parsed), ['chunk', 'total', 'done']);
     assert.deepEqual(Object.keys(parsed.chunk ?? {}), [
       'migrated',
+      'exports',
       'failed',
       'bytes',
       'durationMs',
       'stoppedBy',
     ]);
-    assert.deepEqual(Object.keys(parsed.total ?? {}), ['migrated', 'failed', 'pending', 'bytes']);
+    assert.deepEqual(Object.keys(parsed.total ?? {}), [
+      'migrated',
+      'exports',
+      'failed',
+      'pending',
+      'bytes',
+    ]);
     assert.equal(typeof parsed.chunk?.durationMs, 'number');
     assert.deepEqual(
       { ...parsed.chunk, durationMs: 0 },
-      // The Paper file (not exportable yet) and the over-long key fail in the inventory.
-      { migrated: 2, failed: 2, bytes: 4000, durationMs: 0, stoppedBy: 'done' },
+      // The Paper file is exported (the emulator's export: a 23-byte header and its 200 bytes);
+      // the over-long key fails in the inventory.
+      { migrated: 3, exports: 1, failed: 1, bytes: 4223, durationMs: 0, stoppedBy: 'done' },
     );
-    assert.deepEqual(parsed.total, { migrated: 2, failed: 2, pending: 0, bytes: 4000 });
+    assert.deepEqual(parsed.total, { migrated: 3, exports: 1, failed: 1, pending: 0, bytes: 4223 });
     assert.equal(parsed.done, true);
-    assert.deepEqual(await listKeys(bed), ['one/Docs/a.txt', 'one/Docs/b.txt']);
+    assert.deepEqual(await listKeys(bed), [
+      'one/Docs/Plan.paper.md',
+      'one/Docs/a.txt',
+      'one/Docs/b.txt',
+    ]);
 
     const second = await cli.migrate({ prefix: 'one', json: true });
     assert.equal(second.code, 0, second.stderr);
@@ -163,22 +175,18 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
     const text = await cli.run(['status', '--ledger', bed.ledger]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /to s3:\/\/test-bucket\/one \(shard 0\/1, keys: display case\)/);
-    assert.match(text.stdout, /migrated {2}2 files, 3\.91 KiB/);
+    assert.match(text.stdout, /migrated {2}3 files, 4\.12 KiB \(1 of them exported documents\)/);
     assert.match(text.stdout, /pending {3}0 files/);
-    assert.match(text.stdout, /failed {4}2 files/);
+    assert.match(text.stdout, /failed {4}1 files/);
     assert.match(text.stdout, /Done: nothing is pending\./);
     assert.match(text.stdout, /Failures by class:/);
-    assert.match(
-      text.stdout,
-      /\n {2}unsupported_file: 1\n {4}\/Docs\/Plan\.paper: .*Paper or Google document/,
-    );
     assert.match(
       text.stdout,
       /\n {2}key_too_long: 1\n {4}\/0L+\/.*\/x\.txt: the S3 key for .* bytes of UTF-8/,
     );
     assert.match(
       text.stdout,
-      /Recent chunks:\n(.*2 migrated.*stopped: done\n)(.*0 migrated.*stopped: done\n)$/,
+      /Recent chunks:\n(.*3 migrated.*stopped: done\n)(.*0 migrated.*stopped: done\n)$/,
     );
 
     const json = await cli.run(['status', '--ledger', bed.ledger, '--json']);
@@ -195,14 +203,15 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
       chunks: { migrated: number; stoppedBy: string }[];
     };
     assert.equal(parsed.settings.prefix, 'one');
-    assert.equal(parsed.total.migrated, 2);
-    assert.equal(parsed.total.failed, 2);
+    assert.equal(parsed.total.migrated, 3);
+    assert.equal(parsed.total.exports, 1);
+    assert.equal(parsed.total.failed, 1);
     assert.equal(parsed.total.pending, 0);
     assert.equal(parsed.done, true);
-    assert.deepEqual(parsed.failures.map((group) => group.failureClass).sort(), [
-      'key_too_long',
-      'unsupported_file',
-    ]);
+    assert.deepEqual(
+      parsed.failures.map((group) => group.failureClass),
+      ['key_too_long'],
+    );
     for (const group of parsed.failures) {
       assert.equal(group.count, 1);
       assert.ok((group.examples[0]?.reason.length ?? 0) > 20, group.failureClass);
@@ -210,7 +219,7 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
     assert.deepEqual(
       parsed.chunks.map((chunk) => [chunk.migrated, chunk.stoppedBy]),
       [
-        [2, 'done'],
+        [3, 'done'],
         [0, 'done'],
       ],
     );
@@ -238,7 +247,7 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
 
       const reset = await cli.migrate({ prefix: 'two', 'reset-ledger': true, json: true });
       assert.equal(reset.code, 0, reset.stderr);
-      assert.equal((JSON.parse(reset.stdout) as { chunk: { migrated: number } }).chunk.migrated, 2);
+      assert.equal((JSON.parse(reset.stdout) as { chunk: { migrated: number } }).chunk.migrated, 3);
       assert.ok((await listKeys(bed)).includes('two/Docs/a.txt'));
     },
   );

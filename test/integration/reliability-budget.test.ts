@@ -32,6 +32,7 @@ function recordingSource(inner: Source, started: Map<string, number>): Source {
       if (!started.has(file.pathLower)) started.set(file.pathLower, Date.now());
       return inner.open(file, offset, signal);
     },
+    exportDocument: (file, format, signal) => inner.exportDocument(file, format, signal),
   };
 }
 

@@ -50,6 +50,7 @@ test('records, cursor and chunks survive a reopen, from the journal and from a s
     files: 3,
     pending: 2,
     migrated: 1,
+    exports: 0,
     failed: 0,
     deleted: 0,
     bytesMigrated: 1,

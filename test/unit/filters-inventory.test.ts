@@ -34,6 +34,7 @@ function oneDelta(entries: SourceEntry[]): Source {
     list: () => Promise.reject(new Error('no full listing expected')),
     latestCursor: () => Promise.reject(new Error('no cursor expected')),
     open: () => Promise.reject(new Error('no download expected')),
+    exportDocument: () => Promise.reject(new Error('no export expected')),
     listContinue: (): Promise<ListPage> =>
       Promise.resolve({ entries, cursor: 'c1', hasMore: false }),
   };
@@ -78,6 +79,7 @@ test('a migrated file moved to a left-out path leaves the migration: recorded as
       keyCase: 'display',
       shard: WHOLE_ACCOUNT,
       filter: new PathFilter({ include: [], exclude: ['archive/'] }),
+      exports: { mode: 'export', format: undefined },
     },
     {
       clock: systemClock,

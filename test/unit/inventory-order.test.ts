@@ -55,6 +55,7 @@ function scripted(pages: SourceEntry[][]): Source {
     list: () => Promise.reject(new Error('no full listing expected')),
     latestCursor: () => Promise.reject(new Error('no cursor expected')),
     open: () => Promise.reject(new Error('no download expected')),
+    exportDocument: () => Promise.reject(new Error('no export expected')),
     listContinue: (): Promise<ListPage> => {
       const entries = pages[next] ?? [];
       next += 1;
@@ -106,7 +107,13 @@ async function withLedger(
   const result = await updateInventory(
     ledger,
     scripted(pages),
-    { sourcePath: '', prefix: '', keyCase: 'display', shard: WHOLE_ACCOUNT },
+    {
+      sourcePath: '',
+      prefix: '',
+      keyCase: 'display',
+      shard: WHOLE_ACCOUNT,
+      exports: { mode: 'export', format: undefined },
+    },
     {
       clock: systemClock,
       signal: new AbortController().signal,

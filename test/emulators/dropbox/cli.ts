@@ -61,7 +61,7 @@ if (displayCase !== 'exact' && displayCase !== 'lower-parents') {
 }
 
 const faults: Partial<Faults> = {};
-const knobs: [string, keyof Faults][] = [
+const knobs: [string, Exclude<keyof Faults, 'corruptExports' | 'exportsNotReady'>][] = [
   ['rate-limit', 'rateLimitPerSecond'],
   ['random-429', 'random429Rate'],
   ['random-500', 'random500Rate'],

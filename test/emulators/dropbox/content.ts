@@ -30,6 +30,24 @@ export function fileBody(diskPath: string, size: number, prefix?: Buffer): BodyS
   };
 }
 
+/** The same body with its first byte flipped (the length stays): damage in transit. */
+export function corrupted(body: BodySource): BodySource {
+  return {
+    length: body.length,
+    async *read(start: number, end: number) {
+      let first = start === 0;
+      for await (const chunk of body.read(start, end)) {
+        if (first && chunk.length > 0) {
+          const copy = Buffer.from(chunk);
+          copy[0] = (copy[0] ?? 0) ^ 0xff;
+          first = false;
+          yield copy;
+        } else yield chunk;
+      }
+    },
+  };
+}
+
 /** Content hash of a body, streamed (export_hash of a transformed export). */
 export async function hashBody(body: BodySource): Promise<string> {
   const hasher = new BlockHasher();

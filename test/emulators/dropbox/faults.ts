@@ -8,6 +8,8 @@ export const DEFAULT_FAULTS: Faults = {
   retryAfterSeconds: 1,
   cutProbability: 0,
   cutAfterBytes: null,
+  corruptExports: false,
+  exportsNotReady: false,
   latencyMs: 0,
   recursiveListMaxEntries: null,
   seed: 1,

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { Account } from './account.ts';
 import { checkArgs, ROUTE_SPECS, type Args } from './args.ts';
 import { Auth } from './auth.ts';
-import { fileBody, hashBody, parseRange, streamBody, type BodySource } from './content.ts';
+import {
+  corrupted,
+  fileBody,
+  hashBody,
+  parseRange,
+  streamBody,
+  type BodySource,
+} from './content.ts';
 import {
   ApiError,
   badRequest,
@@ -342,6 +349,17 @@ function parseFaults(body: string): Partial<Faults> {
     if (!(key in DEFAULT_FAULTS)) {
       throw new ApiError(400, 'text/plain; charset=utf-8', `faults: unknown knob "${key}"`);
     }
+    if (key === 'corruptExports' || key === 'exportsNotReady') {
+      if (typeof v !== 'boolean') {
+        throw new ApiError(
+          400,
+          'text/plain; charset=utf-8',
+          `faults: "${key}" must be true or false`,
+        );
+      }
+      out[key] = v;
+      continue;
+    }
     const nullable = key === 'cutAfterBytes' || key === 'recursiveListMaxEntries';
     if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0) && !(nullable && v === null)) {
       throw new ApiError(
@@ -515,7 +533,8 @@ async function exportFile(
   const format = (args.export_format as string | undefined) ?? info.exportAs;
   if (!info.exportOptions.includes(format))
     throw endpointError({ '.tag': 'invalid_export_format' });
-  const { body, hash } = await exportBody(node, format, info.exportAs);
+  if (ctx.faults.current.exportsNotReady) throw endpointError({ '.tag': 'retry_error' });
+  const { body, hash } = await exportBody(node, format);
   const exportMetadata: Record<string, unknown> = {
     name: exportedName(node.name, format),
     size: body.length,
@@ -525,21 +544,16 @@ async function exportFile(
     exportMetadata.paper_revision = Number.parseInt(node.rev.slice(-6), 16);
   }
   const result = { export_metadata: exportMetadata, file_metadata: ctx.metadata.of(node) };
-  await serveBody(ctx, req, res, body, result);
+  const sent = ctx.faults.current.corruptExports ? corrupted(body) : body;
+  await serveBody(ctx, req, res, sent, result);
 }
 
 /**
- * The default format is the file's own bytes (the emulator's stand-in for the document); other
- * formats are those bytes after a one-line header naming the format: deterministic, distinct, and
- * hashed like any export.
+ * An export is a rendering of the document, not its stored bytes: the file's bytes after a
+ * one-line header naming the format. So, as with Dropbox, the listed size and content_hash do not
+ * describe any export; only `export_metadata` (size, export_hash) does.
  */
-async function exportBody(
-  node: Node,
-  format: string,
-  exportAs: string,
-): Promise<{ body: BodySource; hash: string }> {
-  if (format === exportAs)
-    return { body: fileBody(node.diskPath, node.size), hash: node.contentHash };
+async function exportBody(node: Node, format: string): Promise<{ body: BodySource; hash: string }> {
   const body = fileBody(node.diskPath, node.size, Buffer.from(`[exported as ${format}]\n`));
   return { body, hash: await hashBody(body) };
 }

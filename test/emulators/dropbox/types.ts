@@ -25,6 +25,13 @@ export interface Faults {
   cutProbability: number;
   /** Cut every download/export body after this many bytes (null = never). */
   cutAfterBytes: number | null;
+  /**
+   * Flip one byte of every export body while `export_metadata.export_hash` still names the right
+   * bytes (a transfer damaged in transit; downloads are not affected).
+   */
+  corruptExports: boolean;
+  /** Every export answers 409 `retry_error` ("the exportable content is not yet available"). */
+  exportsNotReady: boolean;
   /** Delay added before every request is handled, in ms. */
   latencyMs: number;
   /**
