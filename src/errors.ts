@@ -16,6 +16,7 @@ export type FailureClass =
   | 'restricted_content'
   | 'unsupported_file'
   | 'key_too_long'
+  | 'reserved_key'
   | 'hash_mismatch'
   | 'size_mismatch'
   | 'access_denied'

@@ -20,6 +20,8 @@ export async function reconcile(
   target: Target,
   prefix: string,
   now: () => string,
+  /** The tool's own area (the manifest): never a migrated file, even with an empty prefix. */
+  reservedPrefix?: string,
 ): Promise<ReconcileResult> {
   const pending = new Map<string, FileRecord>();
   for (const record of ledger.records()) {
@@ -31,6 +33,7 @@ export async function reconcile(
   let listed = 0;
   const candidates: FileRecord[] = [];
   for await (const object of target.list(prefix === '' ? '' : `${prefix}/`)) {
+    if (reservedPrefix !== undefined && object.key.startsWith(reservedPrefix)) continue;
     listed += 1;
     const record = pending.get(object.key);
     if (record !== undefined && record.size === object.size) candidates.push(record);

@@ -21,6 +21,8 @@ export interface ObjectHead {
   /** The content hash recorded at upload, when the object was written by this tool. */
   readonly contentHash: string | undefined;
   readonly rev: string | undefined;
+  /** The Dropbox file id recorded at upload: whose object this is. */
+  readonly dropboxId: string | undefined;
 }
 
 /** A multipart upload that was started and neither completed nor aborted. */
@@ -53,4 +55,15 @@ export interface Target {
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /** Multipart uploads under `prefix` that were never completed or aborted (a run was killed). */
   unfinishedUploads(prefix: string): AsyncIterable<UnfinishedUpload>;
+  /**
+   * Writes one of the tool's own objects (the manifest, a folder marker) from a stream of unknown
+   * length, holding at most a part or two of it in memory.
+   */
+  putStream(
+    key: string,
+    body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    contentType: string,
+  ): Promise<void>;
+  /** Deletes an object; an absent one is not an error. */
+  delete(key: string): Promise<void>;
 }

@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -11,7 +12,9 @@ import {
   UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { lookup as mimeLookup } from 'mime-types';
 import type { Config, StorageClass } from '../config/config.ts';
 import type {
@@ -24,6 +27,9 @@ import type {
 } from '../engine/target.ts';
 import { fatal } from '../errors.ts';
 import { classifyS3Error } from './errors.ts';
+
+/** Part size for the tool's own streamed objects; one part is buffered at a time. */
+const STREAM_PART_SIZE = 8 * 1024 * 1024;
 
 /** User-metadata names (S3 adds the x-amz-meta- prefix). rclone reads `mtime`. */
 const META = {
@@ -97,6 +103,7 @@ export class S3Target implements Target {
         size: result.ContentLength ?? 0,
         contentHash: metadata[META.contentHash],
         rev: metadata[META.rev],
+        dropboxId: metadata[META.id],
       };
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
@@ -245,6 +252,40 @@ export class S3Target implements Target {
       if (page.IsTruncated !== true) return;
       keyMarker = page.NextKeyMarker;
       uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  async putStream(
+    key: string,
+    body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    contentType: string,
+  ): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: Readable.from(body),
+        ContentType: contentType,
+      },
+      partSize: STREAM_PART_SIZE,
+      queueSize: 1,
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      throw classifyS3Error(error, `writing ${key}`, this.bucket);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === 404) return;
+      throw classifyS3Error(error, `deleting ${key}`, this.bucket);
     }
   }
 

@@ -247,6 +247,8 @@ export function delegatingTarget(inner: Target, overrides: Partial<Target> = {})
     completeMultipart: (key, uploadId, parts) => inner.completeMultipart(key, uploadId, parts),
     abortMultipart: (key, uploadId) => inner.abortMultipart(key, uploadId),
     unfinishedUploads: (prefix) => inner.unfinishedUploads(prefix),
+    putStream: (key, body, contentType) => inner.putStream(key, body, contentType),
+    delete: (key) => inner.delete(key),
     ...overrides,
   };
 }
