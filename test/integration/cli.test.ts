@@ -122,6 +122,7 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
       total: null,
       done: false,
       failures: [],
+      deletions: { count: 0, examples: [] },
       chunks: [],
     });
   });
@@ -140,13 +141,14 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
       'bytes',
       'durationMs',
       'stoppedBy',
+      'removed',
     ]);
     assert.deepEqual(Object.keys(parsed.total ?? {}), ['migrated', 'failed', 'pending', 'bytes']);
     assert.equal(typeof parsed.chunk?.durationMs, 'number');
     assert.deepEqual(
       { ...parsed.chunk, durationMs: 0 },
       // The Paper file (not exportable yet) and the over-long key fail in the inventory.
-      { migrated: 2, failed: 2, bytes: 4000, durationMs: 0, stoppedBy: 'done' },
+      { migrated: 2, failed: 2, bytes: 4000, durationMs: 0, stoppedBy: 'done', removed: 0 },
     );
     assert.deepEqual(parsed.total, { migrated: 2, failed: 2, pending: 0, bytes: 4000 });
     assert.equal(parsed.done, true);

@@ -5,6 +5,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { manifestKey } from '../../src/engine/manifest.ts';
 import { LedgerView } from '../../src/ledger/ledger.ts';
+import { S3Target } from '../../src/s3/target.ts';
 import {
   bytesFor,
   listKeys,
@@ -328,4 +329,25 @@ test('by default deleted files keep their objects, and status lists them', async
     status.deletions.examples.map(({ path, key, object }) => ({ path, key, object })),
     [{ path: '/Trash/bye.txt', key: 'k/Trash/bye.txt', object: 'kept' }],
   );
+});
+
+test('putStream writes a stream of unknown length in parts, and an empty one as zero bytes', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const target = new S3Target(bed.config().s3, bed.s3.client());
+  // 9 MiB in 64 KiB pieces: more than one 8 MiB part.
+  const piece = (i: number): Buffer => Buffer.alloc(64 * 1024, i % 251);
+  const pieces = Array.from({ length: 144 }, (_, i) => piece(i));
+  await target.putStream('_dropbox-to-s3/big.jsonl', pieces, 'application/x-ndjson');
+  const stored = await objectBytes(bed, '_dropbox-to-s3/big.jsonl');
+  assert.equal(stored.length, 9 * 1024 * 1024);
+  assert.equal(sha(stored), sha(Buffer.concat(pieces)));
+  const object = await head(bed, '_dropbox-to-s3/big.jsonl');
+  assert.match(object?.ETag ?? '', /-2"$/, 'stored in two parts');
+
+  await target.putStream('x/', [], 'application/x-directory');
+  assert.equal((await head(bed, 'x/'))?.ContentLength, 0);
+  await target.delete('x/');
+  await target.delete('x/');
+  assert.equal(await head(bed, 'x/'), undefined, 'deleted; deleting again is no error');
 });

@@ -19,6 +19,7 @@ import { LedgerView } from '../../src/ledger/ledger.ts';
 import type { Target } from '../../src/engine/target.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
 import { APP_SECRET, flagsToArgs, REFRESH_TOKEN, type Testbed } from './testbed.ts';
+import { RESERVED_PREFIX } from './bucket.ts';
 
 export const MiB = 1024 * 1024;
 const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
@@ -97,7 +98,10 @@ export async function listKeys(client: S3Client, bucket: string): Promise<string
     const page = await client.send(
       new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
     );
-    for (const item of page.Contents ?? []) if (item.Key !== undefined) keys.push(item.Key);
+    for (const item of page.Contents ?? []) {
+      // The tool's own objects (the manifest) are not source files.
+      if (item.Key !== undefined && !item.Key.startsWith(RESERVED_PREFIX)) keys.push(item.Key);
+    }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   return keys.sort();
