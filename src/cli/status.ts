@@ -44,19 +44,30 @@ export function deletionsOf(records: Iterable<FileRecord>): Deletions {
       path: record.path,
       key: record.key,
       deletedAt: record.deletedAt ?? '',
-      object:
-        record.objectsRemovedAt !== undefined
-          ? 'deleted'
-          : record.status === 'migrated' || record.migratedKey !== undefined
-            ? 'kept'
-            : 'never migrated',
+      object: objectState(record),
     })),
   };
 }
 
+/** What became of a deleted file's object in S3, in words. */
+function objectState(record: FileRecord): string {
+  switch (record.objectsRemoved?.outcome) {
+    case 'deleted':
+      return 'deleted';
+    case 'not_ours':
+      return 'kept: someone else replaced it';
+    case 'absent':
+      return 'already gone';
+    case undefined:
+      return record.status === 'migrated' || record.migratedKey !== undefined
+        ? 'kept'
+        : 'never migrated';
+  }
+}
+
 function deletedNote(records: Iterable<FileRecord>): string {
   let removed = 0;
-  for (const record of records) if (record.objectsRemovedAt !== undefined) removed += 1;
+  for (const record of records) if (record.objectsRemoved !== undefined) removed += 1;
   return removed === 0
     ? '(their objects are kept)'
     : `(${String(removed)} dealt with by --on-source-delete delete)`;

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.ts';
 import { MigrationError, messageOf } from '../errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { emptyFolders, type EmptyFolder } from './empty-folders.ts';
-import { writeFolderMarkers } from './folder-markers.ts';
+import { removeDeletedMarkers, writeFolderMarkers } from './folder-markers.ts';
 import { writeManifest, type ManifestResult } from './manifest.ts';
 import type { ProgressListener } from './progress.ts';
 import { removeDeletedObjects } from './source-deletions.ts';
@@ -39,10 +39,11 @@ export async function upkeepBucket(config: Config, context: UpkeepContext): Prom
   if (config.onSourceDelete === 'delete') {
     await warnOnFailure(context, 'delete objects of files deleted in Dropbox', async () => {
       const result = await removeDeletedObjects(ledger, target, now, stopped);
-      removed = result.removed;
-      if (result.removed > 0) {
+      const markersRemoved = await removeDeletedMarkers(ledger, target, stopped);
+      removed = result.removed + markersRemoved;
+      if (removed > 0) {
         progress.note(
-          `Deleted ${String(result.removed)} object(s) of files deleted or moved in Dropbox (--on-source-delete delete).`,
+          `Deleted ${String(removed)} object(s) of files and folders deleted or moved in Dropbox (--on-source-delete delete).`,
         );
       }
       if (result.notOurs > 0) {

@@ -35,10 +35,40 @@ export async function writeFolderMarkers(
         return;
       }
       await target.putStream(folder.key, [], FOLDER_CONTENT_TYPE);
-      ledger.addMarker(folder.pathLower, folder.key);
+      ledger.setMarker(folder.pathLower, folder.key);
       written += 1;
     },
     stopped,
   );
   return { written, refused };
+}
+
+/**
+ * `--on-source-delete delete`: the markers of folders deleted in Dropbox are deleted too — the
+ * ones this tool wrote (the ledger has them) and still zero bytes, so a real object someone put at
+ * that key is left.
+ */
+export async function removeDeletedMarkers(
+  ledger: Ledger,
+  target: Target,
+  stopped: () => boolean,
+): Promise<number> {
+  let removed = 0;
+  const gone = [...ledger.markers()].filter(
+    ([pathLower]) => ledger.folderPath(pathLower) === undefined,
+  );
+  await eachConcurrently(
+    gone,
+    CONCURRENCY,
+    async ([pathLower, key]) => {
+      const head = await target.head(key);
+      if (head?.size === 0) {
+        await target.delete(key);
+        removed += 1;
+      }
+      ledger.setMarker(pathLower, null);
+    },
+    stopped,
+  );
+  return removed;
 }

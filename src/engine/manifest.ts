@@ -65,7 +65,7 @@ interface Line {
 /** The objects the manifest describes: migrated files still in S3, and empty folders. */
 function* bodyLines(ledger: Ledger, folders: readonly EmptyFolder[]): Generator<Line> {
   for (const record of ledger.records()) {
-    if (record.status === 'migrated' && record.objectsRemovedAt === undefined) {
+    if (record.status === 'migrated' && record.objectsRemoved === undefined) {
       yield { text: fileLine(record), fileSize: record.size };
     }
   }

@@ -1,5 +1,5 @@
 import type { Ledger } from '../ledger/ledger.ts';
-import type { FileRecord } from '../ledger/records.ts';
+import type { FileRecord, ObjectRemoval } from '../ledger/records.ts';
 import { eachConcurrently } from './each-concurrently.ts';
 import type { Target } from './target.ts';
 
@@ -16,7 +16,7 @@ export interface RemovalResult {
  * `--on-source-delete delete`: the objects of files deleted in Dropbox, and the objects left at a
  * moved file's old key once its new key is migrated, are deleted — but only an object whose stored
  * `dropbox-id` is that file's id, so an object someone else put at the key is never touched. Each
- * record is dealt with once (`objectsRemovedAt`, or its `staleKey` cleared).
+ * record is dealt with once (`objectsRemoved`, or its `staleKey` cleared).
  */
 export async function removeDeletedObjects(
   ledger: Ledger,
@@ -27,18 +27,23 @@ export async function removeDeletedObjects(
   let removed = 0;
   let notOurs = 0;
   const removeOne = async (record: FileRecord): Promise<void> => {
+    let outcome: ObjectRemoval['outcome'] = 'absent';
     for (const key of keysToRemove(record)) {
       const head = await target.head(key);
       if (head === undefined) continue;
       if (head.dropboxId !== record.id) {
         notOurs += 1;
+        if (outcome === 'absent') outcome = 'not_ours';
         continue;
       }
       await target.delete(key);
       removed += 1;
+      outcome = 'deleted';
     }
     const { staleKey: _staleKey, ...rest } = record;
-    ledger.put(record.deletedAt === undefined ? rest : { ...rest, objectsRemovedAt: now() });
+    ledger.put(
+      record.deletedAt === undefined ? rest : { ...rest, objectsRemoved: { at: now(), outcome } },
+    );
   };
   await eachConcurrently(candidates(ledger), CONCURRENCY, removeOne, stopped);
   return { removed, notOurs };
@@ -47,7 +52,7 @@ export async function removeDeletedObjects(
 function candidates(ledger: Ledger): FileRecord[] {
   return [...ledger.records()].filter(
     (record) =>
-      (record.deletedAt !== undefined && record.objectsRemovedAt === undefined) ||
+      (record.deletedAt !== undefined && record.objectsRemoved === undefined) ||
       record.staleKey !== undefined,
   );
 }

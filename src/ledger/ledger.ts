@@ -249,8 +249,13 @@ export class Ledger extends LedgerView {
     this.write({ t: 'other', pathLower, present });
   }
 
-  addMarker(pathLower: string, key: string): void {
+  /** Records a folder's marker object, or (null) that it was deleted. */
+  setMarker(pathLower: string, key: string | null): void {
     this.write({ t: 'marker', pathLower, key });
+  }
+
+  markers(): IterableIterator<[string, string]> {
+    return this.state.markers.entries();
   }
 
   setManifest(state: ManifestState): void {
@@ -350,7 +355,8 @@ function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       else state.otherShardFiles?.delete(entry.pathLower);
       return;
     case 'marker':
-      state.markers.set(entry.pathLower, entry.key);
+      if (entry.key === null) state.markers.delete(entry.pathLower);
+      else state.markers.set(entry.pathLower, entry.key);
       return;
     case 'manifest':
       state.manifest = entry.state;

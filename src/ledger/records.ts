@@ -39,11 +39,17 @@ export interface FileRecord {
    * (`--on-source-delete delete` only; cleared once dealt with).
    */
   readonly staleKey?: string;
+  /** What `--on-source-delete delete` did with the objects of this deleted file, once. */
+  readonly objectsRemoved?: ObjectRemoval;
+}
+
+export interface ObjectRemoval {
+  readonly at: string;
   /**
-   * When the objects of this deleted file were dealt with under `--on-source-delete delete`
-   * (deleted, already gone, or left because someone else's object now has the key).
+   * `deleted`: its object was deleted; `not_ours`: the object at its key was left, because its
+   * `dropbox-id` shows someone else put it there; `absent`: there was no object to delete.
    */
-  readonly objectsRemovedAt?: string;
+  readonly outcome: 'deleted' | 'not_ours' | 'absent';
 }
 
 /** Settings that must not change during one migration: they decide where every object goes. */
@@ -98,7 +104,7 @@ export type LedgerEntry =
   | { readonly t: 'others-reset' }
   | { readonly t: 'other'; readonly pathLower: string; readonly present: boolean }
   /** A `folder/` marker object written for an empty folder (`--keep-empty-folders`). */
-  | { readonly t: 'marker'; readonly pathLower: string; readonly key: string }
+  | { readonly t: 'marker'; readonly pathLower: string; readonly key: string | null }
   | { readonly t: 'manifest'; readonly state: ManifestState };
 
 export const LEDGER_VERSION = 1;

@@ -245,8 +245,10 @@ test('--on-source-delete delete removes only objects this tool wrote for the del
     'Old/moved.txt': bytesFor('moved'),
     'Dir/a.txt': bytesFor('dir-a'),
   });
-  const flags = { prefix: 'd', 'on-source-delete': 'delete' };
+  await mkdir(join(bed.root, 'Hollow'));
+  const flags = { prefix: 'd', 'on-source-delete': 'delete', 'keep-empty-folders': true };
   await migrateAll(bed, flags);
+  assert.ok(await head(bed, 'd/Hollow/'), 'the empty folder has its marker');
   const client = bed.s3.client();
   // An object the tool did not write, and one it wrote but someone then replaced.
   await client.send(
@@ -264,24 +266,36 @@ test('--on-source-delete delete removes only objects this tool wrote for the del
   await rm(join(bed.root, 'gone.txt'));
   await rm(join(bed.root, 'replaced.txt'));
   await rm(join(bed.root, 'Dir'), { recursive: true });
+  await rm(join(bed.root, 'Hollow'), { recursive: true });
   await mkdir(join(bed.root, 'New'));
   await rename(join(bed.root, 'Old/moved.txt'), join(bed.root, 'New/moved.txt'));
 
   const result = await bed.chunk(flags);
   assert.equal(result.fatal, undefined);
   assert.equal(result.chunk.migrated, 1, 'the moved file is copied to its new key');
-  assert.equal(result.chunk.removed, 3, 'gone.txt, Dir/a.txt and the old key of moved.txt');
+  assert.equal(
+    result.chunk.removed,
+    4,
+    'gone.txt, Dir/a.txt, the old key of moved.txt and the marker of Hollow',
+  );
   const keys = await listKeys(bed, 'd/');
-  assert.deepEqual(keys, ['d/New/moved.txt', 'd/foreign.txt', 'd/keep.txt', 'd/replaced.txt']);
+  // Old/ is empty now that its file moved out: it gets a marker.
+  assert.deepEqual(keys, [
+    'd/New/moved.txt',
+    'd/Old/',
+    'd/foreign.txt',
+    'd/keep.txt',
+    'd/replaced.txt',
+  ]);
   assert.equal((await objectBytes(bed, 'd/replaced.txt')).toString(), 'someone else');
   assert.equal((await objectBytes(bed, 'd/foreign.txt')).toString(), 'not ours');
 
   const ledger = await ledgerOf(bed);
-  const removed = [...ledger.records()].filter((record) => record.objectsRemovedAt !== undefined);
-  assert.deepEqual(removed.map((record) => record.path).sort(), [
-    '/Dir/a.txt',
-    '/gone.txt',
-    '/replaced.txt',
+  const removed = [...ledger.records()].filter((record) => record.objectsRemoved !== undefined);
+  assert.deepEqual(removed.map((record) => [record.path, record.objectsRemoved?.outcome]).sort(), [
+    ['/Dir/a.txt', 'deleted'],
+    ['/gone.txt', 'deleted'],
+    ['/replaced.txt', 'not_ours'],
   ]);
   assert.equal(ledger.atPath('/new/moved.txt')?.staleKey, undefined);
   // The manifest lists what is left: keep.txt and the moved file at its new key.
@@ -298,6 +312,20 @@ test('--on-source-delete delete removes only objects this tool wrote for the del
   const again = await bed.chunk(flags);
   assert.equal(again.chunk.removed, 0);
   assert.deepEqual(await listKeys(bed, 'd/'), keys);
+
+  const json = await runCli(
+    ['status', ...flagsToArgs({ ledger: bed.ledger }), '--json'],
+    bed.env(),
+  );
+  const status = JSON.parse(json.stdout) as {
+    deletions: { count: number; examples: { path: string; object: string }[] };
+  };
+  assert.equal(status.deletions.count, 3);
+  assert.deepEqual(status.deletions.examples.map(({ path, object }) => [path, object]).sort(), [
+    ['/Dir/a.txt', 'deleted'],
+    ['/gone.txt', 'deleted'],
+    ['/replaced.txt', 'kept: someone else replaced it'],
+  ]);
 });
 
 test('by default deleted files keep their objects, and status lists them', async (t) => {
