@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DropboxSource } from '../../src/dropbox/source.ts';
+import { runChunk } from '../../src/engine/chunk.ts';
 import { manifestKey } from '../../src/engine/manifest.ts';
+import { fatal, retryable } from '../../src/errors.ts';
 import { LedgerView } from '../../src/ledger/ledger.ts';
 import { S3Target } from '../../src/s3/target.ts';
 import {
@@ -15,6 +18,7 @@ import {
   sha,
   writeTree,
 } from '../support/bucket.ts';
+import { delegatingTarget } from '../support/reliability.ts';
 import { flagsToArgs, startTestbed, type Testbed } from '../support/testbed.ts';
 
 const TREE = {
@@ -378,4 +382,50 @@ test('putStream writes a stream of unknown length in parts, and an empty one as 
   await target.delete('x/');
   await target.delete('x/');
   assert.equal(await head(bed, 'x/'), undefined, 'deleted; deleting again is no error');
+});
+
+test('a manifest that cannot be written is a note, not a failed chunk; a fatal error still stops', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  await writeTree(bed.root, TREE);
+  const config = bed.config({ prefix: 'w' });
+  const inner = new S3Target(config.s3, bed.s3.client());
+  const notes: string[] = [];
+  const progress = {
+    planned: () => undefined,
+    bytes: () => undefined,
+    finished: () => undefined,
+    note: (line: string) => notes.push(line),
+  };
+  const failing = (error: Error) =>
+    delegatingTarget(inner, {
+      putStream: () => Promise.reject(error),
+    });
+  const run = (error: Error) =>
+    runChunk(config, {
+      source: new DropboxSource(config.dropbox),
+      target: failing(error),
+      progress,
+    });
+
+  const first = await run(retryable('server_error', 'writing the manifest: 503 Slow Down'));
+  assert.equal(first.fatal, undefined);
+  assert.equal(first.chunk.migrated, 4);
+  assert.equal(first.done, true);
+  assert.equal(first.upkeep?.manifest, undefined);
+  assert.ok(
+    notes.some((line) => /Could not write the manifest \(.*503 Slow Down\)/.test(line)),
+    notes.join('\n'),
+  );
+  assert.deepEqual(await listKeys(bed, '_dropbox-to-s3/'), []);
+
+  const second = await run(fatal('expired_aws_credentials', 'the AWS credentials expired'));
+  assert.equal(second.fatal?.failureClass, 'expired_aws_credentials');
+  assert.equal(second.chunk.stoppedBy, 'fatal');
+
+  // The next chunk that can write it does, although no file changed.
+  const third = await bed.chunk({ prefix: 'w' });
+  assert.equal(third.upkeep?.manifest?.written, true);
+  const manifest = await readManifest(bed, '_dropbox-to-s3/w/manifest/shard-0-of-1.jsonl');
+  assert.equal(manifest[0]?.files, 4);
 });
