@@ -18,6 +18,7 @@ export type FailureClass =
   | 'key_too_long'
   | 'key_collision'
   | 'export_not_ready'
+  | 'reserved_key'
   | 'hash_mismatch'
   | 'size_mismatch'
   | 'access_denied'

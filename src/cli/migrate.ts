@@ -42,6 +42,7 @@ function report(config: Config, result: ChunkResult): void {
           bytes: chunk.bytes,
           durationMs: chunk.durationMs,
           stoppedBy: chunk.stoppedBy,
+          removed: chunk.removed,
         },
         total: {
           migrated: total.migrated,
@@ -58,7 +59,8 @@ function report(config: Config, result: ChunkResult): void {
     process.stderr.write(
       `Chunk: ${String(chunk.migrated)} migrated (${formatBytes(chunk.bytes)}${exportsOf(chunk.exports)}), ` +
         `${String(chunk.failed)} failed, ` +
-        `in ${formatDuration(chunk.durationMs)}; stopped: ${chunk.stoppedBy}.\n` +
+        `in ${formatDuration(chunk.durationMs)}; stopped: ${chunk.stoppedBy}.` +
+        `${chunk.removed > 0 ? ` Deleted ${String(chunk.removed)} object(s) of files deleted in Dropbox.` : ''}\n` +
         `Total: ${String(total.migrated)} migrated (${formatBytes(total.bytesMigrated)}${exportsOf(total.exports)}), ` +
         `${String(total.failed)} failed, ${String(total.pending)} pending (${formatBytes(total.bytesPending)}), ` +
         `${String(total.deleted)} deleted in Dropbox.${result.done ? ' Done.' : ''}\n`,

@@ -26,6 +26,53 @@ export function failuresByClass(records: Iterable<FileRecord>): FailureGroup[] {
   return [...groups.values()].sort((a, b) => b.count - a.count);
 }
 
+const DELETION_EXAMPLES = 10;
+
+interface Deletions {
+  readonly count: number;
+  /** The most recent first. `object`: what became of the file's object in S3. */
+  readonly examples: { path: string; key: string; deletedAt: string; object: string }[];
+}
+
+/** Files deleted in Dropbox since they were listed, with the latest few. */
+export function deletionsOf(records: Iterable<FileRecord>): Deletions {
+  const deleted = [...records].filter((record) => record.deletedAt !== undefined);
+  deleted.sort((a, b) => (b.deletedAt ?? '').localeCompare(a.deletedAt ?? ''));
+  return {
+    count: deleted.length,
+    examples: deleted.slice(0, DELETION_EXAMPLES).map((record) => ({
+      path: record.path,
+      key: record.key,
+      deletedAt: record.deletedAt ?? '',
+      object: objectState(record),
+    })),
+  };
+}
+
+/** What became of a deleted file's object in S3, in words. */
+function objectState(record: FileRecord): string {
+  switch (record.objectsRemoved?.outcome) {
+    case 'deleted':
+      return 'deleted';
+    case 'not_ours':
+      return 'kept: someone else replaced it';
+    case 'absent':
+      return 'already gone';
+    case undefined:
+      return record.status === 'migrated' || record.migratedKey !== undefined
+        ? 'kept'
+        : 'never migrated';
+  }
+}
+
+function deletedNote(records: Iterable<FileRecord>): string {
+  let removed = 0;
+  for (const record of records) if (record.objectsRemoved !== undefined) removed += 1;
+  return removed === 0
+    ? '(their objects are kept)'
+    : `(${String(removed)} dealt with by --on-source-delete delete)`;
+}
+
 /** `dropbox-to-s3 status`: what the ledger says. */
 export async function runStatus(config: Config): Promise<number> {
   const ledger = await LedgerView.inspect(config.ledgerDir);
@@ -36,18 +83,19 @@ export async function runStatus(config: Config): Promise<number> {
     // Scripts reading --json get the same shape, with nothing in it.
     if (config.json) {
       process.stdout.write(
-        `${JSON.stringify({ settings: null, total: null, done: false, failures: [], chunks: [] })}\n`,
+        `${JSON.stringify({ settings: null, total: null, done: false, failures: [], deletions: { count: 0, examples: [] }, chunks: [] })}\n`,
       );
     }
     return 0;
   }
   const totals = ledger.totals();
   const failures = failuresByClass(ledger.records());
+  const deletions = deletionsOf(ledger.records());
   const chunks = ledger.chunks.slice(-5);
   const done = totals.pending === 0 && ledger.cursor?.complete === true;
   if (config.json) {
     process.stdout.write(
-      `${JSON.stringify({ settings: ledger.settings, total: totals, done, failures, chunks })}\n`,
+      `${JSON.stringify({ settings: ledger.settings, total: totals, done, failures, deletions, chunks })}\n`,
     );
     return 0;
   }
@@ -58,7 +106,7 @@ export async function runStatus(config: Config): Promise<number> {
       (totals.exports === 0 ? '' : ` (${String(totals.exports)} of them exported documents)`),
     `  pending   ${String(totals.pending)} files, ${formatBytes(totals.bytesPending)}`,
     `  failed    ${String(totals.failed)} files`,
-    `  deleted in Dropbox since listed: ${String(totals.deleted)} (their objects are kept)`,
+    `  deleted in Dropbox since listed: ${String(totals.deleted)} ${deletedNote(ledger.records())}`,
     done ? '  Done: nothing is pending.' : '  Not done yet: run migrate again.',
   ];
   if (failures.length > 0) {
@@ -66,6 +114,18 @@ export async function runStatus(config: Config): Promise<number> {
     for (const group of failures) {
       lines.push(`  ${group.failureClass}: ${String(group.count)}`);
       for (const example of group.examples) lines.push(`    ${example.path}: ${example.reason}`);
+    }
+  }
+  if (deletions.count > 0) {
+    lines.push(
+      '',
+      'Deleted in Dropbox (latest first; objects are kept unless --on-source-delete delete):',
+    );
+    for (const example of deletions.examples) {
+      lines.push(`  ${example.path} (${example.deletedAt}): object ${example.object}`);
+    }
+    if (deletions.count > deletions.examples.length) {
+      lines.push(`  … and ${String(deletions.count - deletions.examples.length)} more`);
     }
   }
   if (chunks.length > 0) {

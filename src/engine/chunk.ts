@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import { fatal, MigrationError, retryable, type FailureClass } from '../errors.ts';
 import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
 import type { FileRecord, PinnedSettings } from '../ledger/records.ts';
+import { upkeepBucket, type UpkeepResult } from './bucket-upkeep.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
 import { transferExport, type StoredExport } from './export.ts';
@@ -41,12 +42,16 @@ export interface ChunkResult {
     readonly bytes: number;
     readonly durationMs: number;
     readonly stoppedBy: StoppedBy;
+    /** Objects deleted because their files were deleted or moved in Dropbox (`--on-source-delete delete`). */
+    readonly removed: number;
   };
   readonly total: LedgerTotals;
   /** Nothing is pending or waiting to be retried. */
   readonly done: boolean;
   readonly inventory: InventoryResult | undefined;
   readonly reconciled: ReconcileResult | undefined;
+  /** Deletions applied, folder markers and the manifest; undefined when the chunk was stopped first. */
+  readonly upkeep: UpkeepResult | undefined;
   readonly fatal: MigrationError | undefined;
 }
 
@@ -86,6 +91,8 @@ export function inventorySettings(config: Config): InventorySettings {
     shard: config.shard,
     filter: new PathFilter(config.filters),
     exports: config.exports,
+    reservedPrefix: config.s3.manifestPrefix,
+    recordOtherShards: config.shard.index === 0 && config.shard.count > 1,
   };
 }
 
@@ -155,6 +162,7 @@ class ChunkRun {
   async run(): Promise<ChunkResult> {
     let inventory: InventoryResult | undefined;
     let reconciled: ReconcileResult | undefined;
+    let upkeep: UpkeepResult | undefined;
     let stoppedBy: StoppedBy = 'done';
     try {
       await this.deps.target.check();
@@ -170,8 +178,12 @@ class ChunkRun {
         },
       });
       if (inventory.fullListing) {
-        reconciled = await reconcile(this.ledger, this.deps.target, this.config.s3.prefix, () =>
-          this.now(),
+        reconciled = await reconcile(
+          this.ledger,
+          this.deps.target,
+          this.config.s3.prefix,
+          () => this.now(),
+          this.config.s3.manifestPrefix,
         );
         if (reconciled.confirmed > 0) {
           this.progress.note(
@@ -183,12 +195,26 @@ class ChunkRun {
       const limited = this.selectPending();
       stoppedBy = await this.transferPending();
       if (stoppedBy === 'done' && limited) stoppedBy = 'limit';
+      upkeep = await this.upkeep();
     } catch (error) {
       if (!(error instanceof MigrationError) || error.kind !== 'fatal') throw error;
       this.fatalError = error;
     }
     if (this.fatalError !== undefined) stoppedBy = 'fatal';
-    return this.finish(stoppedBy, inventory, reconciled);
+    return this.finish(stoppedBy, inventory, reconciled, upkeep);
+  }
+
+  /** After the transfers: deletions, folder markers, the manifest — unless the chunk is stopping. */
+  private async upkeep(): Promise<UpkeepResult | undefined> {
+    const stopped = (): boolean => this.internalStop.signal.aborted;
+    if (stopped()) return undefined;
+    return upkeepBucket(this.config, {
+      ledger: this.ledger,
+      target: this.deps.target,
+      progress: this.progress,
+      now: () => this.now(),
+      stopped,
+    });
   }
 
   /**
@@ -292,9 +318,14 @@ class ChunkRun {
       this.failedOne(record, error, signal);
       return;
     }
-    const { failure: _failure, migratedKey: _migratedKey, ...rest } = record;
+    const { failure: _failure, migratedKey, ...rest } = record;
+    // The object at the old key of a moved file is removed after the chunk, if asked to.
+    const stale =
+      this.config.onSourceDelete === 'delete' && migratedKey !== undefined
+        ? { staleKey: migratedKey }
+        : {};
     // An export's listed size and hash are not the object's: the ledger keeps what was stored.
-    const stored = { ...rest, ...exported };
+    const stored = { ...rest, ...stale, ...exported };
     this.ledger.put({ ...stored, status: 'migrated', migratedAt: this.now(), attempts: 0 });
     this.migrated += 1;
     if (exported !== undefined) this.exports += 1;
@@ -405,6 +436,7 @@ class ChunkRun {
     stoppedBy: StoppedBy,
     inventory: InventoryResult | undefined,
     reconciled: ReconcileResult | undefined,
+    upkeep: UpkeepResult | undefined,
   ): Promise<ChunkResult> {
     const durationMs = this.clock.now() - this.startedAt;
     // Files the inventory refused for good (a key too long) failed in this chunk too.
@@ -427,6 +459,7 @@ class ChunkRun {
         bytes: this.bytes,
         durationMs,
         stoppedBy,
+        removed: upkeep?.removed ?? 0,
       },
       total,
       done:
@@ -435,6 +468,7 @@ class ChunkRun {
         this.ledger.cursor?.complete === true,
       inventory,
       reconciled,
+      upkeep,
       fatal: this.fatalError,
     };
   }

@@ -46,6 +46,10 @@ export interface InventorySettings {
   readonly exports: ExportSettings;
   /** --include / --exclude; everything when absent. */
   readonly filter?: PathFilter;
+  /** Keys may not start with this (the manifest's prefix): such files fail as `reserved_key`. */
+  readonly reservedPrefix?: string;
+  /** Keep other shards' file paths in the ledger (shard 0 of several, to tell empty folders). */
+  readonly recordOtherShards?: boolean;
 }
 
 export interface InventoryResult {
@@ -154,6 +158,7 @@ class InventoryRun {
   /** A recursive listing, falling back to folder by folder when Dropbox cannot list recursively. */
   private async listEverything(): Promise<boolean> {
     this.seen = { files: new Set(), folders: new Set() };
+    if (this.settings.recordOtherShards === true) this.ledger.resetOtherShardFiles();
     let first: ListPage;
     try {
       first = await this.listRecursively();
@@ -285,6 +290,8 @@ class InventoryRun {
     for (const record of gone) this.markDeleted(record);
     const folders = [...this.ledger.folderPaths()].filter(([lower]) => below(lower));
     for (const [lower] of folders) this.ledger.setFolder(lower, null);
+    const others = [...(this.ledger.otherShardFiles ?? [])].filter(below);
+    for (const lower of others) this.ledger.setOtherShardFile(lower, false);
     this.deletedFolders.clear();
   }
 
@@ -360,7 +367,10 @@ class InventoryRun {
       // Another file now lives at this path (deleted and made again): the old one is gone.
       this.markDeleted(previous);
     }
-    if (!inShard(file.id, this.settings.shard)) return;
+    if (!inShard(file.id, this.settings.shard)) {
+      this.ledger.setOtherShardFile(file.pathLower, true);
+      return;
+    }
 
     const path = this.displayPath(file);
     const exported = file.downloadable ? undefined : planExport(file, path, this.settings.exports);
@@ -371,7 +381,7 @@ class InventoryRun {
     const relative =
       this.relative(this.settings.keyCase === 'lower' ? file.pathLower : path) +
       (exported?.kind === 'export' ? `.${exported.extension}` : '');
-    const key = checkedObjectKey(this.settings.prefix, relative);
+    const key = checkedObjectKey(this.settings.prefix, relative, this.settings.reservedPrefix);
     const existing = this.ledger.get(file.id);
     const keyText = typeof key === 'string' ? key : objectKey(this.settings.prefix, relative);
     const live = existing !== undefined && existing.deletedAt === undefined;
@@ -447,6 +457,7 @@ class InventoryRun {
   private applyDeleted(entry: SourceDeleted): void {
     const record = this.ledger.atPath(entry.pathLower);
     if (record !== undefined) this.markDeleted(record);
+    this.ledger.setOtherShardFile(entry.pathLower, false);
     if (this.ledger.folderPath(entry.pathLower) === undefined) return;
     this.ledger.setFolder(entry.pathLower, null);
     this.deletedFolders.add(entry.pathLower);

@@ -18,7 +18,6 @@ export interface ReconcileResult {
  * smaller than its file: a text-like key with a smaller object is checked too, and confirmed by
  * the size and hash of the original recorded in its metadata.
  *
- *
  * A document's export has no size or hash before it is exported, and a document changes only with
  * a new rev: its object is confirmed by the rev and export format in its metadata instead.
  */
@@ -27,6 +26,8 @@ export async function reconcile(
   target: Target,
   prefix: string,
   now: () => string,
+  /** The tool's own area (the manifest): never a migrated file, even with an empty prefix. */
+  reservedPrefix: string,
 ): Promise<ReconcileResult> {
   const pending = new Map<string, FileRecord>();
   for (const record of ledger.records()) {
@@ -40,6 +41,7 @@ export async function reconcile(
   let listed = 0;
   const candidates: FileRecord[] = [];
   for await (const object of target.list(prefix === '' ? '' : `${prefix}/`)) {
+    if (object.key.startsWith(reservedPrefix)) continue;
     listed += 1;
     const record = pending.get(object.key);
     if (record === undefined) continue;

@@ -35,6 +35,8 @@ export interface ObjectHead {
   readonly contentEncoding: string | undefined;
   /** The export format, when the object is a document's export. */
   readonly exportFormat?: string | undefined;
+  /** The Dropbox file id recorded at upload: whose object this is. */
+  readonly dropboxId: string | undefined;
 }
 
 /** An object's stored bytes, streamed, with what its HEAD would say. */
@@ -75,4 +77,15 @@ export interface Target {
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /** Multipart uploads under `prefix` that were never completed or aborted (a run was killed). */
   unfinishedUploads(prefix: string): AsyncIterable<UnfinishedUpload>;
+  /**
+   * Writes one of the tool's own objects (the manifest, a folder marker) from a stream of unknown
+   * length, holding at most a part or two of it in memory.
+   */
+  putStream(
+    key: string,
+    body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    contentType: string,
+  ): Promise<void>;
+  /** Deletes an object; an absent one is not an error. */
+  delete(key: string): Promise<void>;
 }

@@ -148,8 +148,12 @@ export async function runVerify(config: Config, deps: VerifyDependencies): Promi
     // As in a chunk: after a listing of everything (a reset cursor), objects already in S3 are
     // matched to pending files, so the next migrate does not copy them again.
     if (inventory.fullListing) {
-      await reconcile(ledger, deps.target, config.s3.prefix, () =>
-        new Date(clock.now()).toISOString(),
+      await reconcile(
+        ledger,
+        deps.target,
+        config.s3.prefix,
+        () => new Date(clock.now()).toISOString(),
+        config.s3.manifestPrefix,
       );
     }
     const run = new VerifyRun(config, deps.target, clock, progress);

@@ -9,6 +9,7 @@ import {
   type CursorState,
   type FileRecord,
   type LedgerEntry,
+  type ManifestState,
   type PinnedSettings,
 } from './records.ts';
 
@@ -35,6 +36,14 @@ interface LedgerState {
   records: Map<string, FileRecord>;
   /** Case-correct display path of each folder, by lower-cased path. */
   folders: Map<string, string>;
+  /**
+   * Lower-cased paths of files of other shards (shard 0 of several keeps them to tell empty
+   * folders); undefined when this ledger has not recorded them since its listing began.
+   */
+  otherShardFiles: Set<string> | undefined;
+  /** `folder/` marker objects written, key by lower-cased folder path. */
+  markers: Map<string, string>;
+  manifest: ManifestState | undefined;
 }
 
 /** Reads a ledger folder: the snapshot, then the journal on top of it. */
@@ -47,6 +56,9 @@ async function loadState(
     chunks: [],
     records: new Map(),
     folders: new Map(),
+    otherShardFiles: undefined,
+    markers: new Map(),
+    manifest: undefined,
   };
   await readEntries(join(dir, SNAPSHOT), (entry) => {
     applyEntry(state, entry);
@@ -123,6 +135,20 @@ export class LedgerView {
 
   folderPaths(): IterableIterator<[string, string]> {
     return this.state.folders.entries();
+  }
+
+  /** Files of other shards (see `LedgerState.otherShardFiles`). */
+  get otherShardFiles(): ReadonlySet<string> | undefined {
+    return this.state.otherShardFiles;
+  }
+
+  /** The key of the `folder/` marker written for a folder, if one was. */
+  marker(pathLower: string): string | undefined {
+    return this.state.markers.get(pathLower);
+  }
+
+  get manifest(): ManifestState | undefined {
+    return this.state.manifest;
   }
 
   totals(): LedgerTotals {
@@ -225,6 +251,31 @@ export class Ledger extends LedgerView {
     this.write({ t: 'folder', pathLower, path });
   }
 
+  /** Starts recording other shards' files afresh (a listing of everything begins). */
+  resetOtherShardFiles(): void {
+    this.write({ t: 'others-reset' });
+  }
+
+  /** Records that a file of another shard is (or is no longer) at a path, once recording began. */
+  setOtherShardFile(pathLower: string, present: boolean): void {
+    const files = this.state.otherShardFiles;
+    if (files === undefined || files.has(pathLower) === present) return;
+    this.write({ t: 'other', pathLower, present });
+  }
+
+  /** Records a folder's marker object, or (null) that it was deleted. */
+  setMarker(pathLower: string, key: string | null): void {
+    this.write({ t: 'marker', pathLower, key });
+  }
+
+  markers(): IterableIterator<[string, string]> {
+    return this.state.markers.entries();
+  }
+
+  setManifest(state: ManifestState): void {
+    this.write({ t: 'manifest', state });
+  }
+
   setCursor(state: CursorState | null): void {
     this.write({ t: 'cursor', state });
   }
@@ -265,6 +316,14 @@ export class Ledger extends LedgerView {
     for (const [pathLower, path] of this.state.folders)
       yield line({ t: 'folder', pathLower, path });
     for (const record of this.state.records.values()) yield line({ t: 'file', record });
+    if (this.state.otherShardFiles !== undefined) {
+      yield line({ t: 'others-reset' });
+      for (const pathLower of this.state.otherShardFiles)
+        yield line({ t: 'other', pathLower, present: true });
+    }
+    for (const [pathLower, key] of this.state.markers) yield line({ t: 'marker', pathLower, key });
+    if (this.state.manifest !== undefined)
+      yield line({ t: 'manifest', state: this.state.manifest });
   }
 
   private write(entry: LedgerEntry): void {
@@ -301,6 +360,20 @@ function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       state.chunks.push(entry.summary);
       if (state.chunks.length > KEPT_CHUNKS)
         state.chunks.splice(0, state.chunks.length - KEPT_CHUNKS);
+      return;
+    case 'others-reset':
+      state.otherShardFiles = new Set();
+      return;
+    case 'other':
+      if (entry.present) state.otherShardFiles?.add(entry.pathLower);
+      else state.otherShardFiles?.delete(entry.pathLower);
+      return;
+    case 'marker':
+      if (entry.key === null) state.markers.delete(entry.pathLower);
+      else state.markers.set(entry.pathLower, entry.key);
+      return;
+    case 'manifest':
+      state.manifest = entry.state;
       return;
   }
 }

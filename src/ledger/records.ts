@@ -38,8 +38,27 @@ export interface FileRecord {
   readonly migratedAt?: string;
   /** The key the last migrated rev is stored under, when that differs from `key` (a move). */
   readonly migratedKey?: string;
-  /** Set when the file was deleted in Dropbox. Objects are never deleted because of it. */
+  /**
+   * Set when the file was deleted in Dropbox. Its object is kept unless the migration runs with
+   * `--on-source-delete delete`.
+   */
   readonly deletedAt?: string;
+  /**
+   * A key this file was stored under before a move, whose object is still to be deleted
+   * (`--on-source-delete delete` only; cleared once dealt with).
+   */
+  readonly staleKey?: string;
+  /** What `--on-source-delete delete` did with the objects of this deleted file, once. */
+  readonly objectsRemoved?: ObjectRemoval;
+}
+
+export interface ObjectRemoval {
+  readonly at: string;
+  /**
+   * `deleted`: its object was deleted; `not_ours`: the object at its key was left, because its
+   * `dropbox-id` shows someone else put it there; `absent`: there was no object to delete.
+   */
+  readonly outcome: 'deleted' | 'not_ours' | 'absent';
 }
 
 /** Settings that must not change during one migration: they decide where every object goes. */
@@ -72,6 +91,16 @@ export interface CursorState {
   readonly complete: boolean;
 }
 
+/** The last manifest written to S3, so an unchanged one is not written again. */
+export interface ManifestState {
+  readonly key: string;
+  /** SHA-256 of the manifest's lines after the header (which holds the time). */
+  readonly digest: string;
+  readonly files: number;
+  readonly emptyFolders: number;
+  readonly writtenAt: string;
+}
+
 /** One line of the journal or the snapshot. Every entry is a whole value, so replays are idempotent. */
 export type LedgerEntry =
   | { readonly t: 'header'; readonly version: number }
@@ -79,6 +108,12 @@ export type LedgerEntry =
   | { readonly t: 'file'; readonly record: FileRecord }
   | { readonly t: 'folder'; readonly pathLower: string; readonly path: string | null }
   | { readonly t: 'cursor'; readonly state: CursorState | null }
-  | { readonly t: 'chunk'; readonly summary: ChunkSummary };
+  | { readonly t: 'chunk'; readonly summary: ChunkSummary }
+  /** Shard 0 of several: files of other shards, so it knows which folders are empty. */
+  | { readonly t: 'others-reset' }
+  | { readonly t: 'other'; readonly pathLower: string; readonly present: boolean }
+  /** A `folder/` marker object written for an empty folder (`--keep-empty-folders`). */
+  | { readonly t: 'marker'; readonly pathLower: string; readonly key: string | null }
+  | { readonly t: 'manifest'; readonly state: ManifestState };
 
 export const LEDGER_VERSION = 1;

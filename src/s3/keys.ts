@@ -20,9 +20,23 @@ export function objectKey(prefix: string, path: string): string {
   return base === '' ? relative : `${base}/${relative}`;
 }
 
-/** The key, or a permanent failure when it is longer than S3 allows. */
-export function checkedObjectKey(prefix: string, path: string): string | MigrationError {
+/**
+ * The key, or a permanent failure when it is longer than S3 allows or lies in the prefix this tool
+ * keeps for its own objects (`reserved`, e.g. a Dropbox folder `_dropbox-to-s3` with no --prefix).
+ */
+export function checkedObjectKey(
+  prefix: string,
+  path: string,
+  reserved?: string,
+): string | MigrationError {
   const key = objectKey(prefix, path);
+  if (reserved !== undefined && key.startsWith(reserved)) {
+    return permanent(
+      'reserved_key',
+      `the S3 key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its manifest. ` +
+        'Migrate with a --prefix (or another --manifest-prefix), or rename the folder in Dropbox.',
+    );
+  }
   const bytes = utf8Bytes(key);
   if (bytes <= MAX_KEY_BYTES) return key;
   return permanent(

@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -12,7 +13,9 @@ import {
   UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { lookup as mimeLookup } from 'mime-types';
 import type { Config, SseMode, StorageClass } from '../config/config.ts';
 import type {
@@ -27,6 +30,9 @@ import type {
 import { fatal } from '../errors.ts';
 import { applyExpectedBucketOwner } from './bucket-settings.ts';
 import { classifyS3Error } from './errors.ts';
+
+/** Part size for the tool's own streamed objects; one part is buffered at a time. */
+const STREAM_PART_SIZE = 8 * 1024 * 1024;
 
 /** User-metadata names (S3 adds the x-amz-meta- prefix). rclone reads `mtime`. */
 const META = {
@@ -51,6 +57,7 @@ function objectHead(result: {
     contentHash: metadata[META.contentHash],
     rev: metadata[META.rev],
     exportFormat: metadata[META.exportFormat],
+    dropboxId: metadata[META.id],
     originalSize: /^\d{1,15}$/.test(original) ? Number(original) : undefined,
     contentEncoding:
       result.ContentEncoding === undefined || result.ContentEncoding === ''
@@ -299,6 +306,41 @@ export class S3Target implements Target {
       if (page.IsTruncated !== true) return;
       keyMarker = page.NextKeyMarker;
       uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  async putStream(
+    key: string,
+    body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+    contentType: string,
+  ): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: Readable.from(body),
+        ContentType: contentType,
+        ...this.encryption,
+      },
+      partSize: STREAM_PART_SIZE,
+      queueSize: 1,
+    });
+    try {
+      await upload.done();
+    } catch (error) {
+      throw classifyS3Error(error, `writing ${key}`, this.bucket);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === 404) return;
+      throw classifyS3Error(error, `deleting ${key}`, this.bucket);
     }
   }
 

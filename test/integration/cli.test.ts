@@ -122,6 +122,7 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
       total: null,
       done: false,
       failures: [],
+      deletions: { count: 0, examples: [] },
       chunks: [],
     });
   });
@@ -141,6 +142,7 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
       'bytes',
       'durationMs',
       'stoppedBy',
+      'removed',
     ]);
     assert.deepEqual(Object.keys(parsed.total ?? {}), [
       'migrated',
@@ -154,7 +156,15 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
       { ...parsed.chunk, durationMs: 0 },
       // The Paper file is exported (the emulator's export: a 23-byte header and its 200 bytes);
       // the over-long key fails in the inventory.
-      { migrated: 3, exports: 1, failed: 1, bytes: 4223, durationMs: 0, stoppedBy: 'done' },
+      {
+        migrated: 3,
+        exports: 1,
+        failed: 1,
+        bytes: 4223,
+        durationMs: 0,
+        stoppedBy: 'done',
+        removed: 0,
+      },
     );
     assert.deepEqual(parsed.total, { migrated: 3, exports: 1, failed: 1, pending: 0, bytes: 4223 });
     assert.equal(parsed.done, true);

@@ -36,8 +36,15 @@ export async function objectBytes(bed: Testbed, key: string): Promise<Buffer> {
   return Buffer.from(await (result.Body?.transformToByteArray() ?? new Uint8Array()));
 }
 
-/** Every key in the test bucket (below `prefix`), sorted by UTF-8 bytes. */
+/** Where the tool keeps its own objects (the manifest) by default. */
+export const RESERVED_PREFIX = '_dropbox-to-s3/';
+
+/**
+ * Every key in the test bucket (below `prefix`), sorted by UTF-8 bytes. The tool's own objects
+ * under the reserved prefix are left out unless `prefix` asks for them.
+ */
 export async function listKeys(bed: Testbed, prefix = ''): Promise<string[]> {
+  const own = prefix.startsWith(RESERVED_PREFIX);
   const keys: string[] = [];
   let token: string | undefined;
   do {
@@ -48,7 +55,10 @@ export async function listKeys(bed: Testbed, prefix = ''): Promise<string[]> {
         ContinuationToken: token,
       }),
     );
-    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    for (const object of page.Contents ?? []) {
+      if (object.Key === undefined || (!own && object.Key.startsWith(RESERVED_PREFIX))) continue;
+      keys.push(object.Key);
+    }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   return keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));

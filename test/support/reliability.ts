@@ -19,6 +19,7 @@ import { LedgerView } from '../../src/ledger/ledger.ts';
 import type { Target } from '../../src/engine/target.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
 import { APP_SECRET, flagsToArgs, REFRESH_TOKEN, type Testbed } from './testbed.ts';
+import { RESERVED_PREFIX } from './bucket.ts';
 
 export const MiB = 1024 * 1024;
 const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
@@ -97,7 +98,10 @@ export async function listKeys(client: S3Client, bucket: string): Promise<string
     const page = await client.send(
       new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
     );
-    for (const item of page.Contents ?? []) if (item.Key !== undefined) keys.push(item.Key);
+    for (const item of page.Contents ?? []) {
+      // The tool's own objects (the manifest) are not source files.
+      if (item.Key !== undefined && !item.Key.startsWith(RESERVED_PREFIX)) keys.push(item.Key);
+    }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   return keys.sort();
@@ -248,6 +252,8 @@ export function delegatingTarget(inner: Target, overrides: Partial<Target> = {})
     completeMultipart: (key, uploadId, parts) => inner.completeMultipart(key, uploadId, parts),
     abortMultipart: (key, uploadId) => inner.abortMultipart(key, uploadId),
     unfinishedUploads: (prefix) => inner.unfinishedUploads(prefix),
+    putStream: (key, body, contentType) => inner.putStream(key, body, contentType),
+    delete: (key) => inner.delete(key),
     ...overrides,
   };
 }
