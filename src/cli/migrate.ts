@@ -36,6 +36,7 @@ function report(config: Config, result: ChunkResult): void {
         chunk: {
           migrated: chunk.migrated,
           failed: chunk.failed,
+          checkpointed: chunk.checkpointed,
           bytes: chunk.bytes,
           durationMs: chunk.durationMs,
           stoppedBy: chunk.stoppedBy,
@@ -53,6 +54,9 @@ function report(config: Config, result: ChunkResult): void {
   } else {
     process.stderr.write(
       `Chunk: ${String(chunk.migrated)} migrated (${formatBytes(chunk.bytes)}), ${String(chunk.failed)} failed, ` +
+        (chunk.checkpointed > 0
+          ? `${String(chunk.checkpointed)} checkpointed (resumed next chunk), `
+          : '') +
         `in ${formatDuration(chunk.durationMs)}; stopped: ${chunk.stoppedBy}.\n` +
         `Total: ${String(total.migrated)} migrated (${formatBytes(total.bytesMigrated)}), ` +
         `${String(total.failed)} failed, ${String(total.pending)} pending (${formatBytes(total.bytesPending)}), ` +

@@ -1,8 +1,10 @@
 import type { Config } from '../config/config.ts';
+import { formatBytes } from '../config/values.ts';
 import { fatal, MigrationError, retryable, type FailureClass } from '../errors.ts';
 import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
 import type { FileRecord, PinnedSettings } from '../ledger/records.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { dropStaleCheckpoints, resumableUploads, withoutCheckpoint } from './checkpoint.ts';
 import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
 import { GatedSource } from './gated-source.ts';
 import { updateInventory, type InventoryResult } from './inventory.ts';
@@ -13,7 +15,7 @@ import { reconcile, type ReconcileResult } from './reconcile.ts';
 import { schedule } from './scheduler.ts';
 import type { Source, SourceFile } from './source.ts';
 import type { Target } from './target.ts';
-import { transferFile } from './transfer.ts';
+import { transferFile, type TransferOutcome } from './transfer.ts';
 
 /** This many failures of one class in a row, with no success between, mean a service is down. */
 export const CIRCUIT_BREAKER_THRESHOLD = 20;
@@ -33,6 +35,8 @@ export interface ChunkResult {
   readonly chunk: {
     readonly migrated: number;
     readonly failed: number;
+    /** Large files stopped part-way at the deadline; the next chunk resumes them. */
+    readonly checkpointed: number;
     readonly bytes: number;
     readonly durationMs: number;
     readonly stoppedBy: StoppedBy;
@@ -87,6 +91,7 @@ export async function runChunk(config: Config, deps: ChunkDependencies): Promise
 class ChunkRun {
   private migrated = 0;
   private failed = 0;
+  private checkpointed = 0;
   private bytes = 0;
   private fatalError: MigrationError | undefined;
   private streak: Streak | undefined;
@@ -189,13 +194,16 @@ class ChunkRun {
     for (const record of this.ledger.records()) {
       keys.add(record.key);
       if (record.migratedKey !== undefined) keys.add(record.migratedKey);
+      if (record.checkpoint !== undefined) keys.add(record.checkpoint.key);
     }
+    // Checkpointed uploads are resumed, not aborted; the others are stale and go too.
+    const resumable = resumableUploads(this.ledger.records());
     const prefix = this.config.s3.prefix === '' ? '' : `${this.config.s3.prefix}/`;
     let aborted = 0;
     try {
       for await (const upload of this.deps.target.unfinishedUploads(prefix)) {
         if (this.internalStop.signal.aborted) break;
-        if (!keys.has(upload.key)) continue;
+        if (!keys.has(upload.key) || resumable.has(upload.uploadId)) continue;
         await this.deps.target.abortMultipart(upload.key, upload.uploadId);
         aborted += 1;
       }
@@ -217,6 +225,7 @@ class ChunkRun {
         `Aborted ${String(aborted)} unfinished multipart upload(s) left by an interrupted run.`,
       );
     }
+    dropStaleCheckpoints(this.ledger);
   }
 
   /** Fills the queue within the batch and byte limits; true when the limits left files out. */
@@ -245,7 +254,7 @@ class ChunkRun {
     const { maxDurationMs, graceMs } = this.config.budget;
     return schedule<FileRecord>({
       next: () => this.queue.shift(),
-      process: (record, signal) => this.transferOne(record, memory, signal),
+      process: (record, signal, soft) => this.transferOne(record, memory, signal, soft),
       controller: this.controller,
       clock: this.clock,
       deadlineAt: maxDurationMs === undefined ? undefined : this.startedAt + maxDurationMs,
@@ -258,9 +267,11 @@ class ChunkRun {
     record: FileRecord,
     memory: MemoryBudget,
     signal: AbortSignal,
+    softStop: AbortSignal,
   ): Promise<void> {
+    let outcome: TransferOutcome;
     try {
-      await transferFile(toSourceFile(record), record.key, {
+      outcome = await transferFile(toSourceFile(record), record.key, {
         source: this.source,
         target: this.deps.target,
         memory,
@@ -270,18 +281,45 @@ class ChunkRun {
         onBytes: (count) => {
           this.progress.bytes(count);
         },
+        softStop,
+        ...(record.checkpoint === undefined ? {} : { checkpoint: record.checkpoint }),
+        onCheckpoint: (checkpoint) => {
+          this.ledger.put({ ...record, checkpoint });
+        },
+        note: (line) => {
+          this.progress.note(line);
+        },
       });
     } catch (error) {
-      this.failedOne(record, error, signal);
+      // A failed transfer aborted its upload (one cut off by the grace period is not recorded).
+      this.failedOne(withoutCheckpoint(record), error, signal);
       return;
     }
-    const { failure: _failure, migratedKey: _migratedKey, ...rest } = record;
+    if (outcome === 'checkpointed') {
+      this.checkpointedOne(record);
+      return;
+    }
+    const {
+      failure: _failure,
+      migratedKey: _migratedKey,
+      checkpoint: _checkpoint,
+      ...rest
+    } = record;
     this.ledger.put({ ...rest, status: 'migrated', migratedAt: this.now(), attempts: 0 });
     this.migrated += 1;
     this.bytes += record.size;
     this.streak = undefined;
     this.controller.onSuccess();
     this.progress.finished('migrated', record.path);
+  }
+
+  private checkpointedOne(record: FileRecord): void {
+    this.checkpointed += 1;
+    const offset = this.ledger.get(record.id)?.checkpoint?.offset ?? 0;
+    this.progress.note(
+      `${record.path}: ${formatBytes(offset)} of ${formatBytes(record.size)} uploaded when the chunk ` +
+        'stopped; kept as a checkpoint, it resumes next chunk.',
+    );
   }
 
   private failedOne(record: FileRecord, thrown: unknown, signal: AbortSignal): void {
@@ -403,6 +441,7 @@ class ChunkRun {
       chunk: {
         migrated: this.migrated,
         failed,
+        checkpointed: this.checkpointed,
         bytes: this.bytes,
         durationMs,
         stoppedBy,

@@ -339,6 +339,8 @@ class InventoryRun {
       key: keyText,
       status: 'pending',
       attempts: 0,
+      // Kept so the chunk can abort the old rev's unfinished upload (it may be under another key).
+      ...(existing?.checkpoint === undefined ? {} : { checkpoint: existing.checkpoint }),
     };
     const earlierKey = existing?.status === 'migrated' ? existing.key : existing?.migratedKey;
     const record: FileRecord =

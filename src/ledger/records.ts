@@ -31,6 +31,28 @@ export interface FileRecord {
   readonly migratedKey?: string;
   /** Set when the file was deleted in Dropbox. Objects are never deleted because of it. */
   readonly deletedAt?: string;
+  /** A multipart upload of this rev left part-way by a chunk that ran out of time. */
+  readonly checkpoint?: UploadCheckpoint;
+}
+
+/**
+ * Where a multipart upload stopped: enough to carry on in a later chunk from the first missing
+ * part without reading the earlier bytes again. Parts 1..n are all uploaded; the block digests are
+ * Dropbox's 4 MiB hash blocks of exactly those bytes (parts are whole blocks).
+ */
+export interface UploadCheckpoint {
+  readonly uploadId: string;
+  /** The key and rev the upload was started for: another rev or key starts over. */
+  readonly key: string;
+  readonly rev: string;
+  /** The part size the upload started with; it must not change. */
+  readonly partSize: number;
+  /** Bytes covered by the parts below: their count × partSize. */
+  readonly offset: number;
+  /** ETag of part n at index n − 1. */
+  readonly etags: readonly string[];
+  /** Hex SHA-256 of each 4 MiB block of the first `offset` bytes. */
+  readonly blockDigests: readonly string[];
 }
 
 /** Settings that must not change during one migration: they decide where every object goes. */
