@@ -9,6 +9,7 @@ export const DEFAULT_FAULTS: Faults = {
   cutProbability: 0,
   cutAfterBytes: null,
   latencyMs: 0,
+  bytesPerSecond: 0,
   recursiveListMaxEntries: null,
   seed: 1,
 };

@@ -1,0 +1,240 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AbortMultipartUploadCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+} from '@aws-sdk/client-s3';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RawSettings } from '../../src/config/config.ts';
+import { contentHashOf } from '../../src/dropbox/content-hash.ts';
+import { runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
+import type { ProgressListener } from '../../src/engine/progress.ts';
+import type { Target } from '../../src/engine/target.ts';
+import { DropboxSource } from '../../src/dropbox/source.ts';
+import { S3Target } from '../../src/s3/target.ts';
+import {
+  delegatingTarget,
+  listUploads,
+  MiB,
+  objectBytes,
+  recordAt,
+  sha256,
+} from '../support/reliability.ts';
+import { startTestbed, type Testbed } from '../support/testbed.ts';
+
+const PART = 8 * MiB;
+const SIZE = 5 * PART;
+/**
+ * Slow enough that a chunk of --max-duration 2s reads at most one part before its deadline (so
+ * gets at most two parts done), whatever the machine: the emulator sleeps for every byte it sends.
+ */
+const SLOW = { bytesPerSecond: PART / 2 };
+/** A deadline soon after the chunk starts, and a grace period long enough to finish a part. */
+const DEADLINE: RawSettings = { 'part-size': '8MiB', 'max-duration': '2s', grace: '60s' };
+const PARTS: RawSettings = { 'part-size': '8MiB' };
+
+function content(seed: number, size = SIZE): Buffer {
+  const data = Buffer.alloc(size);
+  for (let i = 0; i + 4 <= size; i += 4096) data.writeUInt32LE((i * 2654435761 + seed) >>> 0, i);
+  return data;
+}
+
+interface Counted {
+  readonly target: Target;
+  /** Part numbers uploaded, in the order their uploads finished. */
+  readonly parts: number[];
+  readonly aborted: string[];
+}
+
+function countingTarget(bed: Testbed, flags: RawSettings): Counted {
+  const inner = new S3Target(bed.config(flags).s3, bed.s3.client());
+  const parts: number[] = [];
+  const aborted: string[] = [];
+  const target = delegatingTarget(inner, {
+    uploadPart: async (key, uploadId, partNumber, body, signal) => {
+      const etag = await inner.uploadPart(key, uploadId, partNumber, body, signal);
+      parts.push(partNumber);
+      return etag;
+    },
+    abortMultipart: async (key, uploadId) => {
+      aborted.push(uploadId);
+      await inner.abortMultipart(key, uploadId);
+    },
+  });
+  return { target, parts, aborted };
+}
+
+async function chunk(
+  bed: Testbed,
+  flags: RawSettings,
+  target: Target,
+  stopAfterBytes = Infinity,
+): Promise<{ result: ChunkResult; notes: string[] }> {
+  const notes: string[] = [];
+  const stop = new AbortController();
+  let received = 0;
+  const progress: ProgressListener = {
+    planned: () => undefined,
+    bytes: (count) => {
+      received += count;
+      if (received >= stopAfterBytes) stop.abort();
+    },
+    finished: () => undefined,
+    note: (line) => notes.push(line),
+  };
+  const config = bed.config(flags);
+  const result = await runChunk(config, {
+    source: new DropboxSource(config.dropbox),
+    target,
+    progress,
+    stop: stop.signal,
+  });
+  assert.equal(result.fatal, undefined);
+  return { result, notes };
+}
+
+async function uploadExists(bed: Testbed, key: string, uploadId: string): Promise<boolean> {
+  try {
+    await bed.s3
+      .client()
+      .send(new ListPartsCommand({ Bucket: bed.s3.bucket, Key: key, UploadId: uploadId }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One chunk stopped (as by SIGINT) once the file started to arrive: it leaves a checkpoint. */
+async function checkpointOnce(bed: Testbed): Promise<void> {
+  const { result } = await chunk(bed, PARTS, countingTarget(bed, PARTS).target, 1);
+  assert.equal(result.chunk.checkpointed, 1);
+  assert.equal(result.chunk.stoppedBy, 'stopped');
+}
+
+test('a file that needs three chunks completes across them, each part read and sent once', async (t) => {
+  const bed = await startTestbed({ faults: SLOW });
+  t.after(() => bed.close());
+  const data = content(1);
+  await writeFile(join(bed.root, 'movie.bin'), data);
+  const counted = countingTarget(bed, DEADLINE);
+
+  const offsets: number[] = [];
+  const results: ChunkResult[] = [];
+  for (;;) {
+    const { result, notes } = await chunk(bed, DEADLINE, counted.target);
+    results.push(result);
+    if (result.done) break;
+    assert.ok(results.length < 8, 'too many chunks');
+    assert.equal(result.chunk.checkpointed, 1);
+    assert.equal(result.chunk.migrated, 0);
+    assert.ok(notes.some((line) => line.includes('resumes next chunk')));
+    const record = await recordAt(bed, 'movie.bin');
+    assert.equal(record.status, 'pending');
+    const checkpoint = record.checkpoint;
+    assert.ok(checkpoint !== undefined, 'the ledger keeps a checkpoint');
+    assert.equal(checkpoint.partSize, PART);
+    assert.equal(checkpoint.offset % PART, 0);
+    assert.equal(checkpoint.etags.length, checkpoint.offset / PART);
+    assert.equal(checkpoint.blockDigests.length, checkpoint.offset / (4 * MiB));
+    assert.ok(checkpoint.offset > (offsets.at(-1) ?? 0), 'every chunk gets further');
+    offsets.push(checkpoint.offset);
+  }
+  // At most one part read before each 1 s deadline (the emulator's pace), so at most two parts
+  // per chunk: three chunks at least for five parts.
+  assert.ok(results.length >= 3, `${String(results.length)} chunks`);
+  assert.equal(results.at(-1)?.chunk.migrated, 1);
+
+  assert.deepEqual(
+    [...counted.parts].sort((a, b) => a - b),
+    [1, 2, 3, 4, 5],
+    'each part uploaded once',
+  );
+  assert.deepEqual(counted.aborted, [], 'no upload aborted');
+  // What was read ahead when a chunk stopped may be sent twice, never a whole part.
+  const served = bed.dropbox.stats().bytesServed;
+  assert.ok(served >= SIZE && served < SIZE + PART, `${String(served)} bytes downloaded`);
+
+  const key = 'movie.bin';
+  assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, key)), sha256(data));
+  const head = await bed.s3
+    .client()
+    .send(new HeadObjectCommand({ Bucket: bed.s3.bucket, Key: key }));
+  assert.equal(head.Metadata?.['dropbox-content-hash'], contentHashOf(data));
+  assert.equal(head.Metadata?.['dropbox-size'], String(SIZE));
+  assert.match(head.ETag ?? '', /-5"$/);
+  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+  const record = await recordAt(bed, 'movie.bin');
+  assert.equal(record.status, 'migrated');
+  assert.equal(record.checkpoint, undefined);
+});
+
+test('an upload orphaned by a lost ledger is aborted and the file migrates whole', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const data = content(2);
+  await writeFile(join(bed.root, 'big.bin'), data);
+  await checkpointOnce(bed);
+  const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
+  assert.ok(checkpoint !== undefined);
+  assert.ok(await uploadExists(bed, 'big.bin', checkpoint.uploadId));
+
+  await rm(bed.ledger, { recursive: true, force: true });
+  const counted = countingTarget(bed, PARTS);
+  const { result, notes } = await chunk(bed, PARTS, counted.target);
+  assert.equal(result.done, true);
+  assert.equal(result.chunk.migrated, 1);
+  assert.deepEqual(counted.aborted, [checkpoint.uploadId]);
+  assert.ok(notes.some((line) => line.includes('Aborted 1 unfinished multipart upload')));
+  assert.equal(await uploadExists(bed, 'big.bin', checkpoint.uploadId), false);
+  assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin')), sha256(data));
+  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+});
+
+test('a new rev between chunks aborts the old upload and migrates the new content', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  await writeFile(join(bed.root, 'big.bin'), content(3));
+  await checkpointOnce(bed);
+  const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
+  assert.ok(checkpoint !== undefined);
+
+  const changed = content(4, SIZE - 12345);
+  await writeFile(join(bed.root, 'big.bin'), changed);
+  const counted = countingTarget(bed, PARTS);
+  const { result } = await chunk(bed, PARTS, counted.target);
+  assert.equal(result.done, true);
+  assert.deepEqual(counted.aborted, [checkpoint.uploadId]);
+  assert.equal(await uploadExists(bed, 'big.bin', checkpoint.uploadId), false);
+  const stored = await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin');
+  assert.equal(sha256(stored), sha256(changed));
+  const record = await recordAt(bed, 'big.bin');
+  assert.equal(record.status, 'migrated');
+  assert.equal(record.checkpoint, undefined);
+  assert.notEqual(record.rev, checkpoint.rev);
+  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+});
+
+test('a checkpoint whose upload is gone starts over cleanly and says so', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const data = content(5);
+  await writeFile(join(bed.root, 'big.bin'), data);
+  await checkpointOnce(bed);
+  const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
+  assert.ok(checkpoint !== undefined);
+  await bed.s3.client().send(
+    new AbortMultipartUploadCommand({
+      Bucket: bed.s3.bucket,
+      Key: 'big.bin',
+      UploadId: checkpoint.uploadId,
+    }),
+  );
+
+  const { result, notes } = await chunk(bed, PARTS, countingTarget(bed, {}).target);
+  assert.equal(result.done, true);
+  assert.ok(notes.some((line) => line.includes('no longer in S3') && line.includes('starts over')));
+  assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin')), sha256(data));
+  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+});
