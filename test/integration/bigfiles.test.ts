@@ -26,6 +26,8 @@ import { startTestbed, type Testbed } from '../support/testbed.ts';
 
 const PART = 8 * MiB;
 const SIZE = 5 * PART;
+/** Three parts, the last one short. */
+const SMALLER = 2 * PART + 1000;
 /**
  * Slow enough that a chunk of --max-duration 2s reads at most one part before its deadline (so
  * gets at most two parts done), whatever the machine: the emulator sleeps for every byte it sends.
@@ -70,10 +72,9 @@ async function chunk(
   bed: Testbed,
   flags: RawSettings,
   target: Target,
-  stopAfterBytes = Infinity,
+  { stopAfterBytes = Infinity, stop = new AbortController() } = {},
 ): Promise<{ result: ChunkResult; notes: string[] }> {
   const notes: string[] = [];
-  const stop = new AbortController();
   let received = 0;
   const progress: ProgressListener = {
     planned: () => undefined,
@@ -108,7 +109,9 @@ async function uploadExists(bed: Testbed, key: string, uploadId: string): Promis
 
 /** One chunk stopped (as by SIGINT) once the file started to arrive: it leaves a checkpoint. */
 async function checkpointOnce(bed: Testbed): Promise<void> {
-  const { result } = await chunk(bed, PARTS, countingTarget(bed, PARTS).target, 1);
+  const { result } = await chunk(bed, PARTS, countingTarget(bed, PARTS).target, {
+    stopAfterBytes: 1,
+  });
   assert.equal(result.chunk.checkpointed, 1);
   assert.equal(result.chunk.stoppedBy, 'stopped');
 }
@@ -161,8 +164,9 @@ test('a file that needs three chunks completes across them, each part read and s
   const head = await bed.s3
     .client()
     .send(new HeadObjectCommand({ Bucket: bed.s3.bucket, Key: key }));
-  assert.equal(head.Metadata?.['dropbox-content-hash'], contentHashOf(data));
-  assert.equal(head.Metadata?.['dropbox-size'], String(SIZE));
+  const metadata = head.Metadata ?? {};
+  assert.equal(metadata['dropbox-content-hash'], contentHashOf(data));
+  assert.equal(metadata['dropbox-size'], String(SIZE));
   assert.match(head.ETag ?? '', /-5"$/);
   assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
   const record = await recordAt(bed, 'movie.bin');
@@ -173,7 +177,7 @@ test('a file that needs three chunks completes across them, each part read and s
 test('an upload orphaned by a lost ledger is aborted and the file migrates whole', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
-  const data = content(2);
+  const data = content(2, SMALLER);
   await writeFile(join(bed.root, 'big.bin'), data);
   await checkpointOnce(bed);
   const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
@@ -195,12 +199,12 @@ test('an upload orphaned by a lost ledger is aborted and the file migrates whole
 test('a new rev between chunks aborts the old upload and migrates the new content', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
-  await writeFile(join(bed.root, 'big.bin'), content(3));
+  await writeFile(join(bed.root, 'big.bin'), content(3, SMALLER));
   await checkpointOnce(bed);
   const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
   assert.ok(checkpoint !== undefined);
 
-  const changed = content(4, SIZE - 12345);
+  const changed = content(4, SMALLER - 12345);
   await writeFile(join(bed.root, 'big.bin'), changed);
   const counted = countingTarget(bed, PARTS);
   const { result } = await chunk(bed, PARTS, counted.target);
@@ -219,7 +223,7 @@ test('a new rev between chunks aborts the old upload and migrates the new conten
 test('a checkpoint whose upload is gone starts over cleanly and says so', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
-  const data = content(5);
+  const data = content(5, SMALLER);
   await writeFile(join(bed.root, 'big.bin'), data);
   await checkpointOnce(bed);
   const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
@@ -235,6 +239,56 @@ test('a checkpoint whose upload is gone starts over cleanly and says so', async 
   const { result, notes } = await chunk(bed, PARTS, countingTarget(bed, {}).target);
   assert.equal(result.done, true);
   assert.ok(notes.some((line) => line.includes('no longer in S3') && line.includes('starts over')));
+  assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin')), sha256(data));
+  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+});
+
+test('parts uploaded before the grace period ran out are kept for the next chunk', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const data = content(6, SMALLER);
+  await writeFile(join(bed.root, 'big.bin'), data);
+  const flags: RawSettings = { ...PARTS, grace: '0s' };
+  const stop = new AbortController();
+  const inner = new S3Target(bed.config(flags).s3, bed.s3.client());
+  // Part 2 never finishes: once part 1 is stored, the stop comes while part 2 is in flight, and
+  // the grace period is none.
+  let partOneStored: () => void = () => undefined;
+  const partOne = new Promise<void>((resolve) => {
+    partOneStored = resolve;
+  });
+  const stalling = delegatingTarget(inner, {
+    uploadPart: async (key, uploadId, partNumber, body, signal) => {
+      if (partNumber !== 2) {
+        const etag = await inner.uploadPart(key, uploadId, partNumber, body, signal);
+        if (partNumber === 1) partOneStored();
+        return etag;
+      }
+      await partOne;
+      stop.abort();
+      return new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          reject(new Error('cut off'));
+        });
+      });
+    },
+  });
+  const first = await chunk(bed, flags, stalling, { stop });
+  assert.equal(first.result.chunk.checkpointed, 0);
+  const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
+  assert.ok(checkpoint !== undefined, 'part 1 was recorded as it finished');
+  assert.equal(checkpoint.offset, PART);
+  assert.ok(await uploadExists(bed, 'big.bin', checkpoint.uploadId), 'the upload is kept');
+
+  const counted = countingTarget(bed, PARTS);
+  const { result } = await chunk(bed, PARTS, counted.target);
+  assert.equal(result.done, true);
+  assert.deepEqual(
+    [...counted.parts].sort((a, b) => a - b),
+    [2, 3],
+    'part 1 is not sent again',
+  );
+  assert.deepEqual(counted.aborted, []);
   assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin')), sha256(data));
   assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
 });
