@@ -19,8 +19,11 @@ import {
   listUploads,
   MiB,
   objectBytes,
+  migrateArgs,
   recordAt,
   sha256,
+  startCli,
+  waitFor,
 } from '../support/reliability.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
 
@@ -289,6 +292,32 @@ test('parts uploaded before the grace period ran out are kept for the next chunk
     'part 1 is not sent again',
   );
   assert.deepEqual(counted.aborted, []);
+  assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin')), sha256(data));
+  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+});
+
+test('a chunk killed with SIGKILL mid-file keeps the parts it recorded', async (t) => {
+  const bed = await startTestbed({ faults: SLOW });
+  t.after(() => bed.close());
+  const data = content(7, SMALLER);
+  await writeFile(join(bed.root, 'big.bin'), data);
+  const run = startCli(bed, migrateArgs(bed, { 'part-size': '8MiB' }));
+  await waitFor(async () => {
+    const record = await recordAt(bed, 'big.bin').catch(() => undefined);
+    return record?.checkpoint !== undefined;
+  }, 'a checkpoint in the ledger');
+  run.child.kill('SIGKILL');
+  const { signal } = await run.exited;
+  assert.equal(signal, 'SIGKILL');
+  const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
+  assert.ok(checkpoint !== undefined);
+
+  bed.dropbox.setFaults({ bytesPerSecond: 0 });
+  const counted = countingTarget(bed, PARTS);
+  const { result } = await chunk(bed, PARTS, counted.target);
+  assert.equal(result.done, true);
+  assert.ok(!counted.parts.includes(1), 'part 1 is not sent again');
+  assert.ok(!counted.aborted.includes(checkpoint.uploadId), 'the checkpointed upload is resumed');
   assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin')), sha256(data));
   assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
 });
