@@ -34,6 +34,30 @@ export function isLiveCheckpoint(record: FileRecord): boolean {
   );
 }
 
+/**
+ * Records how far an upload got: the first time the whole record, then only the parts added since
+ * (one small journal line per part, however many parts the file has).
+ */
+export function saveCheckpoint(
+  ledger: Ledger,
+  record: FileRecord,
+  checkpoint: UploadCheckpoint,
+): void {
+  const saved = ledger.get(record.id)?.checkpoint;
+  const from = (saved?.etags.length ?? 0) + 1;
+  if (saved?.uploadId !== checkpoint.uploadId || from > checkpoint.etags.length) {
+    ledger.put({ ...record, checkpoint });
+    return;
+  }
+  ledger.addParts({
+    id: record.id,
+    uploadId: checkpoint.uploadId,
+    from,
+    etags: checkpoint.etags.slice(from - 1),
+    blockDigests: checkpoint.blockDigests.slice(saved.blockDigests.length),
+  });
+}
+
 /** Upload ids the ledger means to resume: the chunk's clean-up leaves them alone. */
 export function resumableUploads(records: Iterable<FileRecord>): Set<string> {
   const ids = new Set<string>();

@@ -4,7 +4,12 @@ import { fatal, MigrationError, retryable, type FailureClass } from '../errors.t
 import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
 import type { FileRecord, PinnedSettings } from '../ledger/records.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { dropStaleCheckpoints, resumableUploads, withoutCheckpoint } from './checkpoint.ts';
+import {
+  dropStaleCheckpoints,
+  resumableUploads,
+  saveCheckpoint,
+  withoutCheckpoint,
+} from './checkpoint.ts';
 import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
 import { GatedSource } from './gated-source.ts';
 import { updateInventory, type InventoryResult } from './inventory.ts';
@@ -284,7 +289,7 @@ class ChunkRun {
         softStop,
         ...(record.checkpoint === undefined ? {} : { checkpoint: record.checkpoint }),
         onCheckpoint: (checkpoint) => {
-          this.ledger.put({ ...record, checkpoint });
+          saveCheckpoint(this.ledger, record, checkpoint);
         },
         note: (line) => {
           this.progress.note(line);

@@ -85,11 +85,26 @@ export interface CursorState {
   readonly complete: boolean;
 }
 
+/**
+ * Parts added to a file's checkpoint, so a long upload journals one small line per part rather
+ * than its whole (growing) record. It applies only on top of the checkpoint it continues.
+ */
+export interface PartsEntry {
+  readonly t: 'parts';
+  readonly id: string;
+  readonly uploadId: string;
+  /** The number of the first part in `etags`. */
+  readonly from: number;
+  readonly etags: readonly string[];
+  readonly blockDigests: readonly string[];
+}
+
 /** One line of the journal or the snapshot. Every entry is a whole value, so replays are idempotent. */
 export type LedgerEntry =
   | { readonly t: 'header'; readonly version: number }
   | { readonly t: 'settings'; readonly settings: PinnedSettings }
   | { readonly t: 'file'; readonly record: FileRecord }
+  | PartsEntry
   | { readonly t: 'folder'; readonly pathLower: string; readonly path: string | null }
   | { readonly t: 'cursor'; readonly state: CursorState | null }
   | { readonly t: 'chunk'; readonly summary: ChunkSummary };
