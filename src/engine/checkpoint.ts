@@ -147,6 +147,8 @@ function bareEtag(etag: string): string {
  */
 export class PartLog {
   private readonly etags: string[];
+  /** Digests of the blocks of the saved parts. */
+  private readonly digests: string[];
   private saved: number;
   private readonly file: SourceFile;
   private readonly key: string;
@@ -171,6 +173,7 @@ export class PartLog {
     this.hasher = options.hasher;
     this.save = options.save;
     this.etags = options.resumed?.parts.map((part) => part.etag) ?? [];
+    this.digests = [...(options.resumed?.blockDigests ?? [])];
     this.saved = this.etags.length;
   }
 
@@ -202,6 +205,10 @@ export class PartLog {
 
   private checkpoint(parts: number): UploadCheckpoint {
     const offset = parts * this.partSize;
+    const blocks = offset / CONTENT_HASH_BLOCK_SIZE;
+    // The hasher is ahead (it has seen the parts still in flight): take the blocks of these parts.
+    const added = this.hasher.blockDigests(this.digests.length);
+    this.digests.push(...added.slice(0, blocks - this.digests.length));
     return {
       uploadId: this.uploadId,
       key: this.key,
@@ -209,7 +216,7 @@ export class PartLog {
       partSize: this.partSize,
       offset,
       etags: this.etags.slice(0, parts),
-      blockDigests: this.hasher.blockDigests().slice(0, offset / CONTENT_HASH_BLOCK_SIZE),
+      blockDigests: [...this.digests],
     };
   }
 }
