@@ -138,13 +138,19 @@ async function putInParts(
   const inFlight: Promise<CompletedPart>[] = [];
   const parts: CompletedPart[] = [...(resumed?.parts ?? [])];
   const firstPart = log.nextPart;
+  // Every run uploads at least one part, so a file always gets further.
+  const stopping = (partNumber: number): boolean =>
+    partNumber > firstPart && context.softStop?.aborted === true && log.saving;
   try {
     for (let partNumber = firstPart; download.offset < file.size; partNumber += 1) {
-      // Every run uploads at least one part, so a file always gets further.
-      if (partNumber > firstPart && context.softStop?.aborted === true && log.saving) break;
       if (inFlight.length >= PART_PIPELINE)
         parts.push(await (inFlight.shift() as Promise<CompletedPart>));
+      if (stopping(partNumber)) break;
       const release = await context.memory.acquire(partSize, signal);
+      if (stopping(partNumber)) {
+        release();
+        break;
+      }
       let body: Buffer;
       try {
         body = await download.read(Math.min(partSize, file.size - download.offset));
