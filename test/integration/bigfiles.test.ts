@@ -132,9 +132,12 @@ test('a file that needs three chunks completes across them, each part read and s
     const { result, notes } = await chunk(bed, DEADLINE, counted.target);
     results.push(result);
     if (result.done) break;
-    assert.ok(results.length < 8, 'too many chunks');
-    assert.equal(result.chunk.checkpointed, 1);
+    assert.ok(results.length < 10, 'too many chunks');
     assert.equal(result.chunk.migrated, 0);
+    assert.equal(result.chunk.stoppedBy, 'deadline');
+    // A chunk whose start-up alone outlasted its deadline (a loaded machine) starts nothing.
+    if (result.chunk.checkpointed === 0) continue;
+    assert.equal(result.chunk.checkpointed, 1);
     assert.ok(notes.some((line) => line.includes('resumes next chunk')));
     const record = await recordAt(bed, 'movie.bin');
     assert.equal(record.status, 'pending');
@@ -147,7 +150,8 @@ test('a file that needs three chunks completes across them, each part read and s
     assert.ok(checkpoint.offset > (offsets.at(-1) ?? 0), 'every chunk gets further');
     offsets.push(checkpoint.offset);
   }
-  // At most one part read before each 1 s deadline (the emulator's pace), so at most two parts
+  assert.ok(offsets.length >= 2, 'checkpointed at least twice before completing');
+  // At most one part read before each 2 s deadline (the emulator's pace), so at most two parts
   // per chunk: three chunks at least for five parts.
   assert.ok(results.length >= 3, `${String(results.length)} chunks`);
   assert.equal(results.at(-1)?.chunk.migrated, 1);
@@ -311,6 +315,8 @@ test('a chunk killed with SIGKILL mid-file keeps the parts it recorded', async (
   assert.equal(signal, 'SIGKILL');
   const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
   assert.ok(checkpoint !== undefined);
+  const status = await startCli(bed, ['status', '--ledger', bed.ledger]).exited;
+  assert.match(status.stdout, /in progress: 1 files, \d/);
 
   bed.dropbox.setFaults({ bytesPerSecond: 0 });
   const counted = countingTarget(bed, PARTS);
