@@ -5,7 +5,7 @@ import {
   HeadObjectCommand,
   ListPartsCommand,
 } from '@aws-sdk/client-s3';
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RawSettings } from '../../src/config/config.ts';
 import { contentHashOf } from '../../src/dropbox/content-hash.ts';
@@ -224,6 +224,27 @@ test('a new rev between chunks aborts the old upload and migrates the new conten
   assert.equal(record.status, 'migrated');
   assert.equal(record.checkpoint, undefined);
   assert.notEqual(record.rev, checkpoint.rev);
+  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+});
+
+test('a file moved between chunks aborts the upload under its old key', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const data = content(8, SMALLER);
+  await writeFile(join(bed.root, 'big.bin'), data);
+  await checkpointOnce(bed);
+  const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
+  assert.ok(checkpoint !== undefined);
+
+  await rename(join(bed.root, 'big.bin'), join(bed.root, 'moved.bin'));
+  const counted = countingTarget(bed, PARTS);
+  const { result } = await chunk(bed, PARTS, counted.target);
+  assert.equal(result.done, true);
+  assert.deepEqual(counted.aborted, [checkpoint.uploadId]);
+  assert.equal(await uploadExists(bed, 'big.bin', checkpoint.uploadId), false);
+  const stored = await objectBytes(bed.s3.client(), bed.s3.bucket, 'moved.bin');
+  assert.equal(sha256(stored), sha256(data));
+  assert.equal((await recordAt(bed, 'moved.bin')).checkpoint, undefined);
   assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
 });
 
