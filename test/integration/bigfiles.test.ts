@@ -271,6 +271,32 @@ test('a checkpoint whose upload is gone starts over cleanly and says so', async 
   assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
 });
 
+test('an upload whose parts differ from the checkpoint is aborted and started over', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const data = content(9, SMALLER);
+  await writeFile(join(bed.root, 'big.bin'), data);
+  await checkpointOnce(bed);
+  const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
+  assert.ok(checkpoint !== undefined);
+
+  const counted = countingTarget(bed, PARTS);
+  const target = delegatingTarget(counted.target, {
+    listParts: () =>
+      Promise.resolve([{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }]),
+  });
+  const { result, notes } = await chunk(bed, PARTS, target);
+  assert.equal(result.done, true);
+  assert.ok(notes.some((line) => line.includes('part 1 of its unfinished upload is not what')));
+  assert.deepEqual(counted.aborted, [checkpoint.uploadId]);
+  assert.deepEqual(
+    [...counted.parts].sort((a, b) => a - b),
+    [1, 2, 3],
+  );
+  assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin')), sha256(data));
+  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+});
+
 test('parts uploaded before the grace period ran out are kept for the next chunk', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
