@@ -137,6 +137,7 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
     assert.deepEqual(Object.keys(parsed.chunk ?? {}), [
       'migrated',
       'failed',
+      'checkpointed',
       'bytes',
       'durationMs',
       'stoppedBy',
@@ -146,7 +147,7 @@ test('the CLI: --json shape, status, pinned settings, bad input, and no secret a
     assert.deepEqual(
       { ...parsed.chunk, durationMs: 0 },
       // The Paper file (not exportable yet) and the over-long key fail in the inventory.
-      { migrated: 2, failed: 2, bytes: 4000, durationMs: 0, stoppedBy: 'done' },
+      { migrated: 2, failed: 2, checkpointed: 0, bytes: 4000, durationMs: 0, stoppedBy: 'done' },
     );
     assert.deepEqual(parsed.total, { migrated: 2, failed: 2, pending: 0, bytes: 4000 });
     assert.equal(parsed.done, true);
