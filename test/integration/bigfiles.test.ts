@@ -181,27 +181,31 @@ test('a file that needs three chunks completes across them, each part read and s
   assert.equal(record.checkpoint, undefined);
 });
 
-test('an upload orphaned by a lost ledger is aborted and the file migrates whole', async (t) => {
-  const bed = await startTestbed();
-  t.after(() => bed.close());
-  const data = content(2, SMALLER);
-  await writeFile(join(bed.root, 'big.bin'), data);
-  await checkpointOnce(bed);
-  const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
-  assert.ok(checkpoint !== undefined);
-  assert.ok(await uploadExists(bed, 'big.bin', checkpoint.uploadId));
+for (const lost of ['deleted', 'reset'] as const) {
+  test(`an upload orphaned by a lost ledger (${lost}) is aborted and the file migrates whole`, async (t) => {
+    const bed = await startTestbed();
+    t.after(() => bed.close());
+    const data = content(2, SMALLER);
+    await writeFile(join(bed.root, 'big.bin'), data);
+    await checkpointOnce(bed);
+    const checkpoint = (await recordAt(bed, 'big.bin')).checkpoint;
+    assert.ok(checkpoint !== undefined);
+    assert.ok(await uploadExists(bed, 'big.bin', checkpoint.uploadId));
 
-  await rm(bed.ledger, { recursive: true, force: true });
-  const counted = countingTarget(bed, PARTS);
-  const { result, notes } = await chunk(bed, PARTS, counted.target);
-  assert.equal(result.done, true);
-  assert.equal(result.chunk.migrated, 1);
-  assert.deepEqual(counted.aborted, [checkpoint.uploadId]);
-  assert.ok(notes.some((line) => line.includes('Aborted 1 unfinished multipart upload')));
-  assert.equal(await uploadExists(bed, 'big.bin', checkpoint.uploadId), false);
-  assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin')), sha256(data));
-  assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
-});
+    if (lost === 'deleted') await rm(bed.ledger, { recursive: true, force: true });
+    const flags: RawSettings = lost === 'reset' ? { ...PARTS, 'reset-ledger': true } : PARTS;
+    const counted = countingTarget(bed, flags);
+    const { result, notes } = await chunk(bed, flags, counted.target);
+    assert.equal(result.done, true);
+    assert.equal(result.chunk.migrated, 1);
+    assert.deepEqual(counted.aborted, [checkpoint.uploadId]);
+    assert.ok(notes.some((line) => line.includes('Aborted 1 unfinished multipart upload')));
+    assert.equal(await uploadExists(bed, 'big.bin', checkpoint.uploadId), false);
+    const stored = await objectBytes(bed.s3.client(), bed.s3.bucket, 'big.bin');
+    assert.equal(sha256(stored), sha256(data));
+    assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);
+  });
+}
 
 test('a new rev between chunks aborts the old upload and migrates the new content', async (t) => {
   const bed = await startTestbed();
