@@ -39,6 +39,7 @@ function report(config: Config, result: ChunkResult): void {
           migrated: chunk.migrated,
           exports: chunk.exports,
           failed: chunk.failed,
+          checkpointed: chunk.checkpointed,
           bytes: chunk.bytes,
           durationMs: chunk.durationMs,
           stoppedBy: chunk.stoppedBy,
@@ -59,6 +60,9 @@ function report(config: Config, result: ChunkResult): void {
     process.stderr.write(
       `Chunk: ${String(chunk.migrated)} migrated (${formatBytes(chunk.bytes)}${exportsOf(chunk.exports)}), ` +
         `${String(chunk.failed)} failed, ` +
+        (chunk.checkpointed > 0
+          ? `${String(chunk.checkpointed)} checkpointed (resumed next chunk), `
+          : '') +
         `in ${formatDuration(chunk.durationMs)}; stopped: ${chunk.stoppedBy}.` +
         `${chunk.removed > 0 ? ` Deleted ${String(chunk.removed)} object(s) of files deleted in Dropbox.` : ''}\n` +
         `Total: ${String(total.migrated)} migrated (${formatBytes(total.bytesMigrated)}${exportsOf(total.exports)}), ` +

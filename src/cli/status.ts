@@ -73,6 +73,23 @@ function deletedNote(records: Iterable<FileRecord>): string {
     : `(${String(removed)} dealt with by --on-source-delete delete)`;
 }
 
+/** Large files part-way through their upload (checkpointed by a chunk that ran out of time). */
+function inProgressLine(records: Iterable<FileRecord>): string[] {
+  let files = 0;
+  let done = 0;
+  let size = 0;
+  for (const record of records) {
+    if (record.checkpoint === undefined || record.status !== 'pending') continue;
+    files += 1;
+    done += record.checkpoint.offset;
+    size += record.size;
+  }
+  if (files === 0) return [];
+  return [
+    `    in progress: ${String(files)} files, ${formatBytes(done)} of ${formatBytes(size)} uploaded`,
+  ];
+}
+
 /** `dropbox-to-s3 status`: what the ledger says. */
 export async function runStatus(config: Config): Promise<number> {
   const ledger = await LedgerView.inspect(config.ledgerDir);
@@ -105,6 +122,7 @@ export async function runStatus(config: Config): Promise<number> {
     `  migrated  ${String(totals.migrated)} files, ${formatBytes(totals.bytesMigrated)}` +
       (totals.exports === 0 ? '' : ` (${String(totals.exports)} of them exported documents)`),
     `  pending   ${String(totals.pending)} files, ${formatBytes(totals.bytesPending)}`,
+    ...inProgressLine(ledger.records()),
     `  failed    ${String(totals.failed)} files`,
     `  deleted in Dropbox since listed: ${String(totals.deleted)} ${deletedNote(ledger.records())}`,
     done ? '  Done: nothing is pending.' : '  Not done yet: run migrate again.',

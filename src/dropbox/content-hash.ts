@@ -50,9 +50,12 @@ export class ContentHasher {
     return this;
   }
 
-  /** Hex digests of the whole blocks seen so far (a partial last block is not included). */
-  blockDigests(): string[] {
-    return this.digests.map((digest) => digest.toString('hex'));
+  /**
+   * Hex digests of the whole blocks seen so far (a partial last block is not included), from block
+   * number `from` on: a long transfer saving its state after every part converts only the new ones.
+   */
+  blockDigests(from = 0): string[] {
+    return this.digests.slice(from).map((digest) => digest.toString('hex'));
   }
 
   /** The content hash of everything seen. The hasher must not be updated afterwards. */

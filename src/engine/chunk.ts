@@ -1,9 +1,16 @@
 import type { Config } from '../config/config.ts';
+import { formatBytes } from '../config/values.ts';
 import { fatal, MigrationError, retryable, type FailureClass } from '../errors.ts';
 import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
-import type { FileRecord, PinnedSettings } from '../ledger/records.ts';
+import type { FileRecord, PinnedSettings, UploadCheckpoint } from '../ledger/records.ts';
 import { upkeepBucket, type UpkeepResult } from './bucket-upkeep.ts';
 import { systemClock, type Clock } from './clock.ts';
+import {
+  dropStaleCheckpoints,
+  resumableUploads,
+  saveCheckpoint,
+  withoutCheckpoint,
+} from './checkpoint.ts';
 import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
 import { transferExport, type StoredExport } from './export.ts';
 import { PathFilter } from './filters.ts';
@@ -17,7 +24,7 @@ import { retryFailures } from './retry-failed.ts';
 import { schedule } from './scheduler.ts';
 import type { Source, SourceFile } from './source.ts';
 import type { Target } from './target.ts';
-import { transferFile } from './transfer.ts';
+import { transferFile, type TransferOutcome } from './transfer.ts';
 
 /** This many failures of one class in a row, with no success between, mean a service is down. */
 export const CIRCUIT_BREAKER_THRESHOLD = 20;
@@ -39,6 +46,8 @@ export interface ChunkResult {
     /** Of those migrated, documents stored as their export. */
     readonly exports: number;
     readonly failed: number;
+    /** Large files stopped part-way at the deadline; the next chunk resumes them. */
+    readonly checkpointed: number;
     readonly bytes: number;
     readonly durationMs: number;
     readonly stoppedBy: StoppedBy;
@@ -112,6 +121,7 @@ class ChunkRun {
   private migrated = 0;
   private exports = 0;
   private failed = 0;
+  private checkpointed = 0;
   private bytes = 0;
   private fatalError: MigrationError | undefined;
   private streak: Streak | undefined;
@@ -227,13 +237,16 @@ class ChunkRun {
     for (const record of this.ledger.records()) {
       keys.add(record.key);
       if (record.migratedKey !== undefined) keys.add(record.migratedKey);
+      if (record.checkpoint !== undefined) keys.add(record.checkpoint.key);
     }
+    // Checkpointed uploads are resumed, not aborted; the others are stale and go too.
+    const resumable = resumableUploads(this.ledger.records());
     const prefix = this.config.s3.prefix === '' ? '' : `${this.config.s3.prefix}/`;
     let aborted = 0;
     try {
       for await (const upload of this.deps.target.unfinishedUploads(prefix)) {
         if (this.internalStop.signal.aborted) break;
-        if (!keys.has(upload.key)) continue;
+        if (!keys.has(upload.key) || resumable.has(upload.uploadId)) continue;
         await this.deps.target.abortMultipart(upload.key, upload.uploadId);
         aborted += 1;
       }
@@ -255,6 +268,7 @@ class ChunkRun {
         `Aborted ${String(aborted)} unfinished multipart upload(s) left by an interrupted run.`,
       );
     }
+    dropStaleCheckpoints(this.ledger);
   }
 
   /** Fills the queue within the batch and byte limits; true when the limits left files out. */
@@ -283,7 +297,7 @@ class ChunkRun {
     const { maxDurationMs, graceMs } = this.config.budget;
     return schedule<FileRecord>({
       next: () => this.queue.shift(),
-      process: (record, signal) => this.transferOne(record, memory, signal),
+      process: (record, signal, soft) => this.transferOne(record, memory, signal, soft),
       controller: this.controller,
       clock: this.clock,
       deadlineAt: maxDurationMs === undefined ? undefined : this.startedAt + maxDurationMs,
@@ -296,6 +310,7 @@ class ChunkRun {
     record: FileRecord,
     memory: MemoryBudget,
     signal: AbortSignal,
+    softStop: AbortSignal,
   ): Promise<void> {
     const context = {
       source: this.source,
@@ -308,17 +323,32 @@ class ChunkRun {
       onBytes: (count: number) => {
         this.progress.bytes(count);
       },
+      softStop,
+      ...(record.checkpoint === undefined ? {} : { checkpoint: record.checkpoint }),
+      onCheckpoint: (checkpoint: UploadCheckpoint) => {
+        saveCheckpoint(this.ledger, record, checkpoint);
+      },
+      note: (line: string) => {
+        this.progress.note(line);
+      },
     };
+    let outcome: TransferOutcome;
     let exported: StoredExport | undefined;
     try {
       if (record.exportFormat !== undefined) {
         exported = await transferExport(record, toSourceFile(record), record.exportFormat, context);
-      } else await transferFile(toSourceFile(record), record.key, context);
+        outcome = 'stored';
+      } else outcome = await transferFile(toSourceFile(record), record.key, context);
     } catch (error) {
-      this.failedOne(record, error, signal);
+      // A failed transfer aborted its upload (one cut off by the grace period is not recorded).
+      this.failedOne(withoutCheckpoint(record), error, signal);
       return;
     }
-    const { failure: _failure, migratedKey, ...rest } = record;
+    if (outcome === 'checkpointed') {
+      this.checkpointedOne(record);
+      return;
+    }
+    const { failure: _failure, migratedKey, checkpoint: _checkpoint, ...rest } = record;
     // The object at the old key of a moved file is removed after the chunk, if asked to.
     const stale =
       this.config.onSourceDelete === 'delete' && migratedKey !== undefined
@@ -333,6 +363,15 @@ class ChunkRun {
     this.streak = undefined;
     this.controller.onSuccess();
     this.progress.finished('migrated', record.path);
+  }
+
+  private checkpointedOne(record: FileRecord): void {
+    this.checkpointed += 1;
+    const offset = this.ledger.get(record.id)?.checkpoint?.offset ?? 0;
+    this.progress.note(
+      `${record.path}: ${formatBytes(offset)} of ${formatBytes(record.size)} uploaded when the chunk ` +
+        'stopped; kept as a checkpoint, it resumes next chunk.',
+    );
   }
 
   private failedOne(record: FileRecord, thrown: unknown, signal: AbortSignal): void {
@@ -456,6 +495,7 @@ class ChunkRun {
         migrated: this.migrated,
         exports: this.exports,
         failed,
+        checkpointed: this.checkpointed,
         bytes: this.bytes,
         durationMs,
         stoppedBy,

@@ -24,16 +24,23 @@ export class ResumableDownload {
   constructor(
     source: Source,
     file: SourceFile,
-    options: { clock: Clock; signal: AbortSignal; onBytes?: (bytes: number) => void },
+    options: {
+      clock: Clock;
+      signal: AbortSignal;
+      onBytes?: (bytes: number) => void;
+      /** Where to start: a transfer resumed from a checkpoint skips the bytes already stored. */
+      offset?: number;
+    },
   ) {
     this.source = source;
     this.file = file;
     this.clock = options.clock;
     this.signal = options.signal;
     this.onBytes = options.onBytes ?? (() => undefined);
+    this.position = options.offset ?? 0;
   }
 
-  /** Bytes delivered so far. */
+  /** The position in the file: bytes delivered so far, plus where the download started. */
   get offset(): number {
     return this.position;
   }

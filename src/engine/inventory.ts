@@ -403,6 +403,8 @@ class InventoryRun {
       status: 'pending',
       attempts: 0,
       ...(exported?.kind === 'export' ? { exportFormat: exported.format } : {}),
+      // Kept so the chunk can abort the old rev's unfinished upload (it may be under another key).
+      ...(existing?.checkpoint === undefined ? {} : { checkpoint: existing.checkpoint }),
     };
     const earlierKey = existing?.status === 'migrated' ? existing.key : existing?.migratedKey;
     const record: FileRecord =

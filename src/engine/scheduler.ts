@@ -6,8 +6,12 @@ export type StopReason = 'done' | 'deadline' | 'stopped';
 export interface ScheduleOptions<T> {
   /** The next item to start, or undefined when nothing is left to start. */
   readonly next: () => T | undefined;
-  /** Does one item, records its outcome itself, and never throws. */
-  readonly process: (item: T, signal: AbortSignal) => Promise<void>;
+  /**
+   * Does one item, records its outcome itself, and never throws. `signal` aborts it outright (the
+   * grace period ran out); `soft` says the deadline or a stop came: a long item should stop at a
+   * safe point and save where it got to.
+   */
+  readonly process: (item: T, signal: AbortSignal, soft: AbortSignal) => Promise<void>;
   readonly controller: ConcurrencyController;
   readonly clock: Clock;
   /** After this time nothing new starts. */
@@ -25,6 +29,7 @@ export interface ScheduleOptions<T> {
 export async function schedule<T>(options: ScheduleOptions<T>): Promise<StopReason> {
   const { clock, controller, stop } = options;
   const hard = new AbortController();
+  const soft = new AbortController();
   const running = new Set<Promise<void>>();
   let reason: StopReason = 'done';
 
@@ -41,7 +46,7 @@ export async function schedule<T>(options: ScheduleOptions<T>): Promise<StopReas
       const item = options.next();
       if (item === undefined) break;
       const task: Promise<void> = options
-        .process(item, hard.signal)
+        .process(item, hard.signal, soft.signal)
         .catch(() => undefined)
         .finally(() => running.delete(task));
       running.add(task);
@@ -51,6 +56,7 @@ export async function schedule<T>(options: ScheduleOptions<T>): Promise<StopReas
   }
 
   if (running.size > 0) {
+    soft.abort(new Error(`stopping: ${reason}`));
     const graceOver = new AbortController();
     const all = Promise.allSettled(running);
     await Promise.race([all, clock.sleep(options.graceMs, graceOver.signal)]);

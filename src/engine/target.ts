@@ -75,6 +75,8 @@ export interface Target {
   ): Promise<string>;
   completeMultipart(key: string, uploadId: string, parts: readonly CompletedPart[]): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** The parts uploaded so far, by number; undefined when the upload no longer exists. */
+  listParts(key: string, uploadId: string): Promise<readonly CompletedPart[] | undefined>;
   /** Multipart uploads under `prefix` that were never completed or aborted (a run was killed). */
   unfinishedUploads(prefix: string): AsyncIterable<UnfinishedUpload>;
   /**

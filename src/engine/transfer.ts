@@ -1,5 +1,7 @@
 import { ContentHasher, contentHashOf, CONTENT_HASH_BLOCK_SIZE } from '../dropbox/content-hash.ts';
 import { retryable, type MigrationError } from '../errors.ts';
+import type { UploadCheckpoint } from '../ledger/records.ts';
+import { PartLog, resumePoint, type ResumePoint } from './checkpoint.ts';
 import type { Clock } from './clock.ts';
 import { gzipIfSmaller, isTextLike } from './compression.ts';
 import { ResumableDownload, sizeMismatch } from './download.ts';
@@ -24,7 +26,17 @@ export interface TransferContext {
   readonly onBytes?: (bytes: number) => void;
   /** `--compress text`: gzip text-like files sent whole when that saves at least 10%. */
   readonly compress?: boolean;
+  /** The deadline or a stop came: a multipart transfer stops at a part boundary and checkpoints. */
+  readonly softStop?: AbortSignal;
+  /** Where an earlier chunk stopped this file's upload. */
+  readonly checkpoint?: UploadCheckpoint;
+  /** Saves a checkpoint in the ledger (after parts finish, and when stopping). */
+  readonly onCheckpoint?: (checkpoint: UploadCheckpoint) => void;
+  readonly note?: (line: string) => void;
 }
+
+/** Stored and verified, or stopped part-way with a checkpoint to resume from. */
+export type TransferOutcome = 'stored' | 'checkpointed';
 
 /**
  * The part size for a file: the configured size, grown in 4 MiB steps until 10,000 parts cover the
@@ -45,7 +57,7 @@ export async function transferFile(
   file: SourceFile,
   key: string,
   context: TransferContext,
-): Promise<void> {
+): Promise<TransferOutcome> {
   const metadata: ObjectMetadata = {
     contentHash: file.contentHash,
     dropboxId: file.id,
@@ -53,14 +65,25 @@ export async function transferFile(
     size: file.size,
     modified: file.clientModified,
   };
+  const resumed =
+    context.checkpoint === undefined
+      ? undefined
+      : await resumePoint(file, key, context.checkpoint, {
+          ...context,
+          note: context.note ?? (() => undefined),
+        });
   const download = new ResumableDownload(context.source, file, {
     clock: context.clock,
     signal: context.signal,
     ...(context.onBytes === undefined ? {} : { onBytes: context.onBytes }),
+    ...(resumed === undefined ? {} : { offset: resumed.offset }),
   });
   try {
-    if (file.size <= context.partSizeBytes) await putWhole(file, key, metadata, download, context);
-    else await putInParts(file, key, metadata, download, context);
+    if (file.size <= context.partSizeBytes && resumed === undefined) {
+      await putWhole(file, key, metadata, download, context);
+      return 'stored';
+    }
+    return await putInParts(file, key, metadata, download, context, resumed);
   } finally {
     await download.close();
   }
@@ -104,19 +127,41 @@ async function putInParts(
   metadata: ObjectMetadata,
   download: ResumableDownload,
   context: TransferContext,
-): Promise<void> {
+  resumed: ResumePoint | undefined,
+): Promise<TransferOutcome> {
   const { target, clock, signal } = context;
   const retry = { policy: REQUEST_RETRY, clock, signal };
-  const partSize = partSizeFor(file.size, context.partSizeBytes);
-  const uploadId = await withRetry(() => target.createMultipart(key, metadata), retry);
+  // A resumed upload keeps the part size it started with: its parts and digests line up with it.
+  const partSize = resumed?.partSize ?? partSizeFor(file.size, context.partSizeBytes);
+  const uploadId =
+    resumed?.uploadId ?? (await withRetry(() => target.createMultipart(key, metadata), retry));
+  const hasher =
+    resumed === undefined ? ContentHasher.create() : ContentHasher.resume(resumed.blockDigests);
+  const log = new PartLog({
+    file,
+    key,
+    uploadId,
+    partSize,
+    hasher,
+    resumed,
+    save: context.onCheckpoint,
+  });
   const inFlight: Promise<CompletedPart>[] = [];
-  const parts: CompletedPart[] = [];
+  const parts: CompletedPart[] = [...(resumed?.parts ?? [])];
+  const firstPart = log.nextPart;
+  // Every run uploads at least one part, so a file always gets further.
+  const stopping = (partNumber: number): boolean =>
+    partNumber > firstPart && context.softStop?.aborted === true && log.saving;
   try {
-    const hasher = ContentHasher.create();
-    for (let partNumber = 1; download.offset < file.size; partNumber += 1) {
+    for (let partNumber = firstPart; download.offset < file.size; partNumber += 1) {
       if (inFlight.length >= PART_PIPELINE)
         parts.push(await (inFlight.shift() as Promise<CompletedPart>));
+      if (stopping(partNumber)) break;
       const release = await context.memory.acquire(partSize, signal);
+      if (stopping(partNumber)) {
+        release();
+        break;
+      }
       let body: Buffer;
       try {
         body = await download.read(Math.min(partSize, file.size - download.offset));
@@ -131,20 +176,29 @@ async function putInParts(
       hasher.update(body);
       const number = partNumber;
       const upload = withRetry(() => target.uploadPart(key, uploadId, number, body, signal), retry)
-        .then((etag) => ({ partNumber: number, etag }))
+        .then((etag) => {
+          log.done(number, etag);
+          return { partNumber: number, etag };
+        })
         .finally(release);
       // Keep a rejection from being unhandled while earlier parts are awaited.
       upload.catch(() => undefined);
       inFlight.push(upload);
     }
     parts.push(...(await Promise.all(inFlight.splice(0))));
+    // Stopped at a part boundary: the parts are uploaded and the ledger says how far it got.
+    if (download.offset < file.size) return 'checkpointed';
     const extra = await download.read(1);
     if (extra.length > 0) throw sizeMismatch(file, file.size + extra.length);
     const hash = hasher.digest();
     if (hash !== file.contentHash) throw hashMismatch(file, hash);
     await complete(file, key, uploadId, parts, context);
+    return 'stored';
   } catch (error) {
     await Promise.allSettled(inFlight);
+    // Cut off at the end of the grace period: the checkpoint in the ledger still names this upload
+    // and the parts it holds, so the next chunk carries on from there.
+    if (signal.aborted && log.savedParts > 0) throw error;
     await target.abortMultipart(key, uploadId).catch(() => undefined);
     throw error;
   }

@@ -10,6 +10,7 @@ import {
   type FileRecord,
   type LedgerEntry,
   type ManifestState,
+  type PartsEntry,
   type PinnedSettings,
 } from './records.ts';
 
@@ -245,6 +246,11 @@ export class Ledger extends LedgerView {
     this.indexPath(record);
   }
 
+  /** Extends a file's checkpoint with the parts after it (see `PartsEntry`). */
+  addParts(entry: Omit<PartsEntry, 't'>): void {
+    this.write({ t: 'parts', ...entry });
+  }
+
   /** Records a folder's display path, or (null) that it is gone. */
   setFolder(pathLower: string, path: string | null): void {
     if ((this.state.folders.get(pathLower) ?? null) === path) return;
@@ -349,6 +355,9 @@ function applyEntry(state: LedgerState, entry: LedgerEntry): void {
     case 'file':
       state.records.set(entry.record.id, entry.record);
       return;
+    case 'parts':
+      applyParts(state, entry);
+      return;
     case 'folder':
       if (entry.path === null) state.folders.delete(entry.pathLower);
       else state.folders.set(entry.pathLower, entry.path);
@@ -376,6 +385,23 @@ function applyEntry(state: LedgerState, entry: LedgerEntry): void {
       state.manifest = entry.state;
       return;
   }
+}
+
+function applyParts(state: LedgerState, entry: PartsEntry): void {
+  const record = state.records.get(entry.id);
+  const checkpoint = record?.checkpoint;
+  // Replayed twice, or written after the record moved on: nothing to continue.
+  if (record === undefined || checkpoint === undefined) return;
+  if (checkpoint.uploadId !== entry.uploadId || checkpoint.etags.length !== entry.from - 1) return;
+  state.records.set(entry.id, {
+    ...record,
+    checkpoint: {
+      ...checkpoint,
+      offset: checkpoint.offset + entry.etags.length * checkpoint.partSize,
+      etags: [...checkpoint.etags, ...entry.etags],
+      blockDigests: [...checkpoint.blockDigests, ...entry.blockDigests],
+    },
+  });
 }
 
 const SETTING_FLAGS: Record<keyof PinnedSettings, string> = {

@@ -50,6 +50,8 @@ export interface FileRecord {
   readonly staleKey?: string;
   /** What `--on-source-delete delete` did with the objects of this deleted file, once. */
   readonly objectsRemoved?: ObjectRemoval;
+  /** A multipart upload of this rev left part-way by a chunk that ran out of time. */
+  readonly checkpoint?: UploadCheckpoint;
 }
 
 export interface ObjectRemoval {
@@ -59,6 +61,26 @@ export interface ObjectRemoval {
    * `dropbox-id` shows someone else put it there; `absent`: there was no object to delete.
    */
   readonly outcome: 'deleted' | 'not_ours' | 'absent';
+}
+
+/**
+ * Where a multipart upload stopped: enough to carry on in a later chunk from the first missing
+ * part without reading the earlier bytes again. Parts 1..n are all uploaded; the block digests are
+ * Dropbox's 4 MiB hash blocks of exactly those bytes (parts are whole blocks).
+ */
+export interface UploadCheckpoint {
+  readonly uploadId: string;
+  /** The key and rev the upload was started for: another rev or key starts over. */
+  readonly key: string;
+  readonly rev: string;
+  /** The part size the upload started with; it must not change. */
+  readonly partSize: number;
+  /** Bytes covered by the parts below: their count × partSize. */
+  readonly offset: number;
+  /** ETag of part n at index n − 1. */
+  readonly etags: readonly string[];
+  /** Hex SHA-256 of each 4 MiB block of the first `offset` bytes. */
+  readonly blockDigests: readonly string[];
 }
 
 /** Settings that must not change during one migration: they decide where every object goes. */
@@ -101,11 +123,26 @@ export interface ManifestState {
   readonly writtenAt: string;
 }
 
+/**
+ * Parts added to a file's checkpoint, so a long upload journals one small line per part rather
+ * than its whole (growing) record. It applies only on top of the checkpoint it continues.
+ */
+export interface PartsEntry {
+  readonly t: 'parts';
+  readonly id: string;
+  readonly uploadId: string;
+  /** The number of the first part in `etags`. */
+  readonly from: number;
+  readonly etags: readonly string[];
+  readonly blockDigests: readonly string[];
+}
+
 /** One line of the journal or the snapshot. Every entry is a whole value, so replays are idempotent. */
 export type LedgerEntry =
   | { readonly t: 'header'; readonly version: number }
   | { readonly t: 'settings'; readonly settings: PinnedSettings }
   | { readonly t: 'file'; readonly record: FileRecord }
+  | PartsEntry
   | { readonly t: 'folder'; readonly pathLower: string; readonly path: string | null }
   | { readonly t: 'cursor'; readonly state: CursorState | null }
   | { readonly t: 'chunk'; readonly summary: ChunkSummary }

@@ -7,6 +7,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListPartsCommand,
   paginateListObjectsV2,
   PutObjectCommand,
   S3Client,
@@ -275,6 +276,35 @@ export class S3Target implements Target {
         ?.httpStatusCode;
       if (status === 404) return; // already gone
       throw classifyS3Error(error, `aborting the upload of ${key}`, this.bucket);
+    }
+  }
+
+  async listParts(key: string, uploadId: string): Promise<readonly CompletedPart[] | undefined> {
+    const parts: CompletedPart[] = [];
+    let marker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListPartsCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumberMarker: marker,
+          }),
+        );
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+          ?.httpStatusCode;
+        if (status === 404) return undefined; // NoSuchUpload: completed, aborted or expired
+        throw classifyS3Error(error, `listing the parts of ${key}`, this.bucket);
+      }
+      for (const part of page.Parts ?? []) {
+        if (part.PartNumber === undefined || part.ETag === undefined) continue;
+        parts.push({ partNumber: part.PartNumber, etag: part.ETag });
+      }
+      if (page.IsTruncated !== true) return parts;
+      marker = page.NextPartNumberMarker;
     }
   }
 

@@ -251,6 +251,7 @@ export function delegatingTarget(inner: Target, overrides: Partial<Target> = {})
       inner.uploadPart(key, uploadId, partNumber, body, signal),
     completeMultipart: (key, uploadId, parts) => inner.completeMultipart(key, uploadId, parts),
     abortMultipart: (key, uploadId) => inner.abortMultipart(key, uploadId),
+    listParts: (key, uploadId) => inner.listParts(key, uploadId),
     unfinishedUploads: (prefix) => inner.unfinishedUploads(prefix),
     putStream: (key, body, contentType) => inner.putStream(key, body, contentType),
     delete: (key) => inner.delete(key),

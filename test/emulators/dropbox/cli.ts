@@ -3,7 +3,7 @@
  *   npm run emulator -- --root DIR [--port N] [--app-key K --app-secret S --refresh-token T
  *     --pkce-refresh-token T --token-ttl SECONDS --display-case exact|lower-parents
  *     --rate-limit RPS --random-429 P --random-500 P --cut-probability P --cut-after-bytes N
- *     --latency-ms MS --recursive-max N --seed N --team-home NAME --log-requests]
+ *     --latency-ms MS --bytes-per-second N --recursive-max N --seed N --team-home NAME --log-requests]
  * Faults can be changed while it runs: POST /__faults with JSON; counters at GET /__stats.
  */
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'cut-probability': { type: 'string' },
     'cut-after-bytes': { type: 'string' },
     'latency-ms': { type: 'string' },
+    'bytes-per-second': { type: 'string' },
     'recursive-max': { type: 'string' },
     seed: { type: 'string' },
     'team-home': { type: 'string' },
@@ -68,6 +69,7 @@ const knobs: [string, Exclude<keyof Faults, 'corruptExports' | 'exportsNotReady'
   ['cut-probability', 'cutProbability'],
   ['cut-after-bytes', 'cutAfterBytes'],
   ['latency-ms', 'latencyMs'],
+  ['bytes-per-second', 'bytesPerSecond'],
   ['recursive-max', 'recursiveListMaxEntries'],
   ['seed', 'seed'],
 ];

@@ -97,6 +97,8 @@ export interface StreamCounters {
   /** Called before bytes are handed to the socket, so counters never lag behind the client. */
   bytes(n: number): void;
   cut(): void;
+  /** Waits as long as `n` bytes take at the bandwidth limit (if any). */
+  pace?(n: number): Promise<void>;
 }
 
 /**
@@ -131,6 +133,7 @@ export async function streamBody(
       written += chunk.length;
       counters.bytes(chunk.length);
       if (!res.write(chunk)) await waitForDrain(res);
+      await counters.pace?.(chunk.length);
     }
   }
   res.end();

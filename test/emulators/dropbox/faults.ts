@@ -11,6 +11,7 @@ export const DEFAULT_FAULTS: Faults = {
   corruptExports: false,
   exportsNotReady: false,
   latencyMs: 0,
+  bytesPerSecond: 0,
   recursiveListMaxEntries: null,
   seed: 1,
 };

@@ -582,5 +582,9 @@ async function serveBody(
     cut: () => {
       ctx.stats().cuts += 1;
     },
+    pace: async (n) => {
+      const rate = ctx.faults.current.bytesPerSecond;
+      if (rate > 0) await new Promise((resolve) => setTimeout(resolve, (n / rate) * 1000));
+    },
   });
 }

@@ -34,6 +34,8 @@ export interface Faults {
   exportsNotReady: boolean;
   /** Delay added before every request is handled, in ms. */
   latencyMs: number;
+  /** Bandwidth of each download/export body, in bytes per second (0 = no limit). */
+  bytesPerSecond: number;
   /**
    * A RECURSIVE `list_folder` whose subtree holds more entries than this fails with HTTP 500
    * (as Dropbox does on huge trees); non-recursive listing keeps working. null = never.
