@@ -86,7 +86,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'include',
     value: 'glob',
     description:
-      'Migrate only Dropbox paths matching this glob (repeatable; e.g. `Projects/**`). Paths are matched below --source-path, without a leading slash, ignoring case.',
+      'Migrate only Dropbox paths matching this gitignore-style glob (repeatable), below --source-path, ignoring case: `*.pdf` at any depth, `/Photos` or `Photos/**` one top-level folder. See Filters.',
     defaultText: '(everything)',
     repeatable: true,
     commands: MIGRATE_VERIFY,
@@ -95,7 +95,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'exclude',
     value: 'glob',
     description:
-      'Leave out Dropbox paths matching this glob (repeatable; e.g. `**/.DS_Store`); wins over --include.',
+      'Leave out Dropbox paths matching this glob (repeatable; e.g. `.DS_Store`, `*.tmp`, `/Archive`); wins over --include.',
     defaultText: '(nothing)',
     repeatable: true,
     commands: MIGRATE_VERIFY,
