@@ -165,7 +165,15 @@ try {
   const status = await runCli(['status', '--ledger', ledger], env);
   process.stdout.write(status.stdout);
 
-  say('\n--- checking every object in S3 against its source');
+  say('\n--- verify --deep: every object read back and re-hashed against Dropbox');
+  const verified = await runCli(['verify', ...common, '--deep'], env);
+  process.stdout.write(verified.stdout);
+  if (verified.code !== 0) {
+    failures += 1;
+    say(`  verify exited with ${String(verified.code)}`);
+  }
+
+  say('\n--- checking every object in S3 against its source, independently of the tool');
   const client = s3.client();
   let checked = 0;
   for await (const path of walk(root)) {

