@@ -105,6 +105,17 @@ describe('@actions/cache 6 against the runtime emulator', () => {
     assert.equal(restored.content, 'run 3');
   });
 
+  test('a run with a read-only cache token restores but cannot save (-1)', async () => {
+    const run: RunSpec = { runId: 17, cacheAccess: 'read' };
+    assert.equal(await save(run, 'ledger-shard-1-run17-1', 'untrusted'), -1);
+    assert.equal(
+      runtime.state.listCaches().some((c) => c.key === 'ledger-shard-1-run17-1'),
+      false,
+    );
+    const restored = await restore(run, 'ledger-shard-1-run17-1', ['ledger-shard-1-']);
+    assert.equal(restored.matched, 'ledger-shard-1-run3-1');
+  });
+
   test('the version hashes the path list: another path list misses', async () => {
     const restored = await restore(
       { runId: 8 },

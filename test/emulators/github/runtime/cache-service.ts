@@ -51,6 +51,14 @@ export class CacheService {
   private create(body: TwirpBody, run: RunContext): TwirpBody {
     const key = str(body, 'key');
     const version = str(body, 'version');
+    if (run.cacheAccess === 'read') {
+      // What the service answers when the run's token was downgraded to read-only; the toolkit
+      // recognises the prefix and throws CacheWriteDeniedError inside saveCache (which returns -1).
+      return {
+        ok: false,
+        message: `cache write denied: the token of this run cannot write caches for ${run.ref}`,
+      };
+    }
     if (key.length > 512)
       throw new TwirpError('invalid_argument', 'key is longer than 512 characters');
     const clash = this.entries.find(

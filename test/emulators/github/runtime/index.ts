@@ -25,6 +25,8 @@ export interface RunSpec {
   ref?: string;
   /** The job's name (one backend job id per run, attempt and job). Default `migrate`. */
   job?: string;
+  /** `read`: the run's token may restore caches but not save them (as for untrusted events). */
+  cacheAccess?: 'read-write' | 'read';
   /** RUNNER_TEMP; default a directory of the emulator's, removed by close(). */
   runnerTemp?: string;
   /** GITHUB_WORKSPACE (artifact downloads land there by default); default one directory for all runs. */

@@ -8,6 +8,8 @@ export interface RunContext {
   readonly ref: string;
   /** The job's name; several jobs of one run share the run's artifacts. */
   readonly job: string;
+  /** `read` for runs GitHub gives a read-only cache token (untrusted events). */
+  readonly cacheAccess: 'read-write' | 'read';
   readonly workflowRunBackendId: string;
   readonly workflowJobRunBackendId: string;
 }
@@ -23,6 +25,7 @@ export function runContext(run: {
   attempt?: number;
   ref?: string;
   job?: string;
+  cacheAccess?: 'read-write' | 'read';
 }): RunContext {
   const attempt = run.attempt ?? 1;
   const job = run.job ?? 'migrate';
@@ -31,6 +34,7 @@ export function runContext(run: {
     attempt,
     ref: run.ref ?? 'refs/heads/main',
     job,
+    cacheAccess: run.cacheAccess ?? 'read-write',
     // The backend run id is per run (artifacts are shared by its attempts and jobs); the job id
     // is per attempt and job, as on GitHub.
     workflowRunBackendId: backendId('run', run.runId),
@@ -50,7 +54,8 @@ function base64url(value: string): string {
 export function mintRuntimeToken(run: RunContext, defaultRef: string): string {
   const header = { typ: 'JWT', alg: 'none' };
   const now = Math.floor(Date.now() / 1000);
-  const scopes = [{ Scope: run.ref, Permission: 3 }];
+  // Permission bits as in the real token: 1 read, 2 write.
+  const scopes = [{ Scope: run.ref, Permission: run.cacheAccess === 'read' ? 1 : 3 }];
   if (defaultRef !== run.ref) scopes.push({ Scope: defaultRef, Permission: 1 });
   const payload = {
     iss: 'actions-runtime-emulator',
