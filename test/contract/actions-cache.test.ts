@@ -231,7 +231,12 @@ describe('cache service rules below the toolkit', () => {
     assert.equal(((await response.json()) as { code: string }).code, 'unauthenticated');
   });
 
-  test('the request log never holds a signature', () => {
+  test('the request log shows what the toolkit asked for, and never a signature', () => {
+    const lookup = runtime
+      .requests()
+      .find((r) => r.service === 'CacheService/GetCacheEntryDownloadURL' && r.runId === 5);
+    assert.deepEqual(lookup?.body?.['restore_keys'], ['ledger-shard-1-']);
+    assert.equal(lookup.body['key'], 'ledger-shard-1-run5-1');
     const log = JSON.stringify(runtime.requests());
     assert.doesNotMatch(log, /sig=/);
     assert.ok(runtime.requests().some((r) => r.service === 'blob' && r.status === 201));

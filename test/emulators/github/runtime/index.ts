@@ -42,6 +42,8 @@ export interface RuntimeRequest {
   readonly status: number;
   /** The run (by its token) that made a Twirp call. */
   readonly runId?: number;
+  /** A Twirp call's JSON request (`key`, `restore_keys`, `name`, …; nothing secret in there). */
+  readonly body?: TwirpBody;
 }
 
 export interface ActionsRuntime {
@@ -83,6 +85,7 @@ export async function startActionsRuntime(
       );
     const service = match ? `${match[1]}/${match[2]}` : url.pathname;
     let runId: number | undefined;
+    let requestBody: TwirpBody | undefined;
     let status = 200;
     let payload: unknown;
     try {
@@ -100,6 +103,7 @@ export async function startActionsRuntime(
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
           throw new Error();
         body = parsed as TwirpBody;
+        requestBody = body;
       } catch {
         throw new TwirpError('malformed', 'the request body is not a JSON object');
       }
@@ -126,6 +130,7 @@ export async function startActionsRuntime(
       service,
       status,
       ...(runId ? { runId } : {}),
+      ...(requestBody ? { body: requestBody } : {}),
     });
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(payload));
