@@ -379,3 +379,273 @@ test('rate limits: throttling waits out a secondary limit and a primary one; ret
     [403, 429, 200, 403, 200, 500, 500, 200],
   );
 });
+
+test('artifacts are listed (by name, by run), read, downloaded through the redirect and deleted', async (t) => {
+  const { gh, state } = await setup(t);
+  const octokit = client(gh);
+  const zip = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(3000, 7)]);
+  const old = state.addArtifact({
+    name: 'ledger-shard-1',
+    runId: 11,
+    bytes: Buffer.from('old'),
+    createdAt: '2026-11-20T10:00:00Z',
+  });
+  const newest = state.addArtifact({
+    name: 'ledger-shard-1',
+    runId: 12,
+    bytes: zip,
+    createdAt: '2026-11-21T10:00:00Z',
+  });
+  state.addArtifact({
+    name: 'ledger-shard-2',
+    runId: 12,
+    bytes: Buffer.from('two'),
+    createdAt: '2026-11-21T10:00:01Z',
+  });
+  const expired = state.addArtifact({
+    name: 'failures-csv',
+    runId: 10,
+    bytes: Buffer.from('x'),
+    createdAt: '2026-08-01T00:00:00Z',
+    expiresAt: '2026-08-02T00:00:00Z',
+  });
+
+  const byName = await octokit.rest.actions.listArtifactsForRepo({
+    ...repo(gh),
+    name: 'ledger-shard-1',
+  });
+  assert.equal(byName.data.total_count, 2);
+  assert.deepEqual(
+    byName.data.artifacts.map((a) => [a.id, a.workflow_run?.id, a.expired]),
+    [
+      [newest.id, 12, false],
+      [old.id, 11, false],
+    ],
+  );
+  const first = byName.data.artifacts[0];
+  assert.equal(first?.size_in_bytes, zip.length);
+  assert.equal(
+    first.archive_download_url,
+    `${gh.url}/repos/acme/dropbox-migration/actions/artifacts/${newest.id}/zip`,
+  );
+
+  const ofRun = await octokit.rest.actions.listWorkflowRunArtifacts({ ...repo(gh), run_id: 12 });
+  assert.deepEqual(ofRun.data.artifacts.map((a) => a.name).sort(), [
+    'ledger-shard-1',
+    'ledger-shard-2',
+  ]);
+  const all = await octokit.paginate(octokit.rest.actions.listArtifactsForRepo, {
+    ...repo(gh),
+    per_page: 1,
+  });
+  assert.equal(all.length, 4);
+  const one = await octokit.rest.actions.getArtifact({ ...repo(gh), artifact_id: expired.id });
+  assert.equal(one.data.expired, true);
+
+  const download = await octokit.rest.actions.downloadArtifact({
+    ...repo(gh),
+    artifact_id: newest.id,
+    archive_format: 'zip',
+  });
+  assert.equal(download.status, 200);
+  assert.ok(download.data instanceof ArrayBuffer);
+  assert.deepEqual(Buffer.from(download.data), zip);
+  const manual = await octokit.rest.actions.downloadArtifact({
+    ...repo(gh),
+    artifact_id: newest.id,
+    archive_format: 'zip',
+    request: { redirect: 'manual' },
+  });
+  assert.equal(manual.status, 302);
+  const location = manual.headers.location ?? '';
+  // The signed URL needs no token, as GitHub's blob URLs do not.
+  const direct = await fetch(location);
+  assert.deepEqual(Buffer.from(await direct.arrayBuffer()), zip);
+  assert.equal((await fetch(location.replace(/sig=\w+/, 'sig=forged'))).status, 403);
+
+  const gone = await failure(
+    octokit.rest.actions.downloadArtifact({
+      ...repo(gh),
+      artifact_id: expired.id,
+      archive_format: 'zip',
+    }),
+  );
+  assert.equal(gone.status, 410);
+
+  const deleted = await octokit.rest.actions.deleteArtifact({ ...repo(gh), artifact_id: old.id });
+  assert.equal(deleted.status, 204);
+  assert.equal(state.listArtifacts().length, 3);
+  const again = await failure(
+    octokit.rest.actions.deleteArtifact({ ...repo(gh), artifact_id: old.id }),
+  );
+  assert.equal(again.status, 404);
+});
+
+test('caches are listed by key prefix and ref, sorted and paged; deleted by key and by id', async (t) => {
+  const { gh, state } = await setup(t);
+  const octokit = client(gh);
+  state.addCache({ key: 'ledger-s1-100', createdAt: '2026-11-20T10:00:00Z', sizeBytes: 300 });
+  const s1b = state.addCache({
+    key: 'ledger-s1-101',
+    createdAt: '2026-11-21T10:00:00Z',
+    sizeBytes: 100,
+  });
+  state.addCache({
+    key: 'ledger-s1-101',
+    ref: 'refs/heads/feature',
+    createdAt: '2026-11-21T11:00:00Z',
+  });
+  state.addCache({ key: 'ledger-s10-5', createdAt: '2026-11-22T10:00:00Z' });
+
+  const prefix = await octokit.rest.actions.getActionsCacheList({
+    ...repo(gh),
+    key: 'ledger-s1-',
+    ref: 'refs/heads/main',
+  });
+  assert.equal(prefix.data.total_count, 2);
+  assert.deepEqual(
+    prefix.data.actions_caches.map((c) => c.key),
+    ['ledger-s1-101', 'ledger-s1-100'],
+  );
+  const bySize = await octokit.rest.actions.getActionsCacheList({
+    ...repo(gh),
+    key: 'ledger-s1',
+    sort: 'size_in_bytes',
+    direction: 'asc',
+  });
+  assert.deepEqual(
+    bySize.data.actions_caches.map((c) => c.size_in_bytes),
+    [100, 300, 1024, 1024],
+  );
+
+  const byKey = await octokit.rest.actions.deleteActionsCacheByKey({
+    ...repo(gh),
+    key: 'ledger-s1-101',
+    ref: 'refs/heads/main',
+  });
+  assert.equal(byKey.status, 200);
+  assert.deepEqual(
+    byKey.data.actions_caches.map((c) => c.id),
+    [s1b.id],
+  );
+  assert.deepEqual(
+    state.listCaches().map((c) => `${c.key}@${c.ref}`),
+    [
+      'ledger-s1-100@refs/heads/main',
+      'ledger-s1-101@refs/heads/feature',
+      'ledger-s10-5@refs/heads/main',
+    ],
+  );
+  const prefixIsNotAKey = await failure(
+    octokit.rest.actions.deleteActionsCacheByKey({ ...repo(gh), key: 'ledger-s1-' }),
+  );
+  assert.equal(prefixIsNotAKey.status, 404);
+
+  const [first] = state.listCaches();
+  assert.equal(
+    (await octokit.rest.actions.deleteActionsCacheById({ ...repo(gh), cache_id: first?.id ?? 0 }))
+      .status,
+    204,
+  );
+  const twice = await failure(
+    octokit.rest.actions.deleteActionsCacheById({ ...repo(gh), cache_id: first?.id ?? 0 }),
+  );
+  assert.equal(twice.status, 404);
+
+  for (let i = 0; i < 120; i++) state.addCache({ key: `bulk-${i}` });
+  const bulk = await octokit.paginate(octokit.rest.actions.getActionsCacheList, {
+    ...repo(gh),
+    key: 'bulk-',
+    per_page: 100,
+  });
+  assert.equal(bulk.length, 120);
+});
+
+test('a workflow is dispatched with ref and inputs, disabled (dispatch refused), enabled again', async (t) => {
+  const { gh } = await setup(t, {
+    workflows: [
+      {
+        path: '.github/workflows/migrate.yml',
+        name: 'Migrate',
+        inputs: ['batch-size', 'shard-count'],
+      },
+    ],
+  });
+  const octokit = client(gh);
+  const dispatched = await octokit.rest.actions.createWorkflowDispatch({
+    ...repo(gh),
+    workflow_id: 'migrate.yml',
+    ref: 'main',
+    inputs: { 'batch-size': '500', 'shard-count': '2' },
+  });
+  assert.equal(dispatched.status, 204);
+  assert.deepEqual(gh.dispatches(), [
+    {
+      workflowId: gh.workflows()[0]?.id,
+      workflowPath: '.github/workflows/migrate.yml',
+      ref: 'main',
+      inputs: { 'batch-size': '500', 'shard-count': '2' },
+      token: 'default',
+    },
+  ]);
+
+  const unexpected = await failure(
+    octokit.rest.actions.createWorkflowDispatch({
+      ...repo(gh),
+      workflow_id: 'migrate.yml',
+      ref: 'main',
+      inputs: { other: 'x' },
+    }),
+  );
+  assert.equal(unexpected.status, 422);
+  assert.match(unexpected.message, /Unexpected inputs provided: \["other"\]/);
+  const noRef = await failure(
+    octokit.rest.actions.createWorkflowDispatch({
+      ...repo(gh),
+      workflow_id: 'migrate.yml',
+      ref: 'no-such-branch',
+    }),
+  );
+  assert.equal(noRef.status, 422);
+  const noWorkflow = await failure(
+    octokit.rest.actions.createWorkflowDispatch({
+      ...repo(gh),
+      workflow_id: 'other.yml',
+      ref: 'main',
+    }),
+  );
+  assert.equal(noWorkflow.status, 404);
+
+  const id = gh.workflows()[0]?.id ?? 0;
+  assert.equal(
+    (await octokit.rest.actions.disableWorkflow({ ...repo(gh), workflow_id: 'migrate.yml' }))
+      .status,
+    204,
+  );
+  assert.equal(
+    (await octokit.rest.actions.getWorkflow({ ...repo(gh), workflow_id: id })).data.state,
+    'disabled_manually',
+  );
+  const disabled = await failure(
+    octokit.rest.actions.createWorkflowDispatch({
+      ...repo(gh),
+      workflow_id: id,
+      ref: 'refs/heads/main',
+    }),
+  );
+  assert.equal(disabled.status, 422);
+  await octokit.rest.actions.enableWorkflow({ ...repo(gh), workflow_id: id });
+  assert.equal(gh.workflows()[0]?.state, 'active');
+  assert.equal(gh.dispatches().length, 1);
+
+  gh.setPermissions({ actions: 'read' });
+  const denied = await failure(
+    octokit.rest.actions.disableWorkflow({ ...repo(gh), workflow_id: id }),
+  );
+  assert.equal(denied.status, 403);
+  assert.equal(
+    (await octokit.rest.actions.getWorkflow({ ...repo(gh), workflow_id: 'migrate.yml' })).data
+      .state,
+    'active',
+  );
+});
