@@ -69,7 +69,9 @@ test("@actions/artifact lists, finds by name and downloads a previous run's arti
   assert.equal(await readFile(join(dir, 'ledger.json'), 'utf8'), '{"run":42}');
   const calls = gh.requests().map((r) => `${r.method} ${r.path} ${r.status}`);
   assert.ok(
-    calls.includes(`GET /repos/acme/dropbox-migration/actions/artifacts/${artifact.id}/zip 302`),
+    calls.includes(
+      `GET /repos/octo-org/dropbox-migration/actions/artifacts/${artifact.id}/zip 302`,
+    ),
   );
 
   gh.setPermissions({ actions: 'none' });
