@@ -236,6 +236,11 @@ export function summaryIssue(
 /** Where the failure section goes; removed from the body. */
 const FAILURES_ANCHOR = '\u0000failures';
 
+/** "1 file", "2 files". */
+function count(n: number, noun: string): string {
+  return `${String(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function joined(lines: readonly string[]): string {
   return `${lines.join('\n')}\n`;
 }
@@ -265,7 +270,7 @@ function attentionSection(shards: readonly ShardLedger[], states: readonly Shard
       );
     } else if (state.kind === 'stalled') {
       rows.push(
-        `| ${tableCell(shard)} | no file migrated in the last ${String(state.chunks)} chunks; ${String(state.pending)} files pending | ` +
+        `| ${tableCell(shard)} | no file migrated in the last ${String(state.chunks)} chunks; ${count(state.pending, 'file')} pending | ` +
           'Read the last runs\u2019 job summaries and logs: a service may be refusing every request (rate limits, an outage). ' +
           'Files that keep failing become permanent failures after `max-attempts`; a smaller `batch-size` or `concurrency` can help. |',
       );
@@ -309,8 +314,7 @@ function totalsSection(sum: Overall, shardCount: number): string[] {
   const work =
     sum.chunks === 0
       ? 'No chunk has run yet.'
-      : `${sum.chunksTrimmed ? 'At least ' : ''}${String(sum.chunks)} chunks over ${String(shardCount)} ` +
-        `${shardCount === 1 ? 'shard' : 'shards'}, ${formatDuration(sum.workMs)} of work, ` +
+      : `${sum.chunksTrimmed ? 'At least ' : ''}${count(sum.chunks, 'chunk')} over ${count(shardCount, 'shard')}, ${formatDuration(sum.workMs)} of work, ` +
         `from ${sum.firstStart ?? '?'} to ${sum.lastEnd ?? '?'}.`;
   return [
     '### Totals',
@@ -338,7 +342,7 @@ function exportsSection(sum: Overall): string[] {
   return [
     '### Exports',
     '',
-    `${String(sum.exports)} Paper or Google documents are stored as their export (${formats}).`,
+    `${count(sum.exports, 'Paper or Google document')} ${sum.exports === 1 ? 'is' : 'are'} stored as ${sum.exports === 1 ? 'its' : 'their'} export (${formats}).`,
     '',
   ];
 }
@@ -353,7 +357,7 @@ function deletionsSection(shards: readonly ShardLedger[]): string[] {
   return [
     '### Deleted in Dropbox',
     '',
-    `${String(deletions.count)} files were deleted in Dropbox after they were listed. Their objects are kept unless the migration runs with \`on-source-delete: delete\`. Latest first:`,
+    `${count(deletions.count, 'file')} ${deletions.count === 1 ? 'was' : 'were'} deleted in Dropbox after being listed. Objects of deleted files are kept unless the migration runs with \`on-source-delete: delete\`. Latest first:`,
     '',
     '| Path | Deleted | Object |',
     '| --- | --- | --- |',

@@ -155,10 +155,7 @@ describe('summary issue body', () => {
     assert.match(issue.body, /2 chunks over 2 shards, 2m00s of work/);
     assert.match(issue.body, /#### restricted&#95;content \(1\)/);
     assert.match(issue.body, /#### key&#95;too&#95;long \(1\)/);
-    assert.match(
-      issue.body,
-      /1 Paper or Google documents are stored as their export \(markdown 1\)/,
-    );
+    assert.match(issue.body, /1 Paper or Google document is stored as its export \(markdown 1\)/);
     assert.match(issue.body, /### Deleted in Dropbox/);
     assert.ok(
       issue.body.includes('(https://github.example/octo/migration/actions/workflows/migrate.yml)'),
@@ -377,6 +374,6 @@ describe('finalize', () => {
       { run: RUN, disableScheduleWhenDone: false },
     );
     assert.equal(result.outcome, 'attention');
-    assert.match(onlyIssue(tracker).body, /no file migrated in the last 3 chunks; 1 files pending/);
+    assert.match(onlyIssue(tracker).body, /no file migrated in the last 3 chunks; 1 file pending/);
   });
 });
