@@ -1,7 +1,13 @@
 import { messageOf } from '../errors.ts';
 import type { IssueTracker, TrackedIssue } from './issue-tracker.ts';
 import type { Outcome, ShardLedger, ShardState } from './shards.ts';
-import { failuresCsv, summaryIssue, workflowFile, type RunContext } from './summary-issue.ts';
+import {
+  ATTENTION_HEADLINE,
+  failuresCsv,
+  summaryIssue,
+  workflowFile,
+  type RunContext,
+} from './summary-issue.ts';
 
 /** The label the summary issue carries; with the marker it finds the issue again. */
 export const SUMMARY_LABEL = 'dropbox-to-s3';
@@ -19,7 +25,10 @@ export interface FinalizeOptions {
 export interface FinalizeResult {
   readonly outcome: Outcome;
   readonly states: readonly ShardState[];
-  /** The summary issue written or found; undefined while the migration is simply in progress. */
+  /**
+   * The summary issue written or found; undefined while the migration is simply in progress (an
+   * issue that asked for attention is then updated to say it is in progress again).
+   */
   readonly issue:
     (TrackedIssue & { readonly action: 'created' | 'updated' | 'unchanged' }) | undefined;
   /** Markdown for the job summary. */
@@ -53,11 +62,19 @@ export async function finalize(
     failuresCsv: csv,
   };
   const jobBody = summary.body.slice(summary.marker.length + 1);
-  if (summary.outcome === 'progress') {
-    return { ...base, issue: undefined, jobSummary: jobBody, scheduleDisabled: false, notes: [] };
-  }
   const content = { title: summary.title, body: summary.body };
   const existing = await tracker.findIssue(SUMMARY_LABEL, summary.marker);
+  if (summary.outcome === 'progress') {
+    // An issue that still asks for help after the cause was fixed would mislead: it says progress now.
+    const stale = existing !== undefined && existing.body.includes(ATTENTION_HEADLINE);
+    const issue = stale
+      ? {
+          ...(await tracker.updateIssue(existing.number, content, false)),
+          action: 'updated' as const,
+        }
+      : undefined;
+    return { ...base, issue, jobSummary: jobBody, scheduleDisabled: false, notes: [] };
+  }
   // Someone closed it, but the migration needs them again.
   const reopen = summary.outcome === 'attention' && existing?.state === 'closed';
   let issue: NonNullable<FinalizeResult['issue']>;

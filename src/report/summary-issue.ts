@@ -106,6 +106,10 @@ interface Overall {
   bytesMigrated: number;
   bytesPending: number;
   chunks: number;
+  /** The most chunks one shard ran: about the number of workflow runs. */
+  runs: number;
+  /** Bytes per second of chunk time, summed over shards (they run side by side). */
+  rate: number;
   workMs: number;
   firstStart: string | undefined;
   lastEnd: string | undefined;
@@ -125,6 +129,8 @@ function overall(shards: readonly ShardLedger[]): Overall {
     bytesMigrated: 0,
     bytesPending: 0,
     chunks: 0,
+    runs: 0,
+    rate: 0,
     workMs: 0,
     firstStart: undefined,
     lastEnd: undefined,
@@ -143,6 +149,10 @@ function overall(shards: readonly ShardLedger[]): Overall {
     sum.bytesMigrated += totals.bytesMigrated;
     sum.bytesPending += totals.bytesPending;
     sum.chunks += ledger.chunks.length;
+    sum.runs = Math.max(sum.runs, ledger.chunks.length);
+    const shardMs = ledger.chunks.reduce((total, chunk) => total + chunk.durationMs, 0);
+    const shardBytes = ledger.chunks.reduce((total, chunk) => total + chunk.bytes, 0);
+    if (shardMs > 0) sum.rate += shardBytes / (shardMs / 1000);
     if (ledger.chunks.length >= 50) sum.chunksTrimmed = true;
     for (const chunk of ledger.chunks) {
       sum.workMs += chunk.durationMs;
@@ -160,6 +170,9 @@ function overall(shards: readonly ShardLedger[]): Overall {
   }
   return sum;
 }
+
+/** The headline of a body that asks for attention (finalize recognises such an issue by it). */
+export const ATTENTION_HEADLINE = '## Migration needs attention';
 
 const HEADLINES: Record<Outcome, string> = {
   done: 'Migration complete',
@@ -310,12 +323,22 @@ export function adviceFor(failureClass: string): string {
   }
 }
 
+/** Chunk time left at the rate so far, when there is something to say. */
+function eta(sum: Overall): string {
+  if (sum.bytesPending === 0 || sum.rate <= 0) return '';
+  return (
+    ` At ${formatBytes(Math.round(sum.rate))}/s over all shards, the pending files need about ` +
+    `${formatDuration((sum.bytesPending / sum.rate) * 1000)} of chunk time.`
+  );
+}
+
 function totalsSection(sum: Overall, shardCount: number): string[] {
   const work =
     sum.chunks === 0
       ? 'No chunk has run yet.'
       : `${sum.chunksTrimmed ? 'At least ' : ''}${count(sum.chunks, 'chunk')} over ${count(shardCount, 'shard')}, ${formatDuration(sum.workMs)} of work, ` +
-        `from ${sum.firstStart ?? '?'} to ${sum.lastEnd ?? '?'}.`;
+        `from ${sum.firstStart ?? '?'} to ${sum.lastEnd ?? '?'} (about ${count(sum.runs, 'run')}).` +
+        eta(sum);
   return [
     '### Totals',
     '',

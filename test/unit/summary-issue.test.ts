@@ -275,7 +275,7 @@ describe('finalize', () => {
     const result = await finalize(shards, tracker, { run: RUN, disableScheduleWhenDone: true });
     assert.equal(result.outcome, 'progress');
     assert.equal(result.issue, undefined);
-    assert.deepEqual(tracker.calls, []);
+    assert.deepEqual(tracker.calls, ['find'], 'no issue is written while work goes on');
     assert.match(result.jobSummary, /## Migration in progress/);
     assert.match(result.jobSummary, /\| Pending \| 1 \|/);
     assert.ok(!result.jobSummary.includes('<!--'));
@@ -363,6 +363,33 @@ describe('finalize', () => {
     assert.match(body, /ExpiredToken&#58;\u200D the security token expired/);
     assert.match(body, /raise `role-duration-seconds`/);
     assert.deepEqual(tracker.disabled, []);
+  });
+
+  it('turns an issue that asked for attention back to progress once chunks move again', async () => {
+    const tracker = new MemoryTracker();
+    const idle = { migrated: 0, bytes: 0, durationMs: 0, stoppedBy: 'deadline' };
+    await finalize(
+      [await shardLedger('0/1', { records: [fileRecord(1)], chunks: [idle, idle, idle] })],
+      tracker,
+      { run: RUN, disableScheduleWhenDone: false },
+    );
+    assert.match(onlyIssue(tracker).body, /## Migration needs attention/);
+    const moving = await shardLedger('0/1', {
+      records: [migrated(1), fileRecord(2, { size: 7200 })],
+      chunks: [idle, idle, idle, { migrated: 1, bytes: 3600, durationMs: 1_800_000 }],
+    });
+    const result = await finalize([moving], tracker, { run: RUN, disableScheduleWhenDone: false });
+    assert.equal(result.outcome, 'progress');
+    assert.equal(result.issue?.action, 'updated');
+    assert.match(onlyIssue(tracker).body, /## Migration in progress/);
+    // 3600 bytes in 30 minutes of chunks: 2 B/s; 7200 bytes pending need an hour.
+    assert.match(
+      result.jobSummary,
+      /At 2 B\/s over all shards, the pending files need about 1h00m of chunk time/,
+    );
+    assert.match(result.jobSummary, /\(about 4 runs\)/);
+    const again = await finalize([moving], tracker, { run: RUN, disableScheduleWhenDone: false });
+    assert.equal(again.issue, undefined, 'a progress issue is not rewritten on every run');
   });
 
   it('reports a shard that made no progress for several chunks', async () => {
