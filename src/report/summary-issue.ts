@@ -50,11 +50,22 @@ export function workflowFile(run: RunContext): string | undefined {
 }
 
 /**
- * The hidden line that finds the issue again. The bucket and prefix are URI-encoded so nothing in
- * a prefix can end the HTML comment.
+ * The hidden line that finds the issue again. The bucket and prefix are percent-encoded (UTF-8)
+ * beyond a few safe characters, so nothing in a prefix can end the HTML comment.
  */
 export function summaryMarker(settings: Pick<PinnedSettings, 'bucket' | 'prefix'>): string {
-  return `<!-- dropbox-to-s3:summary ${encodeURI(settings.bucket)}/${encodeURI(settings.prefix)} -->`;
+  return `<!-- dropbox-to-s3:summary ${percentEncoded(settings.bucket)}/${percentEncoded(settings.prefix)} -->`;
+}
+
+function percentEncoded(text: string): string {
+  let out = '';
+  for (const byte of new TextEncoder().encode(text)) {
+    const character = String.fromCharCode(byte);
+    out += /[A-Za-z0-9._~/-]/.test(character)
+      ? character
+      : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 export interface FailedFile {

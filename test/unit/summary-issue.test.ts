@@ -404,3 +404,16 @@ describe('finalize', () => {
     assert.match(onlyIssue(tracker).body, /no file migrated in the last 3 chunks; 1 file pending/);
   });
 });
+
+describe('summary marker', () => {
+  it('cannot be ended early by a prefix, and tells prefixes apart', () => {
+    const marker = summaryMarker({ bucket: 'b', prefix: 'x --> <!-- é\uD800' });
+    assert.equal(marker, '<!-- dropbox-to-s3:summary b/x%20--%3E%20%3C%21--%20%C3%A9%EF%BF%BD -->');
+    assert.equal(marker.indexOf('-->'), marker.length - 3);
+    assert.ok(
+      !summaryMarker({ bucket: 'b', prefix: 'ab' }).includes(
+        summaryMarker({ bucket: 'b', prefix: 'a' }).slice(0, -4) + ' ',
+      ),
+    );
+  });
+});
