@@ -487,6 +487,15 @@ class ChunkRun {
       failed,
       bytes: this.bytes,
       stoppedBy,
+      checkpointed: this.checkpointed,
+      ...(this.fatalError === undefined
+        ? {}
+        : {
+            fatal: {
+              failureClass: this.fatalError.failureClass,
+              message: this.fatalError.message,
+            },
+          }),
     });
     await this.ledger.checkpoint();
     const total = this.ledger.totals();

@@ -105,6 +105,10 @@ export interface ChunkSummary {
   readonly failed: number;
   readonly bytes: number;
   readonly stoppedBy: string;
+  /** Large files whose upload advanced and was checkpointed: progress without a migrated file. */
+  readonly checkpointed?: number;
+  /** Why a chunk stopped with `stoppedBy: 'fatal'`, for the summary issue (added after 0.1). */
+  readonly fatal?: { readonly failureClass: string; readonly message: string };
 }
 
 /** The listing position: a cursor mid-listing (`complete: false`) or one that yields changes. */

@@ -39,6 +39,9 @@ async function assertLedgerKept(bed: Testbed, files: number, migrated: number): 
     assert.equal(record.attempts, 0, `${record.path}: the outage does not use up its attempts`);
   }
   assert.equal(ledger.chunks.at(-1)?.stoppedBy, 'fatal', 'the chunk summary was saved');
+  const why = ledger.chunks.at(-1)?.fatal;
+  assert.ok(why !== undefined && why.message !== '', 'the chunk summary says why, for the issue');
+  assert.equal(why.failureClass, 'service_down');
 }
 
 test('the circuit breaker stops a chunk when S3 goes down, and keeps the ledger', async (t) => {
