@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 /** How to install each external tool a test may need, shown when it is missing. */
 const INSTALL: Record<string, string> = {
   rclone: 'apt-get update && apt-get install -y rclone',
+  'cmark-gfm': 'apt-get update && apt-get install -y cmark-gfm',
+  jq: 'apt-get update && apt-get install -y jq',
 };
 
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { escapeMarkdown } from '../../src/report/escape.ts';
+import { requireTool } from '../support/tools.ts';
 
 /** File names a hostile or unlucky Dropbox user could have, and what each would do unescaped. */
 const HOSTILE: readonly string[] = [
@@ -46,13 +47,9 @@ function decodeHtml(html: string): string {
   );
 }
 
-const cmark = spawnSync('cmark-gfm', ['--version'], { encoding: 'utf8' });
-const noCmark =
-  cmark.status === 0 ? false : 'cmark-gfm is not installed (.ci/run installs the Debian package)';
-
 function render(markdown: string): string {
   const result = spawnSync(
-    'cmark-gfm',
+    requireTool('cmark-gfm'),
     ['-e', 'table', '-e', 'autolink', '-e', 'strikethrough', '-e', 'tagfilter', '--unsafe'],
     { input: markdown, encoding: 'utf8' },
   );
@@ -96,27 +93,23 @@ describe('escapeMarkdown', () => {
     assert.equal(escapeMarkdown('👨\u200D👩\u200D👧 ❤\uFE0F'), '👨\u200D👩\u200D👧 ❤\uFE0F');
   });
 
-  it(
-    'is inert in a GFM table cell and in a paragraph (rendered by cmark-gfm)',
-    { skip: noCmark },
-    () => {
-      for (const name of HOSTILE) {
-        const cell = escapeMarkdown(name);
-        const html = render(`| Path | Reason |\n| --- | --- |\n| ${cell} | ${cell} |\n\n${cell}\n`);
-        assert.equal(html.match(/<td>/g)?.length, 2, `cells for ${name}:\n${html}`);
-        assert.equal(html.match(/<tr>/g)?.length, 2, `rows for ${name}:\n${html}`);
-        assert.doesNotMatch(
-          html,
-          /<(a|img|em|strong|del|code|pre|h\d|li|ul|ol|blockquote|script|hr|sup|section)\b/,
-          `${name}:\n${html}`,
-        );
-        const cells = [...html.matchAll(/<td>(.*?)<\/td>/gs)].map((match) =>
-          decodeHtml(match[1] ?? ''),
-        );
-        assert.deepEqual(cells, [decodeHtml(cell), decodeHtml(cell)]);
-        const paragraph = /<p>(.*?)<\/p>/s.exec(html)?.[1];
-        assert.equal(decodeHtml(paragraph ?? ''), decodeHtml(cell), name);
-      }
-    },
-  );
+  it('is inert in a GFM table cell and in a paragraph (rendered by cmark-gfm)', () => {
+    for (const name of HOSTILE) {
+      const cell = escapeMarkdown(name);
+      const html = render(`| Path | Reason |\n| --- | --- |\n| ${cell} | ${cell} |\n\n${cell}\n`);
+      assert.equal(html.match(/<td>/g)?.length, 2, `cells for ${name}:\n${html}`);
+      assert.equal(html.match(/<tr>/g)?.length, 2, `rows for ${name}:\n${html}`);
+      assert.doesNotMatch(
+        html,
+        /<(a|img|em|strong|del|code|pre|h\d|li|ul|ol|blockquote|script|hr|sup|section)\b/,
+        `${name}:\n${html}`,
+      );
+      const cells = [...html.matchAll(/<td>(.*?)<\/td>/gs)].map((match) =>
+        decodeHtml(match[1] ?? ''),
+      );
+      assert.deepEqual(cells, [decodeHtml(cell), decodeHtml(cell)]);
+      const paragraph = /<p>(.*?)<\/p>/s.exec(html)?.[1];
+      assert.equal(decodeHtml(paragraph ?? ''), decodeHtml(cell), name);
+    }
+  });
 });

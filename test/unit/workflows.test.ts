@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { requireTool } from '../support/tools.ts';
 
 const DIR = '.github/workflows';
 const workflows = await Promise.all(
@@ -89,6 +90,7 @@ describe('migrate.yml settings step', () => {
     workspace: string,
     env: Record<string, string>,
   ): Promise<{ status: number | null; outputs: Record<string, string>; stderr: string }> {
+    requireTool('jq'); // the settings step uses it, as GitHub's runners have it
     const output = join(workspace, 'output');
     await rm(output, { force: true });
     const result = spawnSync('bash', ['-c', settings], {
