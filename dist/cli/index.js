@@ -62180,7 +62180,14 @@ var ChunkRun = class {
       migrated: this.migrated,
       failed,
       bytes: this.bytes,
-      stoppedBy
+      stoppedBy,
+      checkpointed: this.checkpointed,
+      ...this.fatalError === void 0 ? {} : {
+        fatal: {
+          failureClass: this.fatalError.failureClass,
+          message: this.fatalError.message
+        }
+      }
     });
     await this.ledger.checkpoint();
     const total = this.ledger.totals();
@@ -62818,15 +62825,15 @@ function exportsOf(count) {
   return count === 0 ? "" : `, ${String(count)} exported document${count === 1 ? "" : "s"}`;
 }
 
-// src/cli/status.ts
+// src/report/failures.ts
 var EXAMPLES_PER_CLASS = 3;
-function failuresByClass(records) {
+function failuresByClass(records, examplesPerClass = EXAMPLES_PER_CLASS) {
   const groups = /* @__PURE__ */ new Map();
   for (const record of records) {
     if (record.status !== "failed" || record.deletedAt !== void 0) continue;
     const failureClass = record.failure?.failureClass ?? "unknown";
     const group4 = groups.get(failureClass) ?? { failureClass, count: 0, examples: [] };
-    if (group4.examples.length < EXAMPLES_PER_CLASS) {
+    if (group4.examples.length < examplesPerClass) {
       group4.examples.push({ path: record.path, reason: record.failure?.reason ?? "" });
     }
     groups.set(failureClass, { ...group4, count: group4.count + 1 });
@@ -62834,12 +62841,12 @@ function failuresByClass(records) {
   return [...groups.values()].sort((a5, b5) => b5.count - a5.count);
 }
 var DELETION_EXAMPLES = 10;
-function deletionsOf(records) {
+function deletionsOf(records, examples = DELETION_EXAMPLES) {
   const deleted = [...records].filter((record) => record.deletedAt !== void 0);
   deleted.sort((a5, b5) => (b5.deletedAt ?? "").localeCompare(a5.deletedAt ?? ""));
   return {
     count: deleted.length,
-    examples: deleted.slice(0, DELETION_EXAMPLES).map((record) => ({
+    examples: deleted.slice(0, examples).map((record) => ({
       path: record.path,
       key: record.key,
       deletedAt: record.deletedAt ?? "",
@@ -62859,6 +62866,8 @@ function objectState(record) {
       return record.status === "migrated" || record.migratedKey !== void 0 ? "kept" : "never migrated";
   }
 }
+
+// src/cli/status.ts
 function deletedNote(records) {
   let removed = 0;
   for (const record of records) if (record.objectsRemoved !== void 0) removed += 1;
