@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { escapeMarkdown } from '../../src/report/escape.ts';
+
+test('a hostile file name is inert: no HTML, link, mention, code or table break', () => {
+  const out = escapeMarkdown('`@octocat <img src=x> [x](http://e) #1 www.e.com a|b\nc');
+  assert.doesNotMatch(out, /<img/);
+  assert.doesNotMatch(out, /@octocat/);
+  assert.doesNotMatch(out, /#1/);
+  assert.doesNotMatch(out, /http:\/\//);
+  assert.doesNotMatch(out, /www\./i);
+  assert.doesNotMatch(out, /(^|[^\\])[`[\]()|]/);
+  assert.doesNotMatch(out, /\n/);
+  assert.match(out, /&lt;img src\\=x&gt;/);
+});
+
+test('ordinary names stay readable', () => {
+  assert.equal(escapeMarkdown('Photos 2024/IMG 1.jpg'), 'Photos 2024\\/IMG 1\\.jpg');
+});
