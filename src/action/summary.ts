@@ -30,6 +30,11 @@ function eta(config: Config, result: ChunkResult): string {
   return `about ${formatDuration(ms)} at this chunk's rate${runs}`;
 }
 
+/** Failure classes are short snake_case names: as code, so they read as `status` shows them. */
+function className(name: string): string {
+  return /^[a-z_]+$/.test(name) ? `\`${name}\`` : escapeMarkdown(name);
+}
+
 /** The job summary of one chunk: this chunk and the shard overall, and failures by class. */
 export function summaryMarkdown(
   config: Config,
@@ -60,7 +65,7 @@ export function summaryMarkdown(
   if (failures.length > 0) {
     lines.push('', '### Failures by class', '');
     for (const group of failures) {
-      lines.push(`**${escapeMarkdown(group.failureClass)}**: ${String(group.count)} file(s)`, '');
+      lines.push(`**${className(group.failureClass)}**: ${String(group.count)} file(s)`, '');
       for (const example of group.examples) {
         lines.push(`- ${escapeMarkdown(example.path)}: ${escapeMarkdown(example.reason)}`);
       }

@@ -59,7 +59,14 @@ async function migrate(config: Config): Promise<void> {
   let result: ChunkResult;
   try {
     result = await runChunk(config, {
-      source: new DropboxSource(config.dropbox, fetch, (line) => { core.info(line); }, core.setSecret),
+      source: new DropboxSource(
+        config.dropbox,
+        fetch,
+        (line) => {
+          core.info(line);
+        },
+        core.setSecret,
+      ),
       target: new S3Target(config.s3, s3),
       progress: actionProgress(),
       stop: cancel.signal,
