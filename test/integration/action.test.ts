@@ -12,6 +12,8 @@ import {
   type ActionJob,
   type StepRun,
 } from '../support/action-runner.ts';
+import { startGitHubRest, type GitHubRest } from '../emulators/github/rest/index.ts';
+import { startActionsRuntime, type ActionsRuntime } from '../emulators/github/runtime/index.ts';
 import { bytesFor, listKeys, objectBytes, RESERVED_PREFIX, writeTree } from '../support/bucket.ts';
 import {
   APP_KEY,
@@ -265,3 +267,104 @@ test('a run cancelled with SIGINT mid-chunk keeps its progress', async (t) => {
   assert.equal(keys.length, 12);
   assert.ok(Number(out3.migrated) <= 12 - migrated1 - 1, `run 3 migrated ${out3.migrated ?? ''}`);
 });
+
+const GH_TOKEN = 'ghs_fakeGitHubToken0123456789';
+
+/** The Actions runtime emulator and the REST fake over the same caches and artifacts. */
+async function githubStandIns(t: {
+  after: (fn: () => Promise<void>) => void;
+}): Promise<{ runtime: ActionsRuntime; gh: GitHubRest }> {
+  const runtime = await startActionsRuntime({ repository: 'acme/dropbox-migration' });
+  const gh = await startGitHubRest({ token: GH_TOKEN, actions: runtime.state });
+  t.after(async () => {
+    await gh.close();
+    await runtime.close();
+  });
+  return { runtime, gh };
+}
+
+function runnerEnv(
+  bed: Testbed,
+  runtime: ActionsRuntime,
+  gh: GitHubRest,
+  job: ActionJob,
+  runId: number,
+): NodeJS.ProcessEnv {
+  return {
+    ...awsEnv(bed),
+    ...runtime.env({ runId, workspace: job.workspace }),
+    GITHUB_API_URL: gh.url,
+  };
+}
+
+for (const store of ['cache', 'artifact'] as const) {
+  test(`two runs carry a shard to done through the ${store} ledger store`, async (t) => {
+    const bed = await startTestbed();
+    t.after(() => bed.close());
+    const { runtime, gh } = await githubStandIns(t);
+    await writeTree(bed.root, FILES);
+    const settings = { 'batch-size': '3', 'ledger-store': store, 'github-token': GH_TOKEN };
+
+    const first = await newJob();
+    const run1 = await runStep(
+      MAIN,
+      first,
+      inputs(bed, settings),
+      runnerEnv(bed, runtime, gh, first, 200),
+    );
+    assert.equal(run1.code, 0, run1.stdout + run1.stderr);
+    assert.equal((await outputsOf(first)).migrated, '3');
+    assert.match(run1.stdout, /No saved ledger/);
+    const post1 = await runStep(
+      POST,
+      first,
+      inputs(bed, settings),
+      runnerEnv(bed, runtime, gh, first, 200),
+    );
+    assert.match(post1.stdout, /nothing to do/);
+
+    const second = await newJob();
+    const run2 = await runStep(
+      MAIN,
+      second,
+      inputs(bed, settings),
+      runnerEnv(bed, runtime, gh, second, 201),
+    );
+    assert.equal(run2.code, 0, run2.stdout + run2.stderr);
+    const out2 = await outputsOf(second);
+    assert.deepEqual(
+      { migrated: out2.migrated, done: out2.done, remaining: out2.remaining },
+      { migrated: '2', done: 'true', remaining: '0' },
+    );
+    assert.match(
+      run2.stdout,
+      store === 'cache'
+        ? /Ledger restored from the cache entry/
+        : /Ledger restored from the artifact .* of run 200/,
+    );
+    assert.deepEqual(await listKeys(bed), ['Docs/c.txt', 'Docs/d.txt', 'a.txt', 'b.txt', 'e.txt']);
+
+    if (store === 'cache') {
+      // Pruned with actions: write: only the newest entry of the shard is left.
+      const keys = runtime.state.listCaches().map((entry) => entry.key);
+      assert.equal(keys.length, 1, keys.join(', '));
+      assert.match(keys[0] ?? '', /-shard-0-of-1-201-1-main$/);
+    } else {
+      const names = runtime.state.listArtifacts().map((artifact) => artifact.name);
+      assert.equal(names.length, 2, names.join(', '));
+    }
+    const masked = [...maskedValues(run1), ...maskedValues(run2)];
+    assert.ok(masked.includes(GH_TOKEN));
+    assertNoSecret(
+      [
+        withoutMaskLines(run1.stdout),
+        withoutMaskLines(run2.stdout),
+        run1.stderr,
+        run2.stderr,
+        ...(await filesOf(first)),
+        ...(await filesOf(second)),
+      ],
+      [GH_TOKEN, APP_SECRET, REFRESH_TOKEN, ...masked.filter((value) => value.startsWith('sl.'))],
+    );
+  });
+}
