@@ -368,3 +368,37 @@ for (const store of ['cache', 'artifact'] as const) {
     );
   });
 }
+
+test('cache store without actions: write keeps old entries (a note); without cache writes, post fails plainly', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const { runtime, gh } = await githubStandIns(t);
+  gh.setPermissions({ actions: 'read', contents: 'read' });
+  await writeTree(bed.root, FILES);
+  const settings = { 'batch-size': '3', 'ledger-store': 'cache', 'github-token': GH_TOKEN };
+  for (const runId of [400, 401]) {
+    const job = await newJob();
+    const run = await runStep(
+      MAIN,
+      job,
+      inputs(bed, settings),
+      runnerEnv(bed, runtime, gh, job, runId),
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    if (runId === 401) assert.match(run.stdout, /older ledger cache entries were not deleted/i);
+  }
+  assert.equal(runtime.state.listCaches().length, 2);
+
+  const job = await newJob();
+  const env = {
+    ...runnerEnv(bed, runtime, gh, job, 402),
+    ...runtime.env({ runId: 402, workspace: job.workspace, cacheAccess: 'read' }),
+  };
+  const run = await runStep(MAIN, job, inputs(bed, settings), env);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /::warning::The ledger was not saved by the main step/);
+  const post = await runStep(POST, job, inputs(bed, settings), env);
+  assert.equal(post.code, 1);
+  assert.match(post.stdout, /::error::the ledger could not be saved to the Actions cache/);
+  assert.equal(runtime.state.listCaches().length, 2);
+});
