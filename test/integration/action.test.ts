@@ -402,3 +402,31 @@ test('cache store without actions: write keeps old entries (a note); without cac
   assert.match(post.stdout, /::error::the ledger could not be saved to the Actions cache/);
   assert.equal(runtime.state.listCaches().length, 2);
 });
+
+test('artifact store without actions: read fails before any work, saying which permission', async (t) => {
+  const bed = await startTestbed();
+  t.after(() => bed.close());
+  const { runtime, gh } = await githubStandIns(t);
+  gh.setPermissions({ contents: 'read' });
+  await writeTree(bed.root, FILES);
+  const job = await newJob();
+  const settings = { 'ledger-store': 'artifact', 'github-token': GH_TOKEN };
+  const run = await runStep(
+    MAIN,
+    job,
+    inputs(bed, settings),
+    runnerEnv(bed, runtime, gh, job, 500),
+  );
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /::error::could not list the repository's artifacts.*actions: read/);
+  assert.deepEqual(await listKeys(bed), []);
+  // Main never restored the ledger: post must not save an empty one over the last good one.
+  const post = await runStep(
+    POST,
+    job,
+    inputs(bed, settings),
+    runnerEnv(bed, runtime, gh, job, 500),
+  );
+  assert.match(post.stdout, /before restoring the ledger; nothing to save/);
+  assert.equal(runtime.state.listArtifacts().length, 0);
+});

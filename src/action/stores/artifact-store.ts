@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../config/config.ts';
+import { messageOf } from '../../errors.ts';
 import {
   ledgerFilesIn,
   replaceLedgerFiles,
@@ -43,7 +44,16 @@ export class ArtifactLedgerStore implements LedgerStore {
 
   async restore(localDir: string): Promise<boolean> {
     const token = this.requireToken();
-    const found = await this.newest(token);
+    let found: FoundArtifact | undefined;
+    try {
+      found = await this.newest(token);
+    } catch (error) {
+      throw new Error(
+        `could not list the repository's artifacts to find the last ledger (${messageOf(error)}); ` +
+          'give the job `actions: read` (and github-token a token that has it).',
+        { cause: error },
+      );
+    }
     if (found === undefined) return false;
     const { owner, repo } = ownerAndRepo(this.context);
     const incoming = await mkdtemp(join(tmpdir(), 'dropbox-to-s3-ledger-'));
