@@ -114,7 +114,7 @@ test('an issue is created with labels (missing ones created), read back, updated
   );
   assert.match(
     created.data.html_url,
-    /^https:\/\/github\.com\/acme\/dropbox-migration\/issues\/1$/,
+    /^https:\/\/github\.com\/octo-org\/dropbox-migration\/issues\/1$/,
   );
   assert.deepEqual(
     gh.labels().map((l) => [l.name, l.color]),
@@ -314,11 +314,11 @@ test('a token without the permission gets 403; a bad token 401; no token 401', a
   const bad = await failure(client(gh, 'ghs_wrong').rest.issues.listForRepo(repo(gh)));
   assert.equal(bad.status, 401);
   assert.match(bad.message, /^Bad credentials/);
-  const anonymous = await fetch(`${gh.url}/repos/acme/dropbox-migration/issues`);
+  const anonymous = await fetch(`${gh.url}/repos/octo-org/dropbox-migration/issues`);
   assert.equal(anonymous.status, 401);
 
   const otherRepo = await failure(
-    octokit.rest.issues.listForRepo({ owner: 'acme', repo: 'elsewhere' }),
+    octokit.rest.issues.listForRepo({ owner: 'octo-org', repo: 'elsewhere' }),
   );
   assert.equal(otherRepo.status, 404);
 
@@ -345,7 +345,7 @@ test('the request log has method, path, query, body, status and token name, neve
   const log = gh.requests();
   assert.deepEqual(log[0], {
     method: 'POST',
-    path: '/repos/acme/dropbox-migration/issues',
+    path: '/repos/octo-org/dropbox-migration/issues',
     query: {},
     body: { title: 'report', body: 'hello', labels: ['a'] },
     status: 201,
@@ -426,7 +426,7 @@ test('artifacts are listed (by name, by run), read, downloaded through the redir
   assert.equal(first?.size_in_bytes, zip.length);
   assert.equal(
     first.archive_download_url,
-    `${gh.url}/repos/acme/dropbox-migration/actions/artifacts/${newest.id}/zip`,
+    `${gh.url}/repos/octo-org/dropbox-migration/actions/artifacts/${newest.id}/zip`,
   );
 
   const ofRun = await octokit.rest.actions.listWorkflowRunArtifacts({ ...repo(gh), run_id: 12 });

@@ -75,7 +75,7 @@ const RATE_LIMIT = 5000;
 const LEVELS: Readonly<Record<Permission, number>> = { none: 0, read: 1, write: 2 };
 
 export async function startGitHubRest(options: GitHubRestOptions): Promise<GitHubRest> {
-  const owner = options.owner ?? 'acme';
+  const owner = options.owner ?? 'octo-org';
   const repo = options.repo ?? 'dropbox-migration';
   const defaultBranch = options.defaultBranch ?? 'main';
   const tokens = new Map<string, TokenGrant>([

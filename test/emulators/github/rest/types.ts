@@ -30,7 +30,9 @@ export interface GitHubRestOptions {
   readonly permissions?: Permissions;
   /** Caches and artifacts (the Actions runtime emulator's state); none when absent. */
   readonly actions?: ActionsState;
+  /** Default `octo-org`, as the runtime emulator's default repository. */
   readonly owner?: string;
+  /** Default `dropbox-migration`. */
   readonly repo?: string;
   readonly defaultBranch?: string;
   /** Branches a dispatch may name (`main` or `refs/heads/main`); the default branch always counts. */
