@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { buildConfig, type Config } from '../config/config.ts';
+import { actionMode, buildConfig, type ActionMode, type Config } from '../config/config.ts';
 import { actionInputs } from '../config/options.ts';
 
 /**
@@ -22,6 +22,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   maskSecretEnvironment(env);
   return buildConfig('migrate', raw, env, 'action');
+}
+
+/** The step's `mode`, read first: each mode needs different inputs. */
+export function readMode(): ActionMode {
+  return actionMode(core.getInput('mode') || undefined);
 }
 
 /** AWS secrets in the environment; configure-aws-credentials masks them too, but not every setup. */

@@ -56,6 +56,8 @@ export interface ActionSettings {
   readonly ledgerStore: LedgerStoreKind;
   /** For the GitHub API (artifact lookup, cache pruning); masked as soon as it is read. */
   readonly githubToken: string | undefined;
+  /** finalize: disable the workflow's schedule once every shard is done. */
+  readonly disableScheduleWhenDone: boolean;
 }
 
 /** The action's time budget when the workflow sets none: well inside an hour of OIDC credentials. */
@@ -291,11 +293,20 @@ function actionShard(read: Reader): Shard {
   return { index, count };
 }
 
+/** The action's `mode`; checked before the rest, since each mode needs different inputs. */
+export function actionMode(text: string | undefined): ActionMode {
+  return parseChoice(text ?? 'migrate', 'mode', ACTION_MODES);
+}
+
 function actionSettings(read: Reader): ActionSettings {
   return {
-    mode: parseChoice(read.text('mode') ?? 'migrate', 'mode', ACTION_MODES),
+    mode: actionMode(read.text('mode')),
     ledgerStore: parseChoice(read.text('ledger-store') ?? 'cache', 'ledger-store', LEDGER_STORES),
     githubToken: read.text('github-token'),
+    disableScheduleWhenDone: parseBoolean(
+      read.text('disable-schedule-when-done') ?? 'true',
+      'disable-schedule-when-done',
+    ),
   };
 }
 

@@ -375,6 +375,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ['action'],
   },
   {
+    name: 'disable-schedule-when-done',
+    value: 'true|false',
+    description:
+      'finalize: when every shard is done, disable the workflow so its schedule stops (needs `actions: write`).',
+    defaultText: 'true',
+    actionDefault: 'true',
+    commands: ['action'],
+  },
+  {
     name: 'github-token',
     description:
       'Token for the GitHub API: finding the last ledger artifact (`actions: read`), pruning old ledger caches (`actions: write`).',

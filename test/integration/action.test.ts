@@ -195,7 +195,17 @@ test('the action refuses bad inputs and modes it does not have, naming them', as
   const bed = await startTestbed();
   t.after(() => bed.close());
   const cases: [Record<string, string>, RegExp][] = [
-    [{ mode: 'finalize' }, /mode finalize is not in this version/],
+    // finalize takes no Dropbox secrets: the mode is refused before they are asked for.
+    [
+      {
+        mode: 'finalize',
+        'dropbox-app-key': '',
+        'dropbox-refresh-token': '',
+        'dropbox-app-secret': '',
+      },
+      /mode finalize is not in this version/,
+    ],
+    [{ mode: 'sync' }, /mode "sync" must be one of: migrate, plan, finalize/],
     [{ 'shard-index': '2', 'shard-count': '2' }, /shard-index 2 is not below shard-count 2/],
     [{ 'ledger-store': 'disk' }, /ledger-store "disk" must be one of: cache, artifact, s3/],
   ];
@@ -274,7 +284,7 @@ const GH_TOKEN = 'ghs_fakeGitHubToken0123456789';
 async function githubStandIns(t: {
   after: (fn: () => Promise<void>) => void;
 }): Promise<{ runtime: ActionsRuntime; gh: GitHubRest }> {
-  const runtime = await startActionsRuntime({ repository: 'acme/dropbox-migration' });
+  const runtime = await startActionsRuntime();
   const gh = await startGitHubRest({ token: GH_TOKEN, actions: runtime.state });
   t.after(async () => {
     await gh.close();

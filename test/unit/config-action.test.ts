@@ -14,7 +14,12 @@ test('the action front door: its own inputs, defaults and shard', () => {
   );
   assert.deepEqual(config.shard, { index: 2, count: 4 });
   assert.equal(config.ledgerDir, '.dropbox-to-s3/shard-2-of-4');
-  assert.deepEqual(config.action, { mode: 'migrate', ledgerStore: 's3', githubToken: undefined });
+  assert.deepEqual(config.action, {
+    mode: 'migrate',
+    ledgerStore: 's3',
+    githubToken: undefined,
+    disableScheduleWhenDone: true,
+  });
   assert.equal(config.budget.maxDurationMs, 50 * 60_000);
   const defaults = buildConfig('migrate', { bucket: 'my-bucket' }, ENV, 'action');
   assert.equal(defaults.action?.ledgerStore, 'cache');

@@ -12,7 +12,7 @@ import { applyExpectedBucketOwner } from '../../s3/bucket-settings.ts';
 import { S3Target, s3ClientConfig } from '../../s3/target.ts';
 import { runContext } from '../context.ts';
 import { checkCredentialLifetime } from '../credentials.ts';
-import { readConfig } from '../inputs.ts';
+import { readConfig, readMode } from '../inputs.ts';
 import { stopOnCancel } from '../signals.ts';
 import { markRestored, markSaved } from '../state.ts';
 import { ledgerStoreFor } from '../stores/index.ts';
@@ -21,14 +21,13 @@ import { summaryMarkdown, type FailureGroup } from '../summary.ts';
 /** The action's main step: restore the shard's ledger, run one chunk, save it, report. */
 export async function run(): Promise<void> {
   try {
-    const config = readConfig();
-    const mode = config.action?.mode ?? 'migrate';
+    const mode = readMode();
     if (mode !== 'migrate') {
       throw new ConfigError(
         `mode ${mode} is not in this version of the action; use mode: migrate (the default).`,
       );
     }
-    await migrate(config);
+    await migrate(readConfig());
   } catch (error) {
     core.setFailed(messageOf(error));
   }
