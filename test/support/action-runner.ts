@@ -1,11 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MAIN = fileURLToPath(new URL('../../src/action/main/index.ts', import.meta.url));
-export const POST = fileURLToPath(new URL('../../src/action/post/index.ts', import.meta.url));
+/**
+ * The entry points run: the sources, or with ACTION_ENTRY_DIR=dist the bundles the runner runs
+ * (`ACTION_ENTRY_DIR=dist node --test test/integration/action.test.ts` after `npm run bundle`).
+ */
+const BUNDLES = process.env.ACTION_ENTRY_DIR;
+export const MAIN =
+  BUNDLES === undefined
+    ? fileURLToPath(new URL('../../src/action/main/index.ts', import.meta.url))
+    : resolve(BUNDLES, 'main/index.js');
+export const POST =
+  BUNDLES === undefined
+    ? fileURLToPath(new URL('../../src/action/post/index.ts', import.meta.url))
+    : resolve(BUNDLES, 'post/index.js');
 
 /** One job of a workflow run as the runner lays it out: a fresh workspace and its command files. */
 export interface ActionJob {
