@@ -58713,7 +58713,8 @@ var OPTIONS = [
     name: "max-duration",
     value: "duration",
     description: "Time budget of the chunk (e.g. `50m`): after it, nothing new starts, files in flight get the grace period, the ledger is saved.",
-    defaultText: "(no limit)",
+    defaultText: "(no limit); the action: 50m",
+    actionDefault: "50m",
     commands: ["migrate"]
   },
   {
@@ -58777,6 +58778,7 @@ var OPTIONS = [
     value: "i/n",
     description: "Work on shard i of n (files are split by a hash of their Dropbox id); each shard has its own ledger.",
     defaultText: "0/1",
+    cliOnly: true,
     commands: ["migrate", "status", "verify"]
   },
   {
@@ -58796,6 +58798,7 @@ var OPTIONS = [
     name: "json",
     description: "Print the result as one JSON line on stdout.",
     defaultText: "off",
+    cliOnly: true,
     commands: ["migrate", "status", "verify"]
   },
   {
@@ -58833,6 +58836,54 @@ var OPTIONS = [
     env: "DROPBOX_ACCESS_TOKEN",
     secret: true,
     commands: MIGRATE_VERIFY
+  },
+  {
+    name: "mode",
+    value: "migrate|plan|finalize",
+    description: "What the action step does: `migrate` runs one chunk of one shard; `finalize` reads every shard's ledger and writes the summary issue or the progress (`plan` is not in this version).",
+    defaultText: "migrate",
+    actionDefault: "migrate",
+    commands: ["action"]
+  },
+  {
+    name: "shard-index",
+    value: "i",
+    description: "This job's shard, from 0 (in a matrix of shards, the matrix value).",
+    defaultText: "0",
+    actionDefault: "0",
+    commands: ["action"]
+  },
+  {
+    name: "shard-count",
+    value: "n",
+    description: "Number of shards the files are split into; keep it the same for every run.",
+    defaultText: "1",
+    actionDefault: "1",
+    commands: ["action"]
+  },
+  {
+    name: "ledger-store",
+    value: "cache|artifact|s3",
+    description: "Where the shard's ledger is kept between runs: the Actions cache, a workflow artifact, or objects under --manifest-prefix in the bucket (durable). See Use it as a GitHub Action.",
+    defaultText: "cache",
+    actionDefault: "cache",
+    commands: ["action"]
+  },
+  {
+    name: "disable-schedule-when-done",
+    value: "true|false",
+    description: "finalize: when every shard is done, disable the workflow so its schedule stops (needs `actions: write`).",
+    defaultText: "true",
+    actionDefault: "true",
+    commands: ["action"]
+  },
+  {
+    name: "github-token",
+    description: "Token for the GitHub API: finding the last ledger artifact (`actions: read`), pruning old ledger caches (`actions: write`).",
+    defaultText: "`${{ github.token }}`",
+    actionDefault: "${{ github.token }}",
+    secret: true,
+    commands: ["action"]
   }
 ];
 
@@ -58936,12 +58987,16 @@ var STORAGE_CLASSES = [
 ];
 var MiB = 1024 * 1024;
 var DEFAULT_LEDGER_DIR = ".dropbox-to-s3";
-function buildConfig(command5, raw, env2) {
-  const read = reader(command5, raw, env2);
-  const shard = parseShard(read.text("shard") ?? "0/1", "--shard");
+var ACTION_MODES = ["migrate", "plan", "finalize"];
+var LEDGER_STORES = ["cache", "artifact", "s3"];
+var ACTION_MAX_DURATION_MS = 50 * 6e4;
+function buildConfig(command5, raw, env2, front = "cli") {
+  const read = reader(command5, raw, env2, front);
+  const shard = front === "action" ? actionShard(read) : parseShard(read.text("shard") ?? "0/1", "--shard");
   const ledgerRoot = read.text("ledger") ?? DEFAULT_LEDGER_DIR;
   const common = {
     command: command5,
+    action: front === "action" ? actionSettings(read) : void 0,
     shard,
     ledgerDir: join(ledgerRoot, `shard-${String(shard.index)}-of-${String(shard.count)}`),
     json: read.flag("json")
@@ -58954,7 +59009,7 @@ function buildConfig(command5, raw, env2) {
     );
   }
   const concurrency = concurrencyOf(read.text("concurrency"), read.text("max-concurrency"));
-  const maxDurationMs = read.duration("max-duration");
+  const maxDurationMs = read.duration("max-duration") ?? (front === "action" ? ACTION_MAX_DURATION_MS : void 0);
   const graceMs = read.duration("grace") ?? 5e3;
   if (maxDurationMs !== void 0 && maxDurationMs < 1e3) {
     throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
@@ -59025,12 +59080,13 @@ function buildConfig(command5, raw, env2) {
     verify: { deep: read.flag("deep"), requeue: read.flag("requeue") }
   };
 }
-function reader(command5, raw, env2) {
+function reader(command5, raw, env2, front) {
   const known = new Map(OPTIONS.map((option) => [option.name, option]));
+  const applies = (option) => option.commands.includes(command5) || front === "action" && option.commands.includes("action");
   for (const name of Object.keys(raw)) {
     const option = known.get(name);
     if (option === void 0) throw new ConfigError(`unknown option --${name}.`);
-    if (raw[name] !== void 0 && !option.commands.includes(command5)) {
+    if (raw[name] !== void 0 && !applies(option)) {
       throw new ConfigError(`--${name} does not apply to \`${command5}\`.`);
     }
   }
@@ -59058,6 +59114,30 @@ function reader(command5, raw, env2) {
     duration: (name) => optional(text(name), (value) => parseDuration(value, `--${name}`))
   };
 }
+function actionShard(read) {
+  const count = parseInteger(read.text("shard-count") ?? "1", "shard-count", 1, 256);
+  const index = parseInteger(read.text("shard-index") ?? "0", "shard-index", 0, 255);
+  if (index >= count) {
+    throw new ConfigError(
+      `shard-index ${String(index)} is not below shard-count ${String(count)}: shards are numbered from 0 (with a matrix of n shards, 0 to n-1).`
+    );
+  }
+  return { index, count };
+}
+function actionMode(text) {
+  return parseChoice(text ?? "migrate", "mode", ACTION_MODES);
+}
+function actionSettings(read) {
+  return {
+    mode: actionMode(read.text("mode")),
+    ledgerStore: parseChoice(read.text("ledger-store") ?? "cache", "ledger-store", LEDGER_STORES),
+    githubToken: read.text("github-token"),
+    disableScheduleWhenDone: parseBoolean(
+      read.text("disable-schedule-when-done") ?? "true",
+      "disable-schedule-when-done"
+    )
+  };
+}
 function optional(text, parse3) {
   return text === void 0 ? void 0 : parse3(text);
 }
@@ -59072,7 +59152,7 @@ function credentials(command5, read) {
     refreshToken: read.text("dropbox-refresh-token"),
     accessToken: read.text("dropbox-access-token")
   };
-  if (command5 === "status") return found;
+  if (command5 === "status" || read.text("mode") === "finalize") return found;
   if (found.refreshToken !== void 0 && found.appKey === void 0) {
     throw new ConfigError(
       "DROPBOX_REFRESH_TOKEN is set but DROPBOX_APP_KEY is not: a refresh token only works with the app key of the app that issued it. Set DROPBOX_APP_KEY (and DROPBOX_APP_SECRET unless the token came from a PKCE flow)."
@@ -59245,7 +59325,7 @@ var package_default = {
     test: 'node --test --test-concurrency=2 "test/**/*.test.ts"',
     emulator: "node test/emulators/dropbox/cli.ts",
     demo: "npm run --silent bundle && node scripts/demo.ts",
-    docs: "node scripts/docs.ts && prettier --write README.md"
+    docs: "node scripts/docs.ts && prettier --write README.md action.yml"
   },
   devDependencies: {
     "@azure/storage-blob": "^12.32.0",
@@ -59479,9 +59559,13 @@ var DropboxSource = class {
   rooting;
   pathRoot;
   note;
+  /** Told every access token the SDK obtains, before it is used (the action masks them). */
+  onSecret;
+  lastToken = "";
   constructor(config, fetcher = fetch, note = (line) => process.stderr.write(`dropbox-to-s3: ${line}
-`)) {
+`), onSecret = () => void 0) {
     const { credentials: credentials2, baseUrl } = config;
+    this.onSecret = onSecret;
     this.teamRoot = config.teamRoot;
     this.note = note;
     this.fetcher = pathRootFetch(
@@ -59612,7 +59696,15 @@ var DropboxSource = class {
     } catch (error2) {
       throw this.classify(error2, what);
     }
-    return this.auth.getAccessToken();
+    return this.currentToken();
+  }
+  currentToken() {
+    const token = this.auth.getAccessToken();
+    if (token !== this.lastToken && token !== "") {
+      this.lastToken = token;
+      this.onSecret(token);
+    }
+    return token;
   }
   /** Runs `refresh` unless one is already running, in which case it waits for that one. */
   shared(refresh) {
@@ -59655,7 +59747,7 @@ var DropboxSource = class {
           throw this.classify(refreshError, "refreshing the Dropbox access token");
         }
       }
-      return run(this.auth.getAccessToken());
+      return run(this.currentToken());
     }
   }
   classify(error2, what) {

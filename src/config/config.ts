@@ -4,7 +4,7 @@ import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
 import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
 import { parseShard, type Shard } from '../engine/shard.ts';
 import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
-import { OPTIONS, type Command } from './options.ts';
+import { OPTIONS, type Command, type OptionSpec } from './options.ts';
 import {
   formatBytes,
   parseBoolean,
@@ -42,8 +42,31 @@ export interface DropboxCredentials {
   readonly accessToken: string | undefined;
 }
 
+export const ACTION_MODES = ['migrate', 'plan', 'finalize'] as const;
+export type ActionMode = (typeof ACTION_MODES)[number];
+export const LEDGER_STORES = ['cache', 'artifact', 's3'] as const;
+export type LedgerStoreKind = (typeof LEDGER_STORES)[number];
+
+/** Which front door collected the raw settings: the action has inputs the CLI has not. */
+export type FrontDoor = 'cli' | 'action';
+
+/** Settings only the GitHub Action has. */
+export interface ActionSettings {
+  readonly mode: ActionMode;
+  readonly ledgerStore: LedgerStoreKind;
+  /** For the GitHub API (artifact lookup, cache pruning); masked as soon as it is read. */
+  readonly githubToken: string | undefined;
+  /** finalize: disable the workflow's schedule once every shard is done. */
+  readonly disableScheduleWhenDone: boolean;
+}
+
+/** The action's time budget when the workflow sets none: well inside an hour of OIDC credentials. */
+export const ACTION_MAX_DURATION_MS = 50 * 60_000;
+
 export interface Config {
   readonly command: Command;
+  /** Undefined for the CLI. */
+  readonly action: ActionSettings | undefined;
   readonly dropbox: {
     readonly credentials: DropboxCredentials;
     /** One server for every Dropbox host (the emulator); undefined for Dropbox itself. */
@@ -107,12 +130,19 @@ export type RawSettings = Readonly<
  * The one place where flags, inputs and environment become a validated `Config`. Every bad value
  * fails here, before any work, with a message naming the option and the fix.
  */
-export function buildConfig(command: Command, raw: RawSettings, env: NodeJS.ProcessEnv): Config {
-  const read = reader(command, raw, env);
-  const shard = parseShard(read.text('shard') ?? '0/1', '--shard');
+export function buildConfig(
+  command: Command,
+  raw: RawSettings,
+  env: NodeJS.ProcessEnv,
+  front: FrontDoor = 'cli',
+): Config {
+  const read = reader(command, raw, env, front);
+  const shard =
+    front === 'action' ? actionShard(read) : parseShard(read.text('shard') ?? '0/1', '--shard');
   const ledgerRoot = read.text('ledger') ?? DEFAULT_LEDGER_DIR;
   const common = {
     command,
+    action: front === 'action' ? actionSettings(read) : undefined,
     shard,
     ledgerDir: join(ledgerRoot, `shard-${String(shard.index)}-of-${String(shard.count)}`),
     json: read.flag('json'),
@@ -126,7 +156,8 @@ export function buildConfig(command: Command, raw: RawSettings, env: NodeJS.Proc
     );
   }
   const concurrency = concurrencyOf(read.text('concurrency'), read.text('max-concurrency'));
-  const maxDurationMs = read.duration('max-duration');
+  const maxDurationMs =
+    read.duration('max-duration') ?? (front === 'action' ? ACTION_MAX_DURATION_MS : undefined);
   const graceMs = read.duration('grace') ?? 5000;
   if (maxDurationMs !== undefined && maxDurationMs < 1000) {
     throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
@@ -208,12 +239,19 @@ interface Reader {
   duration(name: string): number | undefined;
 }
 
-function reader(command: Command, raw: RawSettings, env: NodeJS.ProcessEnv): Reader {
+function reader(
+  command: Command,
+  raw: RawSettings,
+  env: NodeJS.ProcessEnv,
+  front: FrontDoor,
+): Reader {
   const known = new Map(OPTIONS.map((option) => [option.name, option]));
+  const applies = (option: OptionSpec): boolean =>
+    option.commands.includes(command) || (front === 'action' && option.commands.includes('action'));
   for (const name of Object.keys(raw)) {
     const option = known.get(name);
     if (option === undefined) throw new ConfigError(`unknown option --${name}.`);
-    if (raw[name] !== undefined && !option.commands.includes(command)) {
+    if (raw[name] !== undefined && !applies(option)) {
       throw new ConfigError(`--${name} does not apply to \`${command}\`.`);
     }
   }
@@ -243,6 +281,35 @@ function reader(command: Command, raw: RawSettings, env: NodeJS.ProcessEnv): Rea
   };
 }
 
+/** The action's shard: `shard-index` of `shard-count`, as separate inputs for a matrix. */
+function actionShard(read: Reader): Shard {
+  const count = parseInteger(read.text('shard-count') ?? '1', 'shard-count', 1, 256);
+  const index = parseInteger(read.text('shard-index') ?? '0', 'shard-index', 0, 255);
+  if (index >= count) {
+    throw new ConfigError(
+      `shard-index ${String(index)} is not below shard-count ${String(count)}: shards are numbered from 0 (with a matrix of n shards, 0 to n-1).`,
+    );
+  }
+  return { index, count };
+}
+
+/** The action's `mode`; checked before the rest, since each mode needs different inputs. */
+export function actionMode(text: string | undefined): ActionMode {
+  return parseChoice(text ?? 'migrate', 'mode', ACTION_MODES);
+}
+
+function actionSettings(read: Reader): ActionSettings {
+  return {
+    mode: actionMode(read.text('mode')),
+    ledgerStore: parseChoice(read.text('ledger-store') ?? 'cache', 'ledger-store', LEDGER_STORES),
+    githubToken: read.text('github-token'),
+    disableScheduleWhenDone: parseBoolean(
+      read.text('disable-schedule-when-done') ?? 'true',
+      'disable-schedule-when-done',
+    ),
+  };
+}
+
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
   return text === undefined ? undefined : parse(text);
 }
@@ -259,8 +326,9 @@ function credentials(command: Command, read: Reader): DropboxCredentials {
     refreshToken: read.text('dropbox-refresh-token'),
     accessToken: read.text('dropbox-access-token'),
   };
-  // verify lists Dropbox too (to compare with a current listing); only status reads the ledger alone.
-  if (command === 'status') return found;
+  // verify lists Dropbox too (to compare with a current listing); only status reads the ledger
+  // alone, and so does the action's finalize, which reads every shard's ledger.
+  if (command === 'status' || read.text('mode') === 'finalize') return found;
   if (found.refreshToken !== undefined && found.appKey === undefined) {
     throw new ConfigError(
       'DROPBOX_REFRESH_TOKEN is set but DROPBOX_APP_KEY is not: a refresh token only works with the ' +

@@ -3,6 +3,8 @@
  * README's option table all come from here, so they cannot drift apart.
  */
 export type Command = 'migrate' | 'status' | 'verify';
+/** Where an option applies: a CLI command, or `action` for inputs only the GitHub Action has. */
+export type Surface = Command | 'action';
 
 export interface OptionSpec {
   /** The name in the raw settings handed to `buildConfig`, and the action input's name. */
@@ -12,7 +14,14 @@ export interface OptionSpec {
   readonly description: string;
   /** The default as a person reads it; absent when there is none. */
   readonly defaultText?: string;
-  readonly commands: readonly Command[];
+  readonly commands: readonly Surface[];
+  /**
+   * A migrate option the action does not take as an input (it derives it: `shard` from
+   * `shard-index`/`shard-count`; `json` has no use there).
+   */
+  readonly cliOnly?: boolean;
+  /** The action input's default in action.yml, when it differs from the CLI's (`max-duration`). */
+  readonly actionDefault?: string;
   /** An environment variable that supplies the value when the flag is not given. */
   readonly env?: string;
   /** Secrets come only from the environment (or the action's secret inputs), never from flags. */
@@ -200,7 +209,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'duration',
     description:
       'Time budget of the chunk (e.g. `50m`): after it, nothing new starts, files in flight get the grace period, the ledger is saved.',
-    defaultText: '(no limit)',
+    defaultText: '(no limit); the action: 50m',
+    actionDefault: '50m',
     commands: ['migrate'],
   },
   {
@@ -268,6 +278,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     description:
       'Work on shard i of n (files are split by a hash of their Dropbox id); each shard has its own ledger.',
     defaultText: '0/1',
+    cliOnly: true,
     commands: ['migrate', 'status', 'verify'],
   },
   {
@@ -288,6 +299,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'json',
     description: 'Print the result as one JSON line on stdout.',
     defaultText: 'off',
+    cliOnly: true,
     commands: ['migrate', 'status', 'verify'],
   },
   {
@@ -328,4 +340,65 @@ export const OPTIONS: readonly OptionSpec[] = [
     secret: true,
     commands: MIGRATE_VERIFY,
   },
+  {
+    name: 'mode',
+    value: 'migrate|plan|finalize',
+    description:
+      "What the action step does: `migrate` runs one chunk of one shard; `finalize` reads every shard's ledger and writes the summary issue or the progress (`plan` is not in this version).",
+    defaultText: 'migrate',
+    actionDefault: 'migrate',
+    commands: ['action'],
+  },
+  {
+    name: 'shard-index',
+    value: 'i',
+    description: "This job's shard, from 0 (in a matrix of shards, the matrix value).",
+    defaultText: '0',
+    actionDefault: '0',
+    commands: ['action'],
+  },
+  {
+    name: 'shard-count',
+    value: 'n',
+    description: 'Number of shards the files are split into; keep it the same for every run.',
+    defaultText: '1',
+    actionDefault: '1',
+    commands: ['action'],
+  },
+  {
+    name: 'ledger-store',
+    value: 'cache|artifact|s3',
+    description:
+      "Where the shard's ledger is kept between runs: the Actions cache, a workflow artifact, or objects under --manifest-prefix in the bucket (durable). See Use it as a GitHub Action.",
+    defaultText: 'cache',
+    actionDefault: 'cache',
+    commands: ['action'],
+  },
+  {
+    name: 'disable-schedule-when-done',
+    value: 'true|false',
+    description:
+      'finalize: when every shard is done, disable the workflow so its schedule stops (needs `actions: write`).',
+    defaultText: 'true',
+    actionDefault: 'true',
+    commands: ['action'],
+  },
+  {
+    name: 'github-token',
+    description:
+      'Token for the GitHub API: finding the last ledger artifact (`actions: read`), pruning old ledger caches (`actions: write`).',
+    defaultText: '`${{ github.token }}`',
+    actionDefault: '${{ github.token }}',
+    secret: true,
+    commands: ['action'],
+  },
 ];
+
+/** The action's inputs: every migrate option it takes, then those only the action has. */
+export function actionInputs(): OptionSpec[] {
+  return OPTIONS.filter(
+    (option) =>
+      (option.commands.includes('migrate') && option.cliOnly !== true) ||
+      option.commands.includes('action'),
+  );
+}

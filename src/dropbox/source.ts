@@ -32,13 +32,18 @@ export class DropboxSource implements Source {
   private rooting: Promise<void> | undefined;
   private pathRoot: string | undefined;
   private readonly note: (line: string) => void;
+  /** Told every access token the SDK obtains, before it is used (the action masks them). */
+  private readonly onSecret: (secret: string) => void;
+  private lastToken = '';
 
   constructor(
     config: Config['dropbox'],
     fetcher: typeof fetch = fetch,
     note: (line: string) => void = (line) => process.stderr.write(`dropbox-to-s3: ${line}\n`),
+    onSecret: (secret: string) => void = () => undefined,
   ) {
     const { credentials, baseUrl } = config;
+    this.onSecret = onSecret;
     this.teamRoot = config.teamRoot;
     this.note = note;
     this.fetcher = pathRootFetch(
@@ -185,7 +190,16 @@ export class DropboxSource implements Source {
     } catch (error) {
       throw this.classify(error, what);
     }
-    return this.auth.getAccessToken();
+    return this.currentToken();
+  }
+
+  private currentToken(): string {
+    const token = this.auth.getAccessToken();
+    if (token !== this.lastToken && token !== '') {
+      this.lastToken = token;
+      this.onSecret(token);
+    }
+    return token;
   }
 
   /** Runs `refresh` unless one is already running, in which case it waits for that one. */
@@ -234,7 +248,7 @@ export class DropboxSource implements Source {
           throw this.classify(refreshError, 'refreshing the Dropbox access token');
         }
       }
-      return run(this.auth.getAccessToken());
+      return run(this.currentToken());
     }
   }
 

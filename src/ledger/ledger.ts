@@ -17,6 +17,8 @@ import {
 const SNAPSHOT = 'snapshot.jsonl';
 const JOURNAL = 'journal.jsonl';
 const KEPT_CHUNKS = 50;
+/** The files that are the ledger (not its lock): what a ledger store saves and restores. */
+export const LEDGER_FILES: readonly string[] = [SNAPSHOT, JOURNAL];
 
 export interface LedgerTotals {
   readonly files: number;

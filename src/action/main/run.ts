@@ -1,18 +1,164 @@
+import { dirname, join } from 'node:path';
 import * as core from '@actions/core';
-import { VERSION } from '../../version.ts';
+import { S3Client } from '@aws-sdk/client-s3';
+import { failuresByClass } from '../../report/failures.ts';
+import type { Config } from '../../config/config.ts';
+import { formatBytes } from '../../config/values.ts';
+import { DropboxSource } from '../../dropbox/source.ts';
+import { runChunk, type ChunkResult } from '../../engine/chunk.ts';
+import type { ProgressListener } from '../../engine/progress.ts';
+import { ConfigError, messageOf } from '../../errors.ts';
+import { LedgerView } from '../../ledger/ledger.ts';
+import { applyExpectedBucketOwner } from '../../s3/bucket-settings.ts';
+import { S3Target, s3ClientConfig } from '../../s3/target.ts';
+import { runContext } from '../context.ts';
+import { checkCredentialLifetime } from '../credentials.ts';
+import { finalizeStep } from '../finalize.ts';
+import { readConfig, readMode } from '../inputs.ts';
+import { stopOnCancel } from '../signals.ts';
+import { markRestored, markSaved } from '../state.ts';
+import { ledgerStoreFor } from '../stores/index.ts';
+import { summaryMarkdown, type FailureGroup } from '../summary.ts';
 
-/**
- * The action's main step. The engine it will drive arrives in a later release; until then the
- * step fails plainly instead of pretending to migrate anything.
- */
+/** The action's main step: restore the shard's ledger, run one chunk, save it, report. */
 export async function run(): Promise<void> {
   try {
-    await Promise.resolve();
-    throw new Error(
-      `dropbox-to-s3 ${VERSION} does not migrate yet: this build holds the project's foundation ` +
-        '(test bed and toolchain). Use a released version of the action.',
-    );
+    const mode = readMode();
+    if (mode === 'plan') {
+      throw new ConfigError(
+        `mode ${mode} is not in this version of the action; use mode: migrate (the default) or finalize.`,
+      );
+    }
+    if (mode === 'finalize') await finalizeShards(readConfig());
+    else await migrate(readConfig());
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(messageOf(error));
+  }
+}
+
+async function migrate(config: Config): Promise<void> {
+  const s3 = new S3Client(s3ClientConfig(config.s3));
+  applyExpectedBucketOwner(s3, config.s3);
+  await checkCredentialLifetime(config, s3);
+  const store = ledgerStoreFor(config, runContext(), s3);
+  const restored = await core.group(`Restoring the ledger from ${store.description}`, () =>
+    store.restore(config.ledgerDir),
+  );
+  if (!restored) {
+    core.info(
+      `No saved ledger for shard ${String(config.shard.index)} of ${String(config.shard.count)} in ` +
+        `${store.description}: starting one (files already in the bucket are found, not copied again).`,
+    );
+  }
+  markRestored();
+  const cancel = stopOnCancel((signal, first) => {
+    core.info(
+      first
+        ? `${signal}: finishing files in flight, then saving the ledger.`
+        : `${signal}: still saving the ledger.`,
+    );
+  });
+  let result: ChunkResult;
+  try {
+    result = await runChunk(config, {
+      source: new DropboxSource(
+        config.dropbox,
+        fetch,
+        (line) => {
+          core.info(line);
+        },
+        core.setSecret,
+      ),
+      target: new S3Target(config.s3, s3),
+      progress: actionProgress(),
+      stop: cancel.signal,
+    });
+  } finally {
+    // The ledger is saved below whatever happened; a cancellation meanwhile changes nothing.
+    await store
+      .save(config.ledgerDir, 'main')
+      .then(() => {
+        markSaved();
+      })
+      .catch((error: unknown) => {
+        core.warning(`The ledger was not saved by the main step: ${messageOf(error)}`);
+      });
+    cancel.dispose();
+  }
+  await report(config, result);
+  if (result.fatal !== undefined) core.setFailed(result.fatal.message);
+}
+
+/**
+ * `mode: finalize`: restore every shard's ledger from the store (a missing one is reported, not an
+ * error), then the summary issue or the progress, the failures CSV, the job summary and outputs.
+ */
+async function finalizeShards(config: Config): Promise<void> {
+  const s3 = new S3Client(s3ClientConfig(config.s3));
+  applyExpectedBucketOwner(s3, config.s3);
+  const context = runContext();
+  const root = dirname(config.ledgerDir);
+  const { count } = config.shard;
+  const shards: { shard: string; dir: string }[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const shard = { index, count };
+    const ledgerDir = join(root, `shard-${String(index)}-of-${String(count)}`);
+    const store = ledgerStoreFor({ ...config, shard, ledgerDir }, context, s3);
+    const restored = await core.group(
+      `Restoring the ledger of shard ${String(index)} of ${String(count)} from ${store.description}`,
+      () => store.restore(ledgerDir),
+    );
+    if (!restored) core.info(`Shard ${String(index)} of ${String(count)} has no saved ledger yet.`);
+    shards.push({ shard: `${String(index)}/${String(count)}`, dir: ledgerDir });
+  }
+  await finalizeStep({
+    shards,
+    token: config.action?.githubToken ?? '',
+    disableScheduleWhenDone: config.action?.disableScheduleWhenDone ?? false,
+    env: process.env,
+  });
+}
+
+function actionProgress(): ProgressListener {
+  return {
+    planned: (files, bytes) => {
+      core.info(`This chunk: ${String(files)} files, ${formatBytes(bytes)} to move.`);
+    },
+    bytes: () => undefined,
+    finished: () => undefined,
+    note: (line) => {
+      core.info(line);
+    },
+  };
+}
+
+async function report(config: Config, result: ChunkResult): Promise<void> {
+  const view = await LedgerView.inspect(config.ledgerDir);
+  const failures: FailureGroup[] = view === undefined ? [] : failuresByClass(view.records());
+  const { chunk, total } = result;
+  core.setOutput('migrated', chunk.migrated);
+  core.setOutput('failed', chunk.failed);
+  core.setOutput('bytes', chunk.bytes);
+  core.setOutput('remaining', total.pending);
+  core.setOutput('done', result.done);
+  core.info(
+    `Chunk: ${String(chunk.migrated)} migrated (${formatBytes(chunk.bytes)}), ${String(chunk.failed)} failed; ` +
+      `shard: ${String(total.migrated)} migrated, ${String(total.failed)} failed, ${String(total.pending)} pending` +
+      `${result.done ? '; done' : ''}.`,
+  );
+  // GitHub shows about ten annotations per step: one per class, not one per file.
+  for (const group of failures) {
+    const example = group.examples[0];
+    core.warning(
+      `${String(group.count)} file(s) failed: ${group.failureClass}` +
+        (example === undefined ? '' : ` (for example ${example.path}: ${example.reason})`),
+      { title: `dropbox-to-s3: ${group.failureClass}` },
+    );
+  }
+  if (process.env.GITHUB_STEP_SUMMARY === undefined) return;
+  try {
+    await core.summary.addRaw(summaryMarkdown(config, result, failures)).write();
+  } catch (error) {
+    core.warning(`The job summary was not written: ${messageOf(error)}`);
   }
 }

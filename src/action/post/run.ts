@@ -1,14 +1,36 @@
 import * as core from '@actions/core';
+import { S3Client } from '@aws-sdk/client-s3';
+import { messageOf } from '../../errors.ts';
+import { applyExpectedBucketOwner } from '../../s3/bucket-settings.ts';
+import { s3ClientConfig } from '../../s3/target.ts';
+import { runContext } from '../context.ts';
+import { readConfig } from '../inputs.ts';
+import { mainRestored, mainSaved } from '../state.ts';
+import { ledgerStoreFor } from '../stores/index.ts';
 
 /**
- * The action's post step: it will persist the ledger when the main step was cancelled or died.
- * With no engine in this build there is nothing to persist.
+ * The action's post step: when main was cancelled or died before saving the ledger, save what its
+ * journal holds (every finished file is in it), under a key distinct from main's.
  */
 export async function run(): Promise<void> {
   try {
-    await Promise.resolve();
-    core.info('dropbox-to-s3 post: nothing to persist.');
+    if (mainSaved()) {
+      core.info('The main step saved the ledger; nothing to do.');
+      return;
+    }
+    // Before main restored the shard's ledger, the local folder holds nothing worth saving:
+    // saving it would hide the last good ledger behind a newer, emptier one.
+    if (!mainRestored()) {
+      core.info('The main step stopped before restoring the ledger; nothing to save.');
+      return;
+    }
+    const config = readConfig();
+    const s3 = new S3Client(s3ClientConfig(config.s3));
+    applyExpectedBucketOwner(s3, config.s3);
+    const store = ledgerStoreFor(config, runContext(), s3);
+    await store.save(config.ledgerDir, 'post');
+    core.info(`The main step did not finish; its ledger was saved to ${store.description}.`);
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(messageOf(error));
   }
 }

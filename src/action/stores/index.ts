@@ -1,0 +1,19 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../../config/config.ts';
+import type { LedgerStore } from '../../ledger/store.ts';
+import { S3LedgerStore } from '../../s3/ledger-store.ts';
+import type { RunContext } from '../context.ts';
+import { ArtifactLedgerStore } from './artifact-store.ts';
+import { CacheLedgerStore } from './cache-store.ts';
+
+/** The store `ledger-store` names. */
+export function ledgerStoreFor(config: Config, context: RunContext, s3: S3Client): LedgerStore {
+  switch (config.action?.ledgerStore ?? 'cache') {
+    case 's3':
+      return new S3LedgerStore(s3, config.s3, config.shard);
+    case 'artifact':
+      return new ArtifactLedgerStore(config, context);
+    case 'cache':
+      return new CacheLedgerStore(config, context);
+  }
+}

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { actionYml } from '../../src/config/action-yml.ts';
+import { actionInputs } from '../../src/config/options.ts';
+
+test('action.yml declares exactly the inputs of the option table', async () => {
+  const committed = await readFile('action.yml', 'utf8');
+  assert.equal(
+    committed,
+    actionYml(),
+    'action.yml is out of date: run `npm run docs` and commit it',
+  );
+  const inputsBlock = committed.slice(
+    committed.indexOf('\ninputs:\n'),
+    committed.indexOf('\noutputs:\n'),
+  );
+  const declared = [...inputsBlock.matchAll(/^ {2}([a-z0-9-]+):$/gm)].map((match) => match[1]);
+  assert.deepEqual(
+    declared,
+    actionInputs().map((option) => option.name),
+  );
+  for (const name of [
+    'mode',
+    'shard-index',
+    'shard-count',
+    'ledger-store',
+    'github-token',
+    'dropbox-refresh-token',
+  ]) {
+    assert.ok(declared.includes(name), name);
+  }
+  assert.ok(!declared.includes('shard') && !declared.includes('json'));
+});
+
+test('action.yml declares the outputs main sets', async () => {
+  const committed = await readFile('action.yml', 'utf8');
+  const outputsBlock = committed.slice(
+    committed.indexOf('\noutputs:\n'),
+    committed.indexOf('\nruns:\n'),
+  );
+  const declared = [...outputsBlock.matchAll(/^ {2}([a-z0-9-]+):$/gm)].map((match) => match[1]);
+  assert.deepEqual(declared, ['migrated', 'failed', 'bytes', 'remaining', 'done']);
+});
