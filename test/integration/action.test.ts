@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   MAIN,
+  MAIN_BUNDLE,
   POST,
   newJob,
   outputsOf,
@@ -14,6 +15,12 @@ import {
 } from '../support/action-runner.ts';
 import { startGitHubRest, type GitHubRest } from '../emulators/github/rest/index.ts';
 import { startActionsRuntime, type ActionsRuntime } from '../emulators/github/runtime/index.ts';
+import {
+  allows,
+  grantedActions,
+  permissionOf,
+  readmeBucketPolicy,
+} from '../support/bucket-policy.ts';
 import { bytesFor, listKeys, objectBytes, RESERVED_PREFIX, writeTree } from '../support/bucket.ts';
 import {
   APP_KEY,
@@ -372,11 +379,12 @@ for (const store of ['cache', 'artifact'] as const) {
   });
 }
 
-test('a 2-shard matrix runs to done through the cache store; finalize opens one issue, then updates it', async (t) => {
+test('the bundled action: a 2-shard matrix runs to done through the cache store; finalize opens one issue, then updates it', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
   const { runtime, gh } = await githubStandIns(t);
   await writeTree(bed.root, FILES);
+  await bed.s3.clearRequests();
   const shardInputs = (index: number): Record<string, string> =>
     inputs(bed, {
       'batch-size': '2',
@@ -384,12 +392,14 @@ test('a 2-shard matrix runs to done through the cache store; finalize opens one 
       'github-token': GH_TOKEN,
       'shard-index': String(index),
       'shard-count': '2',
+      prefix: 'archive',
     });
   const finalizeInputs = {
     mode: 'finalize',
     bucket: bed.s3.bucket,
     's3-endpoint': bed.s3.endpoint,
     's3-force-path-style': 'true',
+    prefix: 'archive',
     'ledger-store': 'cache',
     'shard-count': '2',
     'github-token': GH_TOKEN,
@@ -399,7 +409,12 @@ test('a 2-shard matrix runs to done through the cache store; finalize opens one 
   let runId = 300;
   const finalizeRun = async (): Promise<{ run: StepRun; outputs: Record<string, string> }> => {
     const job = await newJob();
-    const run = await runStep(MAIN, job, finalizeInputs, runnerEnv(bed, runtime, gh, job, runId));
+    const run = await runStep(
+      MAIN_BUNDLE,
+      job,
+      finalizeInputs,
+      runnerEnv(bed, runtime, gh, job, runId),
+    );
     assert.equal(run.code, 0, run.stdout + run.stderr);
     return { run, outputs: await outputsOf(job) };
   };
@@ -410,7 +425,7 @@ test('a 2-shard matrix runs to done through the cache store; finalize opens one 
     for (const index of [0, 1]) {
       const job = await newJob();
       const run = await runStep(
-        MAIN,
+        MAIN_BUNDLE,
         job,
         shardInputs(index),
         runnerEnv(bed, runtime, gh, job, runId),
@@ -422,7 +437,37 @@ test('a 2-shard matrix runs to done through the cache store; finalize opens one 
     assert.equal(gh.issues().length, outcome === 'done' ? 1 : 0, 'no issue while work is left');
   }
   assert.equal(outcome, 'done');
-  assert.deepEqual(await listKeys(bed), ['Docs/c.txt', 'Docs/d.txt', 'a.txt', 'b.txt', 'e.txt']);
+  const made = await bed.s3.requests();
+  assert.deepEqual(await listKeys(bed, 'archive/'), [
+    'archive/Docs/c.txt',
+    'archive/Docs/d.txt',
+    'archive/a.txt',
+    'archive/b.txt',
+    'archive/e.txt',
+  ]);
+  // The README's least-privilege bucket policy allows every S3 operation the run made.
+  const policy = await readmeBucketPolicy(bed.s3.bucket, 'archive');
+  const used = new Set<string>();
+  for (const request of made) {
+    const { action, resource } = permissionOf(request);
+    used.add(action);
+    assert.ok(
+      allows(policy, action, resource),
+      `the README policy refuses ${action} on ${resource}`,
+    );
+  }
+  // What it grants beyond this run is used by features this run does not exercise.
+  const optional = new Set([
+    's3:DeleteObject',
+    's3:AbortMultipartUpload',
+    's3:ListMultipartUploadParts',
+  ]);
+  for (const action of grantedActions(policy)) {
+    assert.ok(
+      used.has(action) || optional.has(action),
+      `the README policy grants ${action}, unused`,
+    );
+  }
 
   const [issue] = gh.issues();
   assert.ok(issue !== undefined);

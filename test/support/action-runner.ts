@@ -18,6 +18,12 @@ export const POST =
     ? fileURLToPath(new URL('../../src/action/post/index.ts', import.meta.url))
     : resolve(BUNDLES, 'post/index.js');
 
+/**
+ * The bundled main step the runner runs (`dist/main/index.js`, as action.yml names it). `.ci/run`
+ * fails when dist/ differs from a fresh build, so in CI this is the code of the sources.
+ */
+export const MAIN_BUNDLE = fileURLToPath(new URL('../../dist/main/index.js', import.meta.url));
+
 /** One job of a workflow run as the runner lays it out: a fresh workspace and its command files. */
 export interface ActionJob {
   readonly workspace: string;
