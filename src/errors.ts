@@ -86,3 +86,16 @@ export function fatal(
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Whether an error of upkeep work (cleaning up uploads, writing the manifest) must stop the chunk:
+ * a fatal one does, except a refused permission, which only costs that upkeep (a narrow IAM policy
+ * should not fail every chunk).
+ */
+export function stopsUpkeep(error: unknown): boolean {
+  return (
+    error instanceof MigrationError &&
+    error.kind === 'fatal' &&
+    error.failureClass !== 'access_denied'
+  );
+}

@@ -58183,6 +58183,9 @@ function fatal(failureClass, message, options) {
 function messageOf(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
+function stopsUpkeep(error2) {
+  return error2 instanceof MigrationError && error2.kind === "fatal" && error2.failureClass !== "access_denied";
+}
 
 // src/engine/concurrency.ts
 var DEFAULT_CONCURRENCY = {
@@ -60646,9 +60649,7 @@ async function warnOnFailure(context, what, work) {
   try {
     await work();
   } catch (error2) {
-    if (error2 instanceof MigrationError && error2.kind === "fatal" && error2.failureClass !== "access_denied") {
-      throw error2;
-    }
+    if (stopsUpkeep(error2)) throw error2;
     context.progress.note(
       `Could not ${what} (${messageOf(error2)}); the next chunk tries again. Objects under --manifest-prefix need s3:PutObject, deleting objects needs s3:DeleteObject.`
     );
@@ -62081,9 +62082,7 @@ var ChunkRun = class {
         aborted += 1;
       }
     } catch (error2) {
-      if (error2 instanceof MigrationError && error2.kind === "fatal" && error2.failureClass !== "access_denied") {
-        throw error2;
-      }
+      if (stopsUpkeep(error2)) throw error2;
       this.progress.note(
         `Could not clean up unfinished uploads (${error2 instanceof Error ? error2.message : String(error2)}); they are invisible but stored until aborted (an AbortIncompleteMultipartUpload lifecycle rule removes them).`
       );
@@ -62832,12 +62831,13 @@ function stderrProgress(isTerminal) {
   };
 }
 
-// src/cli/signals.ts
-function stopOnSignals(onFirst) {
+// src/signals.ts
+function stopOnSignals(onSignal, options) {
   const controller = new AbortController();
   const handler = (signal) => {
-    if (controller.signal.aborted) process.exit(130);
-    onFirst(signal);
+    const first = !controller.signal.aborted;
+    if (!first && options.exitOnSecond) process.exit(130);
+    onSignal(signal, first);
     controller.abort();
   };
   process.on("SIGINT", handler);
@@ -62854,9 +62854,12 @@ function stopOnSignals(onFirst) {
 // src/cli/migrate.ts
 async function runMigrate(config) {
   const progress = stderrProgress(process.stderr.isTTY);
-  const signals = stopOnSignals((signal) => {
-    progress.note(`${signal}: finishing files in flight, then saving the ledger.`);
-  });
+  const signals = stopOnSignals(
+    (signal) => {
+      progress.note(`${signal}: finishing files in flight, then saving the ledger.`);
+    },
+    { exitOnSecond: true }
+  );
   let result;
   try {
     result = await runChunk(config, {

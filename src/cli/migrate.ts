@@ -4,14 +4,17 @@ import { DropboxSource } from '../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../engine/chunk.ts';
 import { S3Target } from '../s3/target.ts';
 import { stderrProgress } from './progress.ts';
-import { stopOnSignals } from './signals.ts';
+import { stopOnSignals } from '../signals.ts';
 
 /** `dropbox-to-s3 migrate`: one chunk. Returns the exit code. */
 export async function runMigrate(config: Config): Promise<number> {
   const progress = stderrProgress(process.stderr.isTTY);
-  const signals = stopOnSignals((signal) => {
-    progress.note(`${signal}: finishing files in flight, then saving the ledger.`);
-  });
+  const signals = stopOnSignals(
+    (signal) => {
+      progress.note(`${signal}: finishing files in flight, then saving the ledger.`);
+    },
+    { exitOnSecond: true },
+  );
   let result: ChunkResult;
   try {
     result = await runChunk(config, {

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import { MigrationError, messageOf } from '../errors.ts';
+import { messageOf, stopsUpkeep } from '../errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { emptyFolders, type EmptyFolder } from './empty-folders.ts';
 import { removeDeletedMarkers, writeFolderMarkers } from './folder-markers.ts';
@@ -108,13 +108,7 @@ async function warnOnFailure(
   try {
     await work();
   } catch (error) {
-    if (
-      error instanceof MigrationError &&
-      error.kind === 'fatal' &&
-      error.failureClass !== 'access_denied'
-    ) {
-      throw error;
-    }
+    if (stopsUpkeep(error)) throw error;
     context.progress.note(
       `Could not ${what} (${messageOf(error)}); the next chunk tries again. ` +
         'Objects under --manifest-prefix need s3:PutObject, deleting objects needs s3:DeleteObject.',

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.ts';
 import { formatBytes } from '../config/values.ts';
-import { fatal, MigrationError, retryable, type FailureClass } from '../errors.ts';
+import { fatal, MigrationError, retryable, stopsUpkeep, type FailureClass } from '../errors.ts';
 import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
 import type { FileRecord, PinnedSettings, UploadCheckpoint } from '../ledger/records.ts';
 import { upkeepBucket, type UpkeepResult } from './bucket-upkeep.ts';
@@ -251,13 +251,7 @@ class ChunkRun {
         aborted += 1;
       }
     } catch (error) {
-      if (
-        error instanceof MigrationError &&
-        error.kind === 'fatal' &&
-        error.failureClass !== 'access_denied'
-      ) {
-        throw error;
-      }
+      if (stopsUpkeep(error)) throw error;
       this.progress.note(
         `Could not clean up unfinished uploads (${error instanceof Error ? error.message : String(error)}); ` +
           'they are invisible but stored until aborted (an AbortIncompleteMultipartUpload lifecycle rule removes them).',

@@ -15,7 +15,7 @@ import { runContext } from '../context.ts';
 import { checkCredentialLifetime } from '../credentials.ts';
 import { finalizeStep } from '../finalize.ts';
 import { readConfig, readMode } from '../inputs.ts';
-import { stopOnCancel } from '../signals.ts';
+import { stopOnSignals } from '../../signals.ts';
 import { markRestored, markSaved } from '../state.ts';
 import { ledgerStoreFor } from '../stores/index.ts';
 import { summaryMarkdown, type FailureGroup } from '../summary.ts';
@@ -51,13 +51,16 @@ async function migrate(config: Config): Promise<void> {
     );
   }
   markRestored();
-  const cancel = stopOnCancel((signal, first) => {
-    core.info(
-      first
-        ? `${signal}: finishing files in flight, then saving the ledger.`
-        : `${signal}: still saving the ledger.`,
-    );
-  });
+  const cancel = stopOnSignals(
+    (signal, first) => {
+      core.info(
+        first
+          ? `${signal}: finishing files in flight, then saving the ledger.`
+          : `${signal}: still saving the ledger.`,
+      );
+    },
+    { exitOnSecond: false },
+  );
   let result: ChunkResult;
   try {
     result = await runChunk(config, {
