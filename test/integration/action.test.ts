@@ -7,6 +7,7 @@ import {
   MAIN,
   MAIN_BUNDLE,
   POST,
+  POST_BUNDLE,
   newJob,
   outputsOf,
   runStep,
@@ -259,8 +260,9 @@ test('a run cancelled with SIGINT mid-chunk keeps its progress', async (t) => {
     child.kill('SIGKILL');
   });
   assert.equal(run2.signal, 'SIGKILL');
-  // The runner still runs post after main died: it saves what main's journal holds.
-  const post2 = await runStep(POST, second, inputs(bed, slow), awsEnv(bed));
+  // The runner still runs post after main died: it saves what main's journal holds (the bundled
+  // post step, as the runner runs it).
+  const post2 = await runStep(POST_BUNDLE, second, inputs(bed, slow), awsEnv(bed));
   assert.equal(post2.code, 0, post2.stdout + post2.stderr);
   assert.match(post2.stdout, /its ledger was saved/);
 

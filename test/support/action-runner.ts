@@ -23,6 +23,8 @@ export const POST =
  * fails when dist/ differs from a fresh build, so in CI this is the code of the sources.
  */
 export const MAIN_BUNDLE = fileURLToPath(new URL('../../dist/main/index.js', import.meta.url));
+/** The bundled post step (`dist/post/index.js`). */
+export const POST_BUNDLE = fileURLToPath(new URL('../../dist/post/index.js', import.meta.url));
 
 /** One job of a workflow run as the runner lays it out: a fresh workspace and its command files. */
 export interface ActionJob {
@@ -73,7 +75,8 @@ export async function runStep(
   env: NodeJS.ProcessEnv,
   during?: (child: ChildProcess) => Promise<void>,
 ): Promise<StepRun> {
-  const state = entry === POST ? parseCommandFile(await readFile(job.stateFile, 'utf8')) : {};
+  const isPost = entry === POST || entry === POST_BUNDLE;
+  const state = isPost ? parseCommandFile(await readFile(job.stateFile, 'utf8')) : {};
   const stateEnv: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(state)) stateEnv[`STATE_${name}`] = value;
   const child = spawn(process.execPath, [entry], {
