@@ -59489,7 +59489,7 @@ function classifyNetworkError(error2, what) {
   if (error2 instanceof MigrationError) return error2;
   const cause = isRecord(error2) && "cause" in error2 ? error2.cause : void 0;
   const code2 = isRecord(cause) && typeof cause.code === "string" ? cause.code : void 0;
-  const message = error2 instanceof Error ? error2.message : String(error2);
+  const message = messageOf(error2);
   const timeout = code2 === "UND_ERR_HEADERS_TIMEOUT" || code2 === "UND_ERR_BODY_TIMEOUT";
   return retryable(
     timeout ? "timeout" : "network",
@@ -61173,9 +61173,7 @@ var InventoryRun = class {
           `--source-path ${this.settings.sourcePath} does not exist in this Dropbox account.`
         );
       }
-      this.options.log(
-        `Recursive listing failed (${error2 instanceof Error ? error2.message : String(error2)}); listing folder by folder.`
-      );
+      this.options.log(`Recursive listing failed (${messageOf(error2)}); listing folder by folder.`);
       await this.listFolderByFolder();
       return true;
     }
@@ -62084,7 +62082,7 @@ var ChunkRun = class {
     } catch (error2) {
       if (stopsUpkeep(error2)) throw error2;
       this.progress.note(
-        `Could not clean up unfinished uploads (${error2 instanceof Error ? error2.message : String(error2)}); they are invisible but stored until aborted (an AbortIncompleteMultipartUpload lifecycle rule removes them).`
+        `Could not clean up unfinished uploads (${messageOf(error2)}); they are invisible but stored until aborted (an AbortIncompleteMultipartUpload lifecycle rule removes them).`
       );
     }
     if (aborted > 0) {
@@ -62362,12 +62360,16 @@ function ownerMismatchError(error2, what, bucket, owner) {
     { cause: error2 }
   );
 }
+function httpStatusOf(error2) {
+  const status = error2?.$metadata?.httpStatusCode;
+  return typeof status === "number" ? status : void 0;
+}
 function classifyS3Error(error2, what, bucket) {
   if (error2 instanceof MigrationError) return error2;
   const shape = typeof error2 === "object" && error2 !== null ? error2 : {};
   const name = typeof shape.name === "string" ? shape.name : "Error";
   const code2 = typeof shape.code === "string" ? shape.code : void 0;
-  const status = typeof shape.$metadata?.httpStatusCode === "number" ? shape.$metadata.httpStatusCode : 0;
+  const status = httpStatusOf(error2) ?? 0;
   const detail = `${what}: S3 answered ${name}${status ? ` (HTTP ${String(status)})` : ""}`;
   const options = { cause: error2 };
   if (isKmsError(name, shape.message)) return kmsError(detail, options);
@@ -62496,7 +62498,7 @@ var S3Target = class {
     try {
       await this.client.send(new import_client_s3.HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error2) {
-      const status = error2.$metadata?.httpStatusCode;
+      const status = httpStatusOf(error2);
       if (status === 404) {
         throw classifyS3Error(
           Object.assign(new Error("NoSuchBucket"), { name: "NoSuchBucket" }),
@@ -62527,7 +62529,7 @@ var S3Target = class {
       );
       return objectHead(result);
     } catch (error2) {
-      const status = error2.$metadata?.httpStatusCode;
+      const status = httpStatusOf(error2);
       if (status === 404) return void 0;
       throw classifyS3Error(error2, `reading ${key}`, this.bucket);
     }
@@ -62540,7 +62542,7 @@ var S3Target = class {
         abortSignal: signal
       });
     } catch (error2) {
-      const status = error2.$metadata?.httpStatusCode;
+      const status = httpStatusOf(error2);
       if (status === 404) return void 0;
       throw classifyS3Error(error2, what, this.bucket);
     }
@@ -62640,7 +62642,7 @@ var S3Target = class {
         new import_client_s3.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })
       );
     } catch (error2) {
-      const status = error2.$metadata?.httpStatusCode;
+      const status = httpStatusOf(error2);
       if (status === 404) return;
       throw classifyS3Error(error2, `aborting the upload of ${key}`, this.bucket);
     }
@@ -62660,7 +62662,7 @@ var S3Target = class {
           })
         );
       } catch (error2) {
-        const status = error2.$metadata?.httpStatusCode;
+        const status = httpStatusOf(error2);
         if (status === 404) return void 0;
         throw classifyS3Error(error2, `listing the parts of ${key}`, this.bucket);
       }
@@ -62725,7 +62727,7 @@ var S3Target = class {
     try {
       await this.client.send(new import_client_s3.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error2) {
-      const status = error2.$metadata?.httpStatusCode;
+      const status = httpStatusOf(error2);
       if (status === 404) return;
       throw classifyS3Error(error2, `deleting ${key}`, this.bucket);
     }
@@ -63468,10 +63470,8 @@ async function main(argv) {
 `);
       return EXIT.usage;
     }
-    process.stderr.write(
-      `dropbox-to-s3: ${error2 instanceof Error ? error2.message : String(error2)}
-`
-    );
+    process.stderr.write(`dropbox-to-s3: ${messageOf(error2)}
+`);
     return EXIT.fatal;
   }
 }

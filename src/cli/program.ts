@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { buildConfig, type RawSettings } from '../config/config.ts';
 import { OPTIONS, type Command as CommandName } from '../config/options.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, messageOf } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { runMigrate } from './migrate.ts';
 import { runStatus } from './status.ts';
@@ -131,9 +131,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`dropbox-to-s3: ${error.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(
-      `dropbox-to-s3: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    process.stderr.write(`dropbox-to-s3: ${messageOf(error)}\n`);
     return EXIT.fatal;
   }
 }

@@ -1,4 +1,11 @@
-import { fatal, MigrationError, permanent, retryable, type FailureClass } from '../errors.ts';
+import {
+  fatal,
+  messageOf,
+  MigrationError,
+  permanent,
+  retryable,
+  type FailureClass,
+} from '../errors.ts';
 import { CursorResetError } from '../engine/source.ts';
 
 /** What an HTTP error from Dropbox carries, whether it came through the SDK or our own fetch. */
@@ -143,7 +150,7 @@ export function classifyNetworkError(error: unknown, what: string): MigrationErr
   if (error instanceof MigrationError) return error;
   const cause = isRecord(error) && 'cause' in error ? error.cause : undefined;
   const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
   return retryable(
     timeout ? 'timeout' : 'network',

@@ -1,6 +1,13 @@
 import type { Config } from '../config/config.ts';
 import { formatBytes } from '../config/values.ts';
-import { fatal, MigrationError, retryable, stopsUpkeep, type FailureClass } from '../errors.ts';
+import {
+  fatal,
+  messageOf,
+  MigrationError,
+  retryable,
+  stopsUpkeep,
+  type FailureClass,
+} from '../errors.ts';
 import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
 import type { FileRecord, PinnedSettings, UploadCheckpoint } from '../ledger/records.ts';
 import { upkeepBucket, type UpkeepResult } from './bucket-upkeep.ts';
@@ -253,7 +260,7 @@ class ChunkRun {
     } catch (error) {
       if (stopsUpkeep(error)) throw error;
       this.progress.note(
-        `Could not clean up unfinished uploads (${error instanceof Error ? error.message : String(error)}); ` +
+        `Could not clean up unfinished uploads (${messageOf(error)}); ` +
           'they are invisible but stored until aborted (an AbortIncompleteMultipartUpload lifecycle rule removes them).',
       );
     }

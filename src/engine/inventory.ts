@@ -1,4 +1,4 @@
-import { fatal, MigrationError } from '../errors.ts';
+import { fatal, messageOf, MigrationError } from '../errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
 import { checkedObjectKey, objectKey, type KeyCase } from '../s3/keys.ts';
@@ -170,9 +170,7 @@ class InventoryRun {
           `--source-path ${this.settings.sourcePath} does not exist in this Dropbox account.`,
         );
       }
-      this.options.log(
-        `Recursive listing failed (${error instanceof Error ? error.message : String(error)}); listing folder by folder.`,
-      );
+      this.options.log(`Recursive listing failed (${messageOf(error)}); listing folder by folder.`);
       await this.listFolderByFolder();
       return true;
     }

@@ -69,14 +69,19 @@ export function ownerMismatchError(
   );
 }
 
+/** The HTTP status of the answer an AWS SDK error came from, when there was one. */
+export function httpStatusOf(error: unknown): number | undefined {
+  const status = (error as SdkErrorShape | null)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
 /** Classifies an error from the AWS SDK: what to do about it, and what a person should do. */
 export function classifyS3Error(error: unknown, what: string, bucket: string): MigrationError {
   if (error instanceof MigrationError) return error;
   const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const name = typeof shape.name === 'string' ? shape.name : 'Error';
   const code = typeof shape.code === 'string' ? shape.code : undefined;
-  const status =
-    typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : 0;
+  const status = httpStatusOf(error) ?? 0;
   const detail = `${what}: S3 answered ${name}${status ? ` (HTTP ${String(status)})` : ''}`;
   const options = { cause: error };
 

@@ -30,7 +30,7 @@ import type {
 } from '../engine/target.ts';
 import { fatal } from '../errors.ts';
 import { applyExpectedBucketOwner } from './bucket-settings.ts';
-import { classifyS3Error } from './errors.ts';
+import { classifyS3Error, httpStatusOf } from './errors.ts';
 
 /** Part size for the tool's own streamed objects; one part is buffered at a time. */
 const STREAM_PART_SIZE = 8 * 1024 * 1024;
@@ -98,8 +98,7 @@ export class S3Target implements Target {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
+      const status = httpStatusOf(error);
       // HeadBucket has no body, so a missing bucket is just a 404.
       if (status === 404) {
         throw classifyS3Error(
@@ -134,8 +133,7 @@ export class S3Target implements Target {
       );
       return objectHead(result);
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
+      const status = httpStatusOf(error);
       if (status === 404) return undefined;
       throw classifyS3Error(error, `reading ${key}`, this.bucket);
     }
@@ -149,8 +147,7 @@ export class S3Target implements Target {
         abortSignal: signal,
       });
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
+      const status = httpStatusOf(error);
       if (status === 404) return undefined;
       throw classifyS3Error(error, what, this.bucket);
     }
@@ -272,8 +269,7 @@ export class S3Target implements Target {
         new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
       );
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
+      const status = httpStatusOf(error);
       if (status === 404) return; // already gone
       throw classifyS3Error(error, `aborting the upload of ${key}`, this.bucket);
     }
@@ -294,8 +290,7 @@ export class S3Target implements Target {
           }),
         );
       } catch (error) {
-        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-          ?.httpStatusCode;
+        const status = httpStatusOf(error);
         if (status === 404) return undefined; // NoSuchUpload: completed, aborted or expired
         throw classifyS3Error(error, `listing the parts of ${key}`, this.bucket);
       }
@@ -367,8 +362,7 @@ export class S3Target implements Target {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
+      const status = httpStatusOf(error);
       if (status === 404) return;
       throw classifyS3Error(error, `deleting ${key}`, this.bucket);
     }
