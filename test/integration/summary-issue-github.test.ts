@@ -15,7 +15,7 @@ import { finalize, SUMMARY_LABEL } from '../../src/report/finalize.ts';
 import { readShardLedgers, type ShardLedger } from '../../src/report/shards.ts';
 import { summaryMarker, type RunContext } from '../../src/report/summary-issue.ts';
 import { startGitHubRest, type GitHubRest } from '../emulators/github/rest/index.ts';
-import { fileRecord, SETTINGS } from '../support/records.ts';
+import { failedRecord, fileRecord, SETTINGS } from '../support/records.ts';
 
 const TOKEN = 'ghs_summaryIssueTokenNeverLogged000';
 const HOSTILE = '/Inbox/@octocat see #1 <img src=x onerror=alert(1)> [a](https://x.example) | `x`';
@@ -41,21 +41,6 @@ async function shard(shardName: string, records: readonly FileRecord[]): Promise
   await ledger.checkpoint();
   await ledger.close();
   return (await readShardLedgers([{ shard: shardName, dir }]))[0] as ShardLedger;
-}
-
-function failed(n: number, path: string): FileRecord {
-  return fileRecord(n, {
-    path,
-    pathLower: path.toLowerCase(),
-    status: 'failed',
-    attempts: 1,
-    failure: {
-      kind: 'permanent',
-      failureClass: 'restricted_content',
-      reason: 'Dropbox restricts this file (@legal #9)',
-      at: '2026-11-25T10:00:00Z',
-    },
-  });
 }
 
 function runOf(gh: GitHubRest, runId: string): RunContext {
@@ -85,7 +70,10 @@ test('finalize opens one summary issue, updates it, leaves others alone and disa
     baseUrl: gh.url,
   });
   const shards = [
-    await shard('0/2', [fileRecord(1, { status: 'migrated' }), failed(2, HOSTILE)]),
+    await shard('0/2', [
+      fileRecord(1, { status: 'migrated' }),
+      failedRecord(2, 'restricted_content', HOSTILE, 'Dropbox restricts this file (@legal #9)'),
+    ]),
     await shard('1/2', [fileRecord(3, { status: 'migrated' })]),
   ];
 

@@ -1,3 +1,4 @@
+import type { FailureClass } from '../../src/errors.ts';
 import type { FileRecord, PinnedSettings } from '../../src/ledger/records.ts';
 
 export const SETTINGS: PinnedSettings = {
@@ -25,4 +26,20 @@ export function fileRecord(n: number, overrides: Partial<FileRecord> = {}): File
     attempts: 0,
     ...overrides,
   };
+}
+
+/** A record of file number `n` at `path` that failed for good, of `failureClass`, for `reason`. */
+export function failedRecord(
+  n: number,
+  failureClass: FailureClass,
+  path: string,
+  reason: string,
+): FileRecord {
+  return fileRecord(n, {
+    path,
+    pathLower: path.toLowerCase(),
+    status: 'failed',
+    attempts: 1,
+    failure: { kind: 'permanent', failureClass, reason, at: '2026-11-25T10:00:00Z' },
+  });
 }

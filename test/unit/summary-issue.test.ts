@@ -16,7 +16,7 @@ import {
   summaryMarker,
   type RunContext,
 } from '../../src/report/summary-issue.ts';
-import { fileRecord, SETTINGS } from '../support/records.ts';
+import { failedRecord, fileRecord, SETTINGS } from '../support/records.ts';
 
 const RUN: RunContext = {
   serverUrl: 'https://github.example',
@@ -61,21 +61,6 @@ async function shardLedger(shard: string, spec: ShardSpec): Promise<ShardLedger>
   const [read] = await readShardLedgers([{ shard, dir }]);
   assert.ok(read?.ledger !== undefined);
   return read;
-}
-
-function failed(n: number, failureClass: string, path: string, reason: string): FileRecord {
-  return fileRecord(n, {
-    path,
-    pathLower: path.toLowerCase(),
-    status: 'failed',
-    attempts: 1,
-    failure: {
-      kind: 'permanent',
-      failureClass: failureClass as 'restricted_content',
-      reason,
-      at: '2026-11-25T10:00:00Z',
-    },
-  });
 }
 
 const migrated = (n: number): FileRecord => fileRecord(n, { status: 'migrated' });
@@ -137,12 +122,12 @@ describe('summary issue body', () => {
         records: [
           migrated(1),
           fileRecord(2, { status: 'migrated', exportFormat: 'markdown', size: 100 }),
-          failed(3, 'restricted_content', HOSTILE, 'Dropbox blocks this file @admin #5'),
+          failedRecord(3, 'restricted_content', HOSTILE, 'Dropbox blocks this file @admin #5'),
           fileRecord(4, { status: 'migrated', deletedAt: '2026-11-25T11:00:00Z' }),
         ],
       }),
       await shardLedger('1/2', {
-        records: [migrated(5), failed(6, 'key_too_long', '/Deep/x.bin', 'key is 1100 bytes')],
+        records: [migrated(5), failedRecord(6, 'key_too_long', '/Deep/x.bin', 'key is 1100 bytes')],
       }),
     ];
     const issue = summaryIssue(shards, { run: RUN });
@@ -177,10 +162,10 @@ describe('summary issue body', () => {
     for (let n = 0; n < 3000; n += 1) {
       const failureClass = n % 10 === 0 ? 'hash_mismatch' : 'restricted_content';
       records.push(
-        failed(n, failureClass, `/Big/${'é|'.repeat(40)}${String(n)}.bin`, 'x'.repeat(400)),
+        failedRecord(n, failureClass, `/Big/${'é|'.repeat(40)}${String(n)}.bin`, 'x'.repeat(400)),
       );
     }
-    records.push(failed(9999, 'key_too_long', '/Only/one.bin', 'too long'));
+    records.push(failedRecord(9999, 'key_too_long', '/Only/one.bin', 'too long'));
     const shards = [await shardLedger('0/1', { records })];
     const issue = summaryIssue(shards, { run: RUN });
     assert.ok(issue.body.length <= ISSUE_BODY_LIMIT, String(issue.body.length));
@@ -201,8 +186,13 @@ describe('summary issue body', () => {
     const shards = [
       await shardLedger('0/1', {
         records: [
-          failed(1, 'restricted_content', '/a,"quoted"\nname.txt', '=HYPERLINK("http://evil")'),
-          failed(2, 'restricted_content', '/plain.txt', '+1 -1 @SUM(A1)'),
+          failedRecord(
+            1,
+            'restricted_content',
+            '/a,"quoted"\nname.txt',
+            '=HYPERLINK("http://evil")',
+          ),
+          failedRecord(2, 'restricted_content', '/plain.txt', '+1 -1 @SUM(A1)'),
         ],
       }),
     ];
@@ -285,7 +275,7 @@ describe('finalize', () => {
     const tracker = new MemoryTracker();
     const shards = [
       await shardLedger('0/2', {
-        records: [migrated(1), failed(2, 'restricted_content', HOSTILE, 'blocked')],
+        records: [migrated(1), failedRecord(2, 'restricted_content', HOSTILE, 'blocked')],
       }),
       await shardLedger('1/2', { records: [migrated(3)] }),
     ];
