@@ -3,37 +3,14 @@
  * for Dropbox's hosts to the emulator). What a caller reads from results and errors here is what
  * it would read from Dropbox.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Dropbox, DropboxAuth, DropboxResponseError, downloadFile } from 'dropbox';
-import {
-  emulatorFetch,
-  startDropboxEmulator,
-  type DropboxEmulator,
-  type DropboxEmulatorOptions,
-} from '../emulators/dropbox/index.ts';
+import { Dropbox, DropboxAuth, downloadFile } from 'dropbox';
+import { emulatorFetch, type DropboxEmulator } from '../emulators/dropbox/index.ts';
 import { referenceContentHash } from '../support/reference-hash.ts';
-
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function setup(
-  t: { after: (fn: () => Promise<void>) => void },
-  files: Record<string, string | Buffer>,
-  options: Partial<DropboxEmulatorOptions> = {},
-): Promise<{ emu: DropboxEmulator; root: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'dbx-sdk-'));
-  dirs.push(root);
-  for (const [name, content] of Object.entries(files)) await writeFile(join(root, name), content);
-  const emu = await startDropboxEmulator({ root, warn: () => undefined, ...options });
-  t.after(() => emu.close());
-  return { emu, root };
-}
+import { emulatorWithFiles, sdkFailure } from '../support/dropbox-contract.ts';
 
 /**
  * A client as the product builds one. The SDK's type declarations do not expose `dbx.auth`, so the
@@ -50,32 +27,8 @@ function client(emu: DropboxEmulator, pkce = false): Dropbox & { auth: DropboxAu
   return Object.assign(new Dropbox({ auth, fetch }), { auth });
 }
 
-interface Failure {
-  status: number;
-  headers: Headers;
-  error: unknown;
-}
-
-/** The DropboxResponseError a call rejects with, as a caller would read it. */
-async function failure(call: Promise<unknown>): Promise<Failure> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(
-      error instanceof DropboxResponseError,
-      `expected DropboxResponseError, got ${String(error)}`,
-    );
-    return {
-      status: error.status,
-      headers: error.headers as Headers,
-      error: error.error as unknown,
-    };
-  }
-  assert.fail('the call should have failed');
-}
-
 test('refresh-token auth with the app secret, and without it for a PKCE refresh token', async (t) => {
-  const { emu } = await setup(t, {});
+  const { emu } = await emulatorWithFiles(t, {});
   const account = await client(emu).usersGetCurrentAccount();
   assert.equal(account.status, 200);
   assert.equal(account.result.account_id, emu.account.accountId);
@@ -89,7 +42,7 @@ test('refresh-token auth with the app secret, and without it for a PKCE refresh 
     refreshToken: 'test-refresh-token',
     fetch: emulatorFetch(emu.url),
   });
-  const refused = await failure(noSecret.usersGetCurrentAccount());
+  const refused = await sdkFailure(noSecret.usersGetCurrentAccount());
   assert.equal(refused.status, 400);
   assert.equal((refused.error as { error: string }).error, 'invalid_request');
 });
@@ -97,7 +50,7 @@ test('refresh-token auth with the app secret, and without it for a PKCE refresh 
 test('filesListFolder + filesListFolderContinue page through more entries than the limit; the kept cursor returns exactly a later change', async (t) => {
   const files: Record<string, string> = {};
   for (let i = 0; i < 23; i++) files[`f${i}.txt`] = `content ${i}`;
-  const { emu, root } = await setup(t, files);
+  const { emu, root } = await emulatorWithFiles(t, files);
   const dbx = client(emu);
   let page = (await dbx.filesListFolder({ path: '', limit: 5 })).result;
   const names = page.entries.map((e) => e.name);
@@ -123,9 +76,9 @@ test('filesListFolder + filesListFolderContinue page through more entries than t
 });
 
 test('a 409 surfaces as DropboxResponseError with the union tags; a 429 with retry_after in body and header', async (t) => {
-  const { emu } = await setup(t, { 'a.txt': 'a' });
+  const { emu } = await emulatorWithFiles(t, { 'a.txt': 'a' });
   const dbx = client(emu);
-  const missing = await failure(dbx.filesGetMetadata({ path: '/missing.txt' }));
+  const missing = await sdkFailure(dbx.filesGetMetadata({ path: '/missing.txt' }));
   assert.equal(missing.status, 409);
   const body = missing.error as {
     error_summary: string;
@@ -135,11 +88,11 @@ test('a 409 surfaces as DropboxResponseError with the union tags; a 429 with ret
   assert.equal(body.error.path['.tag'], 'not_found');
   assert.match(body.error_summary, /^path\/not_found\//);
 
-  const notFile = await failure(dbx.filesDownload({ path: '/' }));
+  const notFile = await sdkFailure(dbx.filesDownload({ path: '/' }));
   assert.equal(notFile.status, 409);
 
   emu.setFaults({ random429Rate: 1, retryAfterSeconds: 3 });
-  const limited = await failure(dbx.filesListFolder({ path: '' }));
+  const limited = await sdkFailure(dbx.filesListFolder({ path: '' }));
   assert.equal(limited.status, 429);
   assert.equal(limited.headers.get('retry-after'), '3');
   const rate = limited.error as {
@@ -150,17 +103,17 @@ test('a 409 surfaces as DropboxResponseError with the union tags; a 429 with ret
   assert.equal(rate.error.reason['.tag'], 'too_many_requests');
   assert.match(rate.error_summary, /^too_many_requests\//);
   emu.setFaults({ random429Rate: 0 });
-  const badArg = await failure(dbx.filesListFolder({ path: '/', limit: 10 }));
+  const badArg = await sdkFailure(dbx.filesListFolder({ path: '/', limit: 10 }));
   assert.equal(badArg.status, 400);
   assert.equal(typeof badArg.error, 'string');
 });
 
 test('an expired token: the SDK does not refresh on 401, it refreshes when its own clock says the token is (nearly) expired', async (t) => {
-  const { emu } = await setup(t, { 'a.txt': 'a' });
+  const { emu } = await emulatorWithFiles(t, { 'a.txt': 'a' });
   const dbx = client(emu);
   await dbx.usersGetCurrentAccount();
   emu.expireAccessTokens();
-  const expired = await failure(dbx.filesListFolder({ path: '' }));
+  const expired = await sdkFailure(dbx.filesListFolder({ path: '' }));
   assert.equal(expired.status, 401);
   assert.equal(
     (expired.error as { error: { '.tag': string } }).error['.tag'],
@@ -175,20 +128,23 @@ test('an expired token: the SDK does not refresh on 401, it refreshes when its o
   assert.equal(emu.stats().tokenRefreshes, 2);
 
   // With a lifetime under the SDK's 300 s margin, it refreshes before every call.
-  const { emu: shortLived } = await setup(t, {}, { tokenTtlSeconds: 120 });
+  const { emu: shortLived } = await emulatorWithFiles(t, {}, { tokenTtlSeconds: 120 });
   const eager = client(shortLived);
   for (let i = 0; i < 3; i++) await eager.usersGetCurrentAccount();
   assert.equal(shortLived.stats().tokenRefreshes, 3);
 });
 
 test('filesDownload of a small file and filesExport of a Paper doc through the SDK', async (t) => {
-  const { emu } = await setup(t, { 'small.txt': 'small file body', 'Doc.paper': '# Doc' });
+  const { emu } = await emulatorWithFiles(t, {
+    'small.txt': 'small file body',
+    'Doc.paper': '# Doc',
+  });
   const dbx = client(emu);
   const got = await dbx.filesDownload({ path: '/small.txt' });
   const result = got.result as typeof got.result & { fileBinary: Buffer };
   assert.equal(result.fileBinary.toString(), 'small file body');
   assert.equal(result.content_hash, referenceContentHash(Buffer.from('small file body')));
-  const blocked = await failure(dbx.filesDownload({ path: '/Doc.paper' }));
+  const blocked = await sdkFailure(dbx.filesDownload({ path: '/Doc.paper' }));
   assert.equal((blocked.error as { error: { '.tag': string } }).error['.tag'], 'unsupported_file');
   const exported = await dbx.filesExport({ path: '/Doc.paper' });
   const exportResult = exported.result as typeof exported.result & { fileBinary: Buffer };
@@ -202,7 +158,7 @@ test('streaming download with the SDK token: cut mid-body, resumed with Range un
   const size = 5 * 1024 * 1024 + 12345;
   const bytes = Buffer.alloc(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 12)) & 0xff;
-  const { emu, root } = await setup(
+  const { emu, root } = await emulatorWithFiles(
     t,
     { 'big.bin': bytes },
     { faults: { cutAfterBytes: 1024 * 1024 } },
@@ -253,7 +209,7 @@ test('streaming download with the SDK token: cut mid-body, resumed with Range un
 
 test("the SDK's own downloadFile resumes through cuts with Range and checks the content hash", async (t) => {
   const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 13) & 0xff));
-  const { emu, root } = await setup(
+  const { emu, root } = await emulatorWithFiles(
     t,
     { 'file.bin': bytes },
     { faults: { cutAfterBytes: 100_000 } },

@@ -3,39 +3,11 @@
  * what `users/get_current_account` says and how the header changes what every route sees, as the
  * contract in test/emulators/dropbox/path-root.ts describes it.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { Dropbox, DropboxAuth, DropboxResponseError } from 'dropbox';
-import {
-  emulatorFetch,
-  startDropboxEmulator,
-  type DropboxEmulator,
-  type DropboxEmulatorOptions,
-} from '../emulators/dropbox/index.ts';
-
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function setup(
-  t: { after: (fn: () => Promise<void>) => void },
-  files: Record<string, string>,
-  options: Partial<DropboxEmulatorOptions> = {},
-): Promise<DropboxEmulator> {
-  const root = await mkdtemp(join(tmpdir(), 'dbx-team-'));
-  dirs.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, name)), { recursive: true });
-    await writeFile(join(root, name), content);
-  }
-  const emu = await startDropboxEmulator({ root, warn: () => undefined, ...options });
-  t.after(() => emu.close());
-  return emu;
-}
+import { Dropbox, DropboxAuth } from 'dropbox';
+import { emulatorFetch, type DropboxEmulator } from '../emulators/dropbox/index.ts';
+import { emulatorWithFiles, sdkFailure } from '../support/dropbox-contract.ts';
 
 function client(emu: DropboxEmulator, pathRoot?: unknown): Dropbox {
   const fetch = emulatorFetch(emu.url);
@@ -52,19 +24,6 @@ function client(emu: DropboxEmulator, pathRoot?: unknown): Dropbox {
   });
 }
 
-async function failure(call: Promise<unknown>): Promise<{ status: number; error: unknown }> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(
-      error instanceof DropboxResponseError,
-      `expected DropboxResponseError, got ${String(error)}`,
-    );
-    return { status: error.status, error: error.error as unknown };
-  }
-  assert.fail('the call should have failed');
-}
-
 async function paths(dbx: Dropbox): Promise<string[]> {
   const listed = await dbx.filesListFolder({ path: '', recursive: true });
   return listed.result.entries.map((e) => e.path_display ?? '').sort();
@@ -77,7 +36,7 @@ const TEAM = {
 };
 
 test('a team member: root_info is team, the home is the default root, the team root needs the header', async (t) => {
-  const emu = await setup(t, TEAM, { teamHome: 'Alice' });
+  const { emu } = await emulatorWithFiles(t, TEAM, { teamHome: 'Alice' });
   const account = await client(emu).usersGetCurrentAccount();
   const info = account.result.root_info;
   assert.equal(info['.tag'], 'team');
@@ -113,14 +72,14 @@ test('a team member: root_info is team, the home is the default root, the team r
   const rev = (plan.result as { rev: string }).rev;
   const download = await rooted.filesDownload({ path: `rev:${rev}` });
   assert.equal(download.result.path_display, '/Team Projects/plan.txt');
-  const outside = await failure(client(emu).filesDownload({ path: `rev:${rev}` }));
+  const outside = await sdkFailure(client(emu).filesDownload({ path: `rev:${rev}` }));
   assert.equal(outside.status, 409);
   assert.match(JSON.stringify(outside.error), /not_found/);
 });
 
 test('a wrong root is 422 invalid_root with the current root info; an unknown namespace 422 no_permission', async (t) => {
-  const emu = await setup(t, TEAM, { teamHome: 'Alice' });
-  const wrong = await failure(
+  const { emu } = await emulatorWithFiles(t, TEAM, { teamHome: 'Alice' });
+  const wrong = await sdkFailure(
     client(emu, { '.tag': 'root', root: '12345' }).filesListFolder({ path: '' }),
   );
   assert.equal(wrong.status, 422);
@@ -128,29 +87,29 @@ test('a wrong root is 422 invalid_root with the current root info; an unknown na
   assert.equal(body.error['.tag'], 'invalid_root');
   assert.equal(body.error.invalid_root['.tag'], 'team');
   assert.equal(body.error.invalid_root.root_namespace_id, emu.account.rootNamespaceId);
-  const denied = await failure(
+  const denied = await sdkFailure(
     client(emu, { '.tag': 'namespace_id', namespace_id: '999' }).filesListFolder({ path: '' }),
   );
   assert.equal(denied.status, 422);
   assert.equal((denied.error as { error: { '.tag': string } }).error['.tag'], 'no_permission');
-  const garbled = await failure(client(emu, { '.tag': 'root' }).filesListFolder({ path: '' }));
+  const garbled = await sdkFailure(client(emu, { '.tag': 'root' }).filesListFolder({ path: '' }));
   assert.equal(garbled.status, 400);
 });
 
 test('a cursor keeps the root it was made under: continued under another root it is reset', async (t) => {
-  const emu = await setup(t, TEAM, { teamHome: 'Alice' });
+  const { emu } = await emulatorWithFiles(t, TEAM, { teamHome: 'Alice' });
   const root = { '.tag': 'root', root: emu.account.rootNamespaceId };
   const rooted = client(emu, root);
   const { result } = await rooted.filesListFolderGetLatestCursor({ path: '', recursive: true });
   const delta = await rooted.filesListFolderContinue({ cursor: result.cursor });
   assert.deepEqual(delta.result.entries, []);
-  const reset = await failure(client(emu).filesListFolderContinue({ cursor: result.cursor }));
+  const reset = await sdkFailure(client(emu).filesListFolderContinue({ cursor: result.cursor }));
   assert.equal(reset.status, 409);
   assert.match(JSON.stringify(reset.error), /reset/);
 });
 
 test('a personal account: root_info is user, root = home, and the root header changes nothing', async (t) => {
-  const emu = await setup(t, { 'notes.txt': 'n', 'Docs/a.txt': 'a' });
+  const { emu } = await emulatorWithFiles(t, { 'notes.txt': 'n', 'Docs/a.txt': 'a' });
   const info = (await client(emu).usersGetCurrentAccount()).result.root_info;
   assert.equal(info['.tag'], 'user');
   assert.equal(info.root_namespace_id, info.home_namespace_id);
