@@ -3,7 +3,9 @@ import { buildConfig, type RawSettings } from '../config/config.ts';
 import { OPTIONS, type Command as CommandName } from '../config/options.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { VERSION } from '../version.ts';
+import { runAuth } from './auth.ts';
 import { runMigrate } from './migrate.ts';
+import { runPlan } from './plan.ts';
 import { runStatus } from './status.ts';
 import { runVerifyCommand } from './verify.ts';
 
@@ -106,6 +108,37 @@ export function buildProgram(run: (code: number) => void): Command {
   ).action(async (_options, command: Command) => {
     const config = buildConfig('verify', rawSettings(command, 'verify'), process.env);
     run(await runVerifyCommand(config));
+  });
+  addOptions(
+    program
+      .command('plan')
+      .description(
+        'List the account (nothing is copied) and print what would be migrated, exported or left ' +
+          'out, with the estimated cost of each storage strategy over 1, 12 and 36 months.',
+      )
+      .addHelpText('after', '\nCredentials as for migrate (only Dropbox is read).'),
+    'plan',
+  ).action(async (_options, command: Command) => {
+    const config = buildConfig('plan', rawSettings(command, 'plan'), process.env);
+    run(await runPlan(config));
+  });
+
+  addOptions(
+    program
+      .command('auth')
+      .description(
+        "Get a Dropbox refresh token for your app: open Dropbox's authorize page, paste the code " +
+          'it shows, and get the token with the `gh secret set` lines that store it.',
+      )
+      .addHelpText(
+        'after',
+        '\nThe app key comes from DROPBOX_APP_KEY (asked for when unset); DROPBOX_APP_SECRET is ' +
+          'optional (without it the token is a PKCE token, refreshed with the app key alone).',
+      ),
+    'auth',
+  ).action(async (_options, command: Command) => {
+    const config = buildConfig('auth', rawSettings(command, 'auth'), process.env);
+    run(await runAuth(config));
   });
   return program;
 }

@@ -32,6 +32,34 @@ export const STORAGE_CLASSES = [
 ] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];
 
+/** Classes a lifecycle rule can move objects to, warmest first (S3's transition waterfall). */
+export const TRANSITION_CLASSES = [
+  'STANDARD_IA',
+  'INTELLIGENT_TIERING',
+  'ONEZONE_IA',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+] as const;
+export type TransitionClass = (typeof TRANSITION_CLASSES)[number];
+
+export interface LifecycleTransition {
+  readonly storageClass: TransitionClass;
+  /** Days after the object was written. */
+  readonly days: number;
+}
+
+/** The original system's rule: Glacier Flexible Retrieval after 30 days, Deep Archive after 90. */
+export const DEFAULT_LIFECYCLE = 'GLACIER:30,DEEP_ARCHIVE:90';
+
+/**
+ * Our lifecycle rule. Its transitions may be empty (objects are uploaded to the coldest class
+ * already): the rule then only aborts incomplete multipart uploads.
+ */
+export interface LifecycleSetting {
+  readonly transitions: readonly LifecycleTransition[];
+}
+
 const MiB = 1024 * 1024;
 const DEFAULT_LEDGER_DIR = '.dropbox-to-s3';
 
@@ -89,6 +117,12 @@ export interface Config {
     readonly expectedBucketOwner: string | undefined;
     /** The tool's own objects (manifest) live here; ends with "/"; migrated keys never start with it. */
     readonly manifestPrefix: string;
+  };
+  /** Undefined for `--lifecycle none`: no rule of ours is written (an existing one is removed). */
+  readonly lifecycle: LifecycleSetting | undefined;
+  readonly plan: {
+    /** JSON file whose prices replace entries of the built-in table. */
+    readonly pricesFile: string | undefined;
   };
   readonly keyCase: KeyCase;
   /** Globs on Dropbox paths relative to the source path, lower case (see src/engine/filters.ts). */
@@ -168,8 +202,15 @@ export function buildConfig(
   if (sseKmsKeyId !== undefined && sse !== 'aws:kms') {
     throw new ConfigError('--sse-kms-key-id needs --sse aws:kms; add it or leave the key id out.');
   }
+  const storageClass = parseChoice(
+    read.text('storage-class') ?? 'STANDARD',
+    '--storage-class',
+    STORAGE_CLASSES,
+  );
   return {
     ...common,
+    lifecycle: lifecycle(read.text('lifecycle'), storageClass),
+    plan: { pricesFile: read.text('prices') },
     dropbox: {
       credentials: credentials(command, read),
       baseUrl: url(read.text('dropbox-base-url'), '--dropbox-base-url'),
@@ -177,7 +218,10 @@ export function buildConfig(
       teamRoot: read.flag('team-root'),
     },
     s3: {
-      bucket: command === 'status' ? (read.text('bucket') ?? '') : bucketName(read.text('bucket')),
+      bucket:
+        command === 'migrate' || command === 'verify'
+          ? bucketName(read.text('bucket'))
+          : (read.text('bucket') ?? ''),
       prefix: prefix(read.text('prefix') ?? '', manifestPrefix),
       manifestPrefix,
       sse,
@@ -186,11 +230,7 @@ export function buildConfig(
       region: region(read.text('region') ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
       endpoint: url(read.text('s3-endpoint'), '--s3-endpoint'),
       forcePathStyle: read.flag('s3-force-path-style'),
-      storageClass: parseChoice(
-        read.text('storage-class') ?? 'STANDARD',
-        '--storage-class',
-        STORAGE_CLASSES,
-      ),
+      storageClass,
     },
     keyCase: parseChoice(read.text('key-case') ?? 'display', '--key-case', [
       'display',
@@ -328,7 +368,8 @@ function credentials(command: Command, read: Reader): DropboxCredentials {
   };
   // verify lists Dropbox too (to compare with a current listing); only status reads the ledger
   // alone, and so does the action's finalize, which reads every shard's ledger.
-  if (command === 'status' || read.text('mode') === 'finalize') return found;
+  // auth is how a person gets the refresh token in the first place.
+  if (command === 'status' || command === 'auth' || read.text('mode') === 'finalize') return found;
   if (found.refreshToken !== undefined && found.appKey === undefined) {
     throw new ConfigError(
       'DROPBOX_REFRESH_TOKEN is set but DROPBOX_APP_KEY is not: a refresh token only works with the ' +
@@ -490,6 +531,66 @@ function globs(values: readonly string[], flag: string): string[] {
       );
     }
   });
+}
+
+/**
+ * `--lifecycle`: `none`, or `CLASS:DAYS` transitions in the order S3 allows (each colder and
+ * later than the one before). Without the flag, the default's transitions to classes no colder
+ * than `--storage-class` are left out, so `--storage-class DEEP_ARCHIVE` alone just works.
+ */
+function lifecycle(
+  text: string | undefined,
+  uploadClass: StorageClass,
+): LifecycleSetting | undefined {
+  if (text?.toLowerCase() === 'none') return undefined;
+  const transitions = (text ?? DEFAULT_LIFECYCLE).split(',').map((item) => transition(item.trim()));
+  const colder = (t: LifecycleTransition): boolean => isColder(t.storageClass, uploadClass);
+  if (text === undefined) return { transitions: transitions.filter(colder) };
+  transitions.forEach((current, index) => {
+    const previous = transitions[index - 1];
+    if (!colder(current)) {
+      throw new ConfigError(
+        `--lifecycle moves objects to ${current.storageClass}, but --storage-class ${uploadClass} is already as cold; ` +
+          'leave that transition out or use --lifecycle none.',
+      );
+    }
+    if (
+      previous !== undefined &&
+      (current.days <= previous.days || !isColder(current.storageClass, previous.storageClass))
+    ) {
+      throw new ConfigError(
+        `--lifecycle "${text}": each transition must go to a colder class on a later day than the one before ` +
+          `(order: ${TRANSITION_CLASSES.join(', ')}), for example ${DEFAULT_LIFECYCLE}.`,
+      );
+    }
+  });
+  return { transitions };
+}
+
+function transition(item: string): LifecycleTransition {
+  const match = /^([A-Z_]+):(\d{1,5})$/.exec(item.toUpperCase());
+  const storageClass = TRANSITION_CLASSES.find((name) => name === match?.[1]);
+  if (match === null || storageClass === undefined) {
+    throw new ConfigError(
+      `--lifecycle "${item}" is not CLASS:DAYS with CLASS one of ${TRANSITION_CLASSES.join(', ')} ` +
+        `(for example ${DEFAULT_LIFECYCLE}, or none for no rule).`,
+    );
+  }
+  const days = Number(match[2]);
+  const minimum = storageClass === 'STANDARD_IA' || storageClass === 'ONEZONE_IA' ? 30 : 0;
+  if (days < minimum) {
+    throw new ConfigError(
+      `--lifecycle ${storageClass}:${String(days)}: S3 moves objects to ${storageClass} after 30 days at the earliest.`,
+    );
+  }
+  return { storageClass, days };
+}
+
+/** True when `a` comes after `b` in S3's transition waterfall (STANDARD is the warmest). */
+function isColder(a: StorageClass, b: StorageClass): boolean {
+  const rank = (name: StorageClass): number =>
+    (TRANSITION_CLASSES as readonly string[]).indexOf(name);
+  return rank(a) > rank(b);
 }
 
 function retryFailed(value: RawSettings[string]): true | string | undefined {
