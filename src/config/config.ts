@@ -86,6 +86,8 @@ export interface ActionSettings {
   readonly githubToken: string | undefined;
   /** finalize: disable the workflow's schedule once every shard is done. */
   readonly disableScheduleWhenDone: boolean;
+  /** When the AWS credentials expire, as the step that made them said. */
+  readonly awsCredentialsExpiration: Date | undefined;
 }
 
 /** The action's time budget when the workflow sets none: well inside an hour of OIDC credentials. */
@@ -347,7 +349,23 @@ function actionSettings(read: Reader): ActionSettings {
       read.text('disable-schedule-when-done') ?? 'true',
       'disable-schedule-when-done',
     ),
+    awsCredentialsExpiration: optional(read.text('aws-credentials-expiration'), expirationTime),
   };
+}
+
+/**
+ * An ISO 8601 time. configure-aws-credentials writes its Date output through `JSON.stringify`,
+ * so the value may arrive in double quotes.
+ */
+function expirationTime(text: string): Date {
+  const time = new Date(text.replace(/^"(.*)"$/, '$1'));
+  if (Number.isNaN(time.getTime())) {
+    throw new ConfigError(
+      `aws-credentials-expiration "${text}" is not a time: pass the \`aws-expiration\` output of ` +
+        'aws-actions/configure-aws-credentials (with output-credentials: true), or leave it empty.',
+    );
+  }
+  return time;
 }
 
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {

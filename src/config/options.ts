@@ -412,6 +412,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     secret: true,
     commands: ['action'],
   },
+  {
+    name: 'aws-credentials-expiration',
+    value: 'time',
+    description:
+      'When the AWS credentials expire (the `aws-expiration` output of aws-actions/configure-aws-credentials with `output-credentials: true`): a chunk that would outlive them is refused before it starts.',
+    defaultText: "(the AWS SDK's, when it knows)",
+    commands: ['action'],
+  },
 ];
 
 /** The action's inputs: every migrate option it takes, then those only the action has. */

@@ -226,6 +226,26 @@ test('the action refuses bad inputs and modes it does not have, naming them', as
   });
   assert.equal(run.code, 1);
   assert.match(run.stdout, /max-duration 50m00s is longer than the AWS credentials will live/);
+  // The same from the workflow's input: configure-aws-credentials's output, JSON-quoted.
+  const fromInput = await runStep(
+    MAIN,
+    await newJob(),
+    inputs(bed, { 'aws-credentials-expiration': JSON.stringify(soon) }),
+    awsEnv(bed),
+  );
+  assert.equal(fromInput.code, 1);
+  assert.match(
+    fromInput.stdout,
+    /max-duration 50m00s is longer than the AWS credentials will live/,
+  );
+  const garbage = await runStep(
+    MAIN,
+    await newJob(),
+    inputs(bed, { 'aws-credentials-expiration': 'soonish' }),
+    awsEnv(bed),
+  );
+  assert.equal(garbage.code, 1);
+  assert.match(garbage.stdout, /aws-credentials-expiration "soonish" is not a time/);
 });
 
 test('a run cancelled with SIGINT mid-chunk keeps its progress', async (t) => {
