@@ -48,11 +48,14 @@ function textTable(table: Table): string {
   return [line(header), rule, ...rows.map(line)].map((text) => `  ${text}`).join('\n');
 }
 
-function markdownTable(table: Table): string {
+/** Cells are this tool's own text, except the first column's when `named` (folder names). */
+function markdownTable(table: Table, named = false): string {
   const [header, ...rows] = table;
   if (header === undefined) return '';
+  const cell = (text: string, index: number): string =>
+    named && index === 0 ? tableCell(text) : text;
   const cells = (row: readonly string[]): string =>
-    `| ${row.map((cell) => tableCell(cell)).join(' | ')} |`;
+    `| ${row.map((text, index) => cell(text, index)).join(' | ')} |`;
   const align = `|${header.map((_, index) => (index === 0 ? ' --- ' : ' ---: ')).join('|')}|`;
   return [cells(header), align, ...rows.map(cells)].join('\n');
 }
@@ -212,11 +215,13 @@ function summaryLine(plan: Plan): string {
   return `${files(listing.migrate.files)}, ${formatBytes(listing.migrate.bytes)} to migrate${exported}`;
 }
 
-function pricesLine(plan: Plan): string {
+function pricesLine(plan: Plan, escape: (text: string) => string = (text) => text): string {
   const { prices, settings } = plan;
   return (
-    `Prices: S3 ${prices.region} and GitHub Actions as of ${prices.date}` +
-    (settings.pricesFile === undefined ? '' : `, with ${settings.pricesFile} laid over them`) +
+    `Prices: S3 ${escape(prices.region)} and GitHub Actions as of ${escape(prices.date)}` +
+    (settings.pricesFile === undefined
+      ? ''
+      : `, with ${escape(settings.pricesFile)} laid over them`) +
     '. Figures in USD.'
   );
 }
@@ -254,33 +259,39 @@ export function renderMarkdown(plan: Plan): string {
   const problems = problemLines(plan);
   const longest = plan.horizons.length - 1;
   const sections = [
-    `## dropbox-to-s3 plan for ${escapeMarkdown(where(plan))}`,
-    `${escapeMarkdown(summaryLine(plan))}. Listed in ${formatDuration(plan.listing.listingMs)}; nothing was copied.`,
+    `## dropbox-to-s3 plan for ${plan.settings.sourcePath === '' ? where(plan) : escapeMarkdown(where(plan))}`,
+    `${summaryLine(plan)}. Listed in ${formatDuration(plan.listing.listingMs)}; nothing was copied.`,
     '### Estimated cost',
     markdownTable(totalsTable(plan)),
-    `**Cheapest:** ${escapeMarkdown(cheapestLine(plan))}.`,
-    `Migration: ${escapeMarkdown(rateLine(plan))}.`,
+    `**Cheapest:** ${cheapestLine(plan)}.`,
+    `Migration: ${rateLine(plan)}.`,
     '### Files',
     markdownTable(bandsTable(plan)),
-    markdownTable(foldersTable(plan)),
+    markdownTable(foldersTable(plan), true),
     '### Cannot be migrated or left out',
     problems.length === 0
       ? 'Nothing.'
-      : problems.map((line) => `- ${escapeMarkdown(line.trim())}`).join('\n'),
+      : problems
+          .map((line) =>
+            line.startsWith(' ')
+              ? `  - ${escapeMarkdown(line.trim())}`
+              : `- ${escapeMarkdown(line)}`,
+          )
+          .join('\n'),
     ...plan.horizons.map((months, index) =>
       [
         `<details><summary>Breakdown over ${String(months)} month${months === 1 ? '' : 's'}</summary>`,
         '',
         markdownTable(breakdownTable(plan, index)),
         ...(index === longest
-          ? ['', ...storageByClass(plan, index).map((line) => `- ${escapeMarkdown(line)}`)]
+          ? ['', ...storageByClass(plan, index).map((line) => `- ${line}`)]
           : []),
         '',
         '</details>',
       ].join('\n'),
     ),
-    escapeMarkdown(pricesLine(plan)),
-    ['**Assumptions**', ...plan.assumptions.map((line) => `- ${escapeMarkdown(line)}`)].join('\n'),
+    pricesLine(plan, escapeMarkdown),
+    ['**Assumptions**', ...plan.assumptions.map((line) => `- ${line}`)].join('\n'),
   ];
   return `${sections.join('\n\n')}\n`;
 }
