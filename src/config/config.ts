@@ -221,7 +221,8 @@ export function buildConfig(
     },
     s3: {
       bucket:
-        command === 'migrate' || command === 'verify'
+        // The action's `mode: plan` reads the migrate inputs but never calls S3.
+        (command === 'migrate' || command === 'verify') && common.action?.mode !== 'plan'
           ? bucketName(read.text('bucket'))
           : (read.text('bucket') ?? ''),
       prefix: prefix(read.text('prefix') ?? '', manifestPrefix),
