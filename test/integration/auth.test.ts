@@ -1,12 +1,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkRefresh, endpoints } from '../../src/dropbox/oauth.ts';
+import { DropboxSource } from '../../src/dropbox/source.ts';
 import {
   startDropboxEmulator,
   type DropboxEmulator,
@@ -21,8 +22,10 @@ const APP_SECRET = 'sEcReT-auth-app-secret-91f3c2';
 async function startEmulator(
   t: TestContext,
   options: Partial<DropboxEmulatorOptions> = {},
+  files: Record<string, string> = {},
 ): Promise<DropboxEmulator> {
   const root = await mkdtemp(join(tmpdir(), 'dbx-auth-'));
+  for (const [name, content] of Object.entries(files)) await writeFile(join(root, name), content);
   const emu = await startDropboxEmulator({
     root,
     appKey: APP_KEY,
@@ -158,7 +161,7 @@ function assertAccountShown(emu: DropboxEmulator, stdout: string): void {
 }
 
 test('auth without an app secret: PKCE, the person pastes the code, the token refreshes with the app key alone', async (t) => {
-  const emu = await startEmulator(t);
+  const emu = await startEmulator(t, {}, { 'hello.txt': 'hi' });
   const session = new AuthSession(emu.url, { DROPBOX_APP_KEY: APP_KEY });
   const { url, code } = await approve(session);
 
@@ -185,6 +188,24 @@ test('auth without an app secret: PKCE, the person pastes the code, the token re
   assertNoSecret(result);
   await assertTokenWorks(emu, refreshToken, { client_id: APP_KEY });
   assert.equal(emu.stats().codeExchanges, 1);
+
+  // And the migration's own Dropbox client lists the account with it, as the env vars would give.
+  const source = new DropboxSource(
+    {
+      credentials: { appKey: APP_KEY, appSecret: undefined, refreshToken, accessToken: undefined },
+      baseUrl: emu.url,
+      sourcePath: '',
+      teamRoot: false,
+    },
+    fetch,
+    () => undefined,
+  );
+  await source.connect();
+  const page = await source.list('', true);
+  assert.deepEqual(
+    page.entries.map((entry) => entry.pathDisplay),
+    ['/hello.txt'],
+  );
 });
 
 test('auth with an app secret: the secret is used, never shown, and the kind of token is stated', async (t) => {
