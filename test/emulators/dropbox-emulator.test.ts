@@ -374,10 +374,7 @@ test("authorization code: the token gets the app's scopes, or the subset `scope`
     `${emu.url}/oauth2/authorize?client_id=test-app-key&response_type=code&scope=${encodeURIComponent('files.metadata.read sharing.write')}`,
   );
   assert.equal(beyond.status, 400);
-  assert.match(
-    await beyond.text(),
-    /sharing\.write is not enabled on the app's Permissions tab/,
-  );
+  assert.match(await beyond.text(), /sharing\.write is not enabled on the app's Permissions tab/);
 });
 
 test('access tokens: expiry gives 401 expired_access_token, unknown token 401 invalid_access_token, none gives 400 text', async (t) => {
