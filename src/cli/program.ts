@@ -133,7 +133,9 @@ export function buildProgram(run: (code: number) => void): Command {
       .addHelpText(
         'after',
         '\nThe app key comes from DROPBOX_APP_KEY (asked for when unset); DROPBOX_APP_SECRET is ' +
-          'optional (without it the token is a PKCE token, refreshed with the app key alone).',
+          'optional (without it the token is a PKCE token, refreshed with the app key alone).\n' +
+          'Exit status: 0 the token was printed, 1 Dropbox refused the code, the app credentials or ' +
+          'the permissions, or could not be reached, 2 no app key or no code was given.',
       ),
     'auth',
   ).action(async (_options, command: Command) => {
