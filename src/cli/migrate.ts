@@ -1,8 +1,10 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.ts';
 import { formatBytes, formatDuration } from '../config/values.ts';
 import { DropboxSource } from '../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../engine/chunk.ts';
-import { S3Target } from '../s3/target.ts';
+import { setUpBucket, type BucketSetupResult } from '../s3/bucket-lifecycle.ts';
+import { S3Target, s3ClientConfig } from '../s3/target.ts';
 import { stderrProgress } from './progress.ts';
 import { stopOnSignals } from '../signals.ts';
 
@@ -16,12 +18,21 @@ export async function runMigrate(config: Config): Promise<number> {
     { exitOnSecond: true },
   );
   let result: ChunkResult;
+  let setup: BucketSetupResult | undefined;
   try {
+    const client = new S3Client(s3ClientConfig(config.s3));
+    const target = new S3Target(config.s3, client);
+    // Once per migration, not by every shard: shard 0 runs in every migration.
+    if (config.shard.index === 0) {
+      setup = await setUpBucket(client, config);
+      for (const line of setup.lines) progress.note(line);
+      for (const warning of setup.warnings) progress.note(`Warning: ${warning}`);
+    }
     result = await runChunk(config, {
       source: new DropboxSource(config.dropbox, fetch, (line) => {
         progress.note(line);
       }),
-      target: new S3Target(config.s3),
+      target,
       progress,
       stop: signals.signal,
     });
@@ -29,11 +40,11 @@ export async function runMigrate(config: Config): Promise<number> {
     signals.dispose();
     progress.stop();
   }
-  report(config, result);
+  report(config, result, setup);
   return result.fatal === undefined ? 0 : 1;
 }
 
-function report(config: Config, result: ChunkResult): void {
+function report(config: Config, result: ChunkResult, setup: BucketSetupResult | undefined): void {
   const { chunk, total } = result;
   if (config.json) {
     process.stdout.write(
@@ -56,6 +67,9 @@ function report(config: Config, result: ChunkResult): void {
           bytes: total.bytesMigrated,
         },
         done: result.done,
+        ...(setup === undefined
+          ? {}
+          : { bucket: { lines: setup.lines, warnings: setup.warnings } }),
         ...(result.fatal === undefined ? {} : { error: result.fatal.message }),
       })}\n`,
     );

@@ -683,7 +683,9 @@ describe('fences: what s3rver would silently get wrong answers 501 NotImplemente
 describe('tags given on upload are stored and answered (fix: object-tagging)', () => {
   async function tagsOf(Key: string): Promise<Record<string, string>> {
     const result = await client.send(new GetObjectTaggingCommand({ Bucket, Key }));
-    return Object.fromEntries((result.TagSet ?? []).map((tag) => [tag.Key, tag.Value]));
+    const tags: Record<string, string> = {};
+    for (const tag of result.TagSet ?? []) tags[tag.Key ?? ''] = tag.Value ?? '';
+    return tags;
   }
 
   test('PutObject and CreateMultipartUpload keep x-amz-tagging; HEAD counts the tags', async () => {
