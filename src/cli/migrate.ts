@@ -3,7 +3,7 @@ import type { Config } from '../config/config.ts';
 import { formatBytes, formatDuration } from '../config/values.ts';
 import { DropboxSource } from '../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../engine/chunk.ts';
-import { setUpBucket, type BucketSetupResult } from '../s3/bucket-lifecycle.ts';
+import { setUpBucket } from '../s3/bucket-lifecycle.ts';
 import { S3Target, s3ClientConfig } from '../s3/target.ts';
 import { stderrProgress } from './progress.ts';
 import { stopOnSignals } from '../signals.ts';
@@ -18,13 +18,13 @@ export async function runMigrate(config: Config): Promise<number> {
     { exitOnSecond: true },
   );
   let result: ChunkResult;
-  let setup: BucketSetupResult | undefined;
   try {
     const client = new S3Client(s3ClientConfig(config.s3));
     const target = new S3Target(config.s3, client);
     // Once per migration, not by every shard: shard 0 runs in every migration.
     if (config.shard.index === 0) {
-      setup = await setUpBucket(client, config);
+      // Its lines go to stderr with the other notes; the --json line keeps its documented shape.
+      const setup = await setUpBucket(client, config);
       for (const line of setup.lines) progress.note(line);
       for (const warning of setup.warnings) progress.note(`Warning: ${warning}`);
     }
@@ -40,11 +40,11 @@ export async function runMigrate(config: Config): Promise<number> {
     signals.dispose();
     progress.stop();
   }
-  report(config, result, setup);
+  report(config, result);
   return result.fatal === undefined ? 0 : 1;
 }
 
-function report(config: Config, result: ChunkResult, setup: BucketSetupResult | undefined): void {
+function report(config: Config, result: ChunkResult): void {
   const { chunk, total } = result;
   if (config.json) {
     process.stdout.write(
@@ -67,9 +67,6 @@ function report(config: Config, result: ChunkResult, setup: BucketSetupResult | 
           bytes: total.bytesMigrated,
         },
         done: result.done,
-        ...(setup === undefined
-          ? {}
-          : { bucket: { lines: setup.lines, warnings: setup.warnings } }),
         ...(result.fatal === undefined ? {} : { error: result.fatal.message }),
       })}\n`,
     );
