@@ -4,6 +4,7 @@ import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
 import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
 import { parseShard, type Shard } from '../engine/shard.ts';
 import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
+import { MIGRATED_TAGGING, needsTag } from '../s3/lifecycle.ts';
 import { OPTIONS, type Command, type OptionSpec } from './options.ts';
 import {
   formatBytes,
@@ -119,6 +120,11 @@ export interface Config {
     readonly expectedBucketOwner: string | undefined;
     /** The tool's own objects (manifest) live here; ends with "/"; migrated keys never start with it. */
     readonly manifestPrefix: string;
+    /**
+     * `x-amz-tagging` of migrated objects (never of the tool's own): set when our lifecycle rule
+     * finds them by tag because a prefix cannot (see src/s3/lifecycle.ts); undefined otherwise.
+     */
+    readonly tagging: string | undefined;
   };
   /** Undefined for `--lifecycle none`: no rule of ours is written (an existing one is removed). */
   readonly lifecycle: LifecycleSetting | undefined;
@@ -209,9 +215,11 @@ export function buildConfig(
     '--storage-class',
     STORAGE_CLASSES,
   );
+  const lifecycleSetting = lifecycle(read.text('lifecycle'), storageClass);
+  const s3Prefix = prefix(read.text('prefix') ?? '', manifestPrefix);
   return {
     ...common,
-    lifecycle: lifecycle(read.text('lifecycle'), storageClass),
+    lifecycle: lifecycleSetting,
     plan: { pricesFile: read.text('prices') },
     dropbox: {
       credentials: credentials(command, read),
@@ -225,8 +233,14 @@ export function buildConfig(
         (command === 'migrate' || command === 'verify') && common.action?.mode !== 'plan'
           ? bucketName(read.text('bucket'))
           : (read.text('bucket') ?? ''),
-      prefix: prefix(read.text('prefix') ?? '', manifestPrefix),
+      prefix: s3Prefix,
       manifestPrefix,
+      tagging:
+        lifecycleSetting !== undefined &&
+        lifecycleSetting.transitions.length > 0 &&
+        needsTag({ prefix: s3Prefix, reservedPrefix: manifestPrefix })
+          ? MIGRATED_TAGGING
+          : undefined,
       sse,
       sseKmsKeyId,
       expectedBucketOwner: optional(read.text('expected-bucket-owner'), accountId),

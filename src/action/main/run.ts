@@ -11,6 +11,7 @@ import { messageOf } from '../../errors.ts';
 import { LedgerView } from '../../ledger/ledger.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { renderMarkdown, renderText } from '../../plan/render.ts';
+import { setUpBucket } from '../../s3/bucket-lifecycle.ts';
 import { applyExpectedBucketOwner } from '../../s3/bucket-settings.ts';
 import { S3Target, s3ClientConfig } from '../../s3/target.ts';
 import { runContext } from '../context.ts';
@@ -92,7 +93,8 @@ async function migrate(config: Config): Promise<void> {
 
 /**
  * `mode: finalize`: restore every shard's ledger from the store (a missing one is reported, not an
- * error), then the summary issue or the progress, the failures CSV, the job summary and outputs.
+ * error), set up the bucket once for the migration (our lifecycle rule, a versioning warning), then
+ * the summary issue or the progress, the failures CSV, the job summary and outputs.
  */
 async function finalizeShards(config: Config): Promise<void> {
   const s3 = new S3Client(s3ClientConfig(config.s3));
@@ -112,8 +114,12 @@ async function finalizeShards(config: Config): Promise<void> {
     if (!restored) core.info(`Shard ${String(index)} of ${String(count)} has no saved ledger yet.`);
     shards.push({ shard: `${String(index)}/${String(count)}`, dir: ledgerDir });
   }
+  const bucketSetup = await core.group(`Lifecycle rule of ${config.s3.bucket}`, () =>
+    setUpBucket(s3, config),
+  );
   await finalizeStep({
     shards,
+    bucketSetup,
     token: config.action?.githubToken ?? '',
     disableScheduleWhenDone: config.action?.disableScheduleWhenDone ?? false,
     env: process.env,
