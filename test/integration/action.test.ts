@@ -209,8 +209,6 @@ test('the action refuses bad inputs and modes it does not have, naming them', as
   const bed = await startTestbed();
   t.after(() => bed.close());
   const cases: [Record<string, string>, RegExp][] = [
-    // finalize takes no Dropbox secrets: the mode is refused before they are asked for.
-    [{ mode: 'plan' }, /mode plan is not in this version/],
     [{ mode: 'sync' }, /mode "sync" must be one of: migrate, plan, finalize/],
     [{ 'shard-index': '2', 'shard-count': '2' }, /shard-index 2 is not below shard-count 2/],
     [{ 'ledger-store': 'disk' }, /ledger-store "disk" must be one of: cache, artifact, s3/],
