@@ -58998,6 +58998,13 @@ var OPTIONS = [
     commands: ["action"]
   },
   {
+    name: "migrate-result",
+    value: "result",
+    description: "finalize: the result of the workflow's migrate jobs (`needs.migrate.result`). `failure` asks for attention even when no shard's ledger says why (a job that failed before its chunk could record anything: a missing secret, a lost runner).",
+    defaultText: "(not known)",
+    commands: ["action"]
+  },
+  {
     name: "aws-credentials-expiration",
     value: "time",
     description: "When the AWS credentials expire (the `aws-expiration` output of aws-actions/configure-aws-credentials with `output-credentials: true`): a chunk that would outlive them is refused before it starts.",
@@ -59117,6 +59124,7 @@ var MiB = 1024 * 1024;
 var DEFAULT_LEDGER_DIR = ".dropbox-to-s3";
 var ACTION_MODES = ["migrate", "plan", "finalize"];
 var LEDGER_STORES = ["cache", "artifact", "s3"];
+var JOB_RESULTS = ["success", "failure", "cancelled", "skipped"];
 var ACTION_MAX_DURATION_MS = 50 * 6e4;
 function buildConfig(command5, raw, env2, front = "cli") {
   const read = reader(command5, raw, env2, front);
@@ -59273,7 +59281,11 @@ function actionSettings(read) {
       read.text("disable-schedule-when-done") ?? "true",
       "disable-schedule-when-done"
     ),
-    awsCredentialsExpiration: optional(read.text("aws-credentials-expiration"), expirationTime)
+    awsCredentialsExpiration: optional(read.text("aws-credentials-expiration"), expirationTime),
+    migrateResult: optional(
+      read.text("migrate-result"),
+      (text) => parseChoice(text, "migrate-result", JOB_RESULTS)
+    )
   };
 }
 function expirationTime(text) {

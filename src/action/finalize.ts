@@ -19,6 +19,8 @@ export interface FinalizeStepOptions {
   readonly env: NodeJS.ProcessEnv;
   /** What setting up the bucket (lifecycle rule, versioning check) did, for the log and summary. */
   readonly bucketSetup?: BucketSetupResult;
+  /** A migrate job of this run failed (`migrate-result: failure`). */
+  readonly migrateJobFailed?: boolean;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function finalizeStep(options: FinalizeStepOptions): Promise<Finali
   const result = await finalize(shards, tracker, {
     run,
     disableScheduleWhenDone: options.disableScheduleWhenDone,
+    migrateJobFailed: options.migrateJobFailed,
   });
   const notes = [...result.notes];
   if (result.failuresCsv !== undefined) {

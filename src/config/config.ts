@@ -89,7 +89,12 @@ export interface ActionSettings {
   readonly disableScheduleWhenDone: boolean;
   /** When the AWS credentials expire, as the step that made them said. */
   readonly awsCredentialsExpiration: Date | undefined;
+  /** finalize: how the workflow's migrate jobs ended (`needs.migrate.result`). */
+  readonly migrateResult: JobResult | undefined;
 }
+
+export const JOB_RESULTS = ['success', 'failure', 'cancelled', 'skipped'] as const;
+export type JobResult = (typeof JOB_RESULTS)[number];
 
 /** The action's time budget when the workflow sets none: well inside an hour of OIDC credentials. */
 export const ACTION_MAX_DURATION_MS = 50 * 60_000;
@@ -365,6 +370,9 @@ function actionSettings(read: Reader): ActionSettings {
       'disable-schedule-when-done',
     ),
     awsCredentialsExpiration: optional(read.text('aws-credentials-expiration'), expirationTime),
+    migrateResult: optional(read.text('migrate-result'), (text) =>
+      parseChoice(text, 'migrate-result', JOB_RESULTS),
+    ),
   };
 }
 

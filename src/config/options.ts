@@ -413,6 +413,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ['action'],
   },
   {
+    name: 'migrate-result',
+    value: 'result',
+    description:
+      "finalize: the result of the workflow's migrate jobs (`needs.migrate.result`). `failure` asks for attention even when no shard's ledger says why (a job that failed before its chunk could record anything: a missing secret, a lost runner).",
+    defaultText: '(not known)',
+    commands: ['action'],
+  },
+  {
     name: 'aws-credentials-expiration',
     value: 'time',
     description:

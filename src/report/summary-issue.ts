@@ -212,6 +212,8 @@ export interface SummaryOptions {
   readonly csvNote?: string;
   /** The body limit (GitHub's; tests make it smaller). */
   readonly limit?: number;
+  /** A migrate job of this run failed, whether or not its shard's ledger says why. */
+  readonly migrateJobFailed?: boolean;
 }
 
 /** The summary issue for all shards: title, Markdown body and the marker that finds it again. */
@@ -223,7 +225,11 @@ export function summaryIssue(
   const target =
     settings === undefined ? 'the bucket' : `s3://${settings.bucket}/${settings.prefix}`;
   const states = shards.map(shardState);
-  const outcome = outcomeOf(states);
+  const ledgersSay = outcomeOf(states);
+  // A job that failed before its chunk recorded anything (a missing secret, a lost runner) leaves
+  // the ledgers saying "in progress": only the workflow knows, and a person must look.
+  const unexplained = options.migrateJobFailed === true && ledgersSay !== 'attention';
+  const outcome: Outcome = unexplained ? 'attention' : ledgersSay;
   const marker = summaryMarker(settings ?? { bucket: '', prefix: '' });
   const sum = overall(shards);
   const head = [
@@ -231,7 +237,7 @@ export function summaryIssue(
     `## ${HEADLINES[outcome]}: Dropbox to ${escapeMarkdown(target)}`,
     '',
     ...sourceLine(settings),
-    ...attentionSection(shards, states),
+    ...attentionSection(shards, states, unexplained),
     ...totalsSection(sum, shards.length),
     ...exportsSection(sum),
     ...deletionsSection(shards),
@@ -289,7 +295,11 @@ function sourceLine(settings: PinnedSettings | undefined): string[] {
 }
 
 /** Shards that share one problem get one row: with hundreds of shards, the same error repeats. */
-function attentionSection(shards: readonly ShardLedger[], states: readonly ShardState[]): string[] {
+function attentionSection(
+  shards: readonly ShardLedger[],
+  states: readonly ShardState[],
+  failedJob: boolean,
+): string[] {
   const rows = new Map<string, { shards: string[]; text: (names: string) => string }>();
   states.forEach((state, index) => {
     const shard = shards[index]?.shard ?? String(index);
@@ -314,6 +324,14 @@ function attentionSection(shards: readonly ShardLedger[], states: readonly Shard
     row.shards.push(shard);
     rows.set(key, row);
   });
+  if (failedJob) {
+    rows.set('job', {
+      shards: ['(this run)'],
+      text: () =>
+        '| this run | a migrate job failed before its chunk could record why (its ledger shows the run before) | ' +
+        'Open the failed job\u2019s log (see Runs below): a missing secret or variable, an AWS role that cannot be assumed, or a lost runner. Fix it; scheduled runs keep trying. |',
+    });
+  }
   if (rows.size === 0) return [];
   return [
     '### Needs attention',

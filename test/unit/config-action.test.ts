@@ -20,6 +20,7 @@ test('the action front door: its own inputs, defaults and shard', () => {
     githubToken: undefined,
     disableScheduleWhenDone: true,
     awsCredentialsExpiration: undefined,
+    migrateResult: undefined,
   });
   assert.equal(config.budget.maxDurationMs, 50 * 60_000);
   const expiring = buildConfig(

@@ -312,6 +312,44 @@ describe('finalize', () => {
     assert.ok(!result.jobSummary.includes('<!--'));
   });
 
+  it('asks for attention when a migrate job failed before its chunk recorded why', async () => {
+    const tracker = new MemoryTracker();
+    const working = [
+      await shardLedger('0/2', { records: [migrated(1)] }),
+      await shardLedger('1/2', { records: [fileRecord(2)] }),
+    ];
+    const failed = await finalize(working, tracker, {
+      run: RUN,
+      disableScheduleWhenDone: true,
+      migrateJobFailed: true,
+    });
+    assert.equal(failed.outcome, 'attention');
+    const issue = onlyIssue(tracker);
+    assert.match(issue.body, /## Migration needs attention/);
+    assert.match(
+      issue.body,
+      /\| this run \| a migrate job failed before its chunk could record why/,
+    );
+    // Once the jobs succeed again, the same issue says progress.
+    const again = await finalize(working, tracker, { run: RUN, disableScheduleWhenDone: true });
+    assert.equal(again.outcome, 'progress');
+    assert.doesNotMatch(onlyIssue(tracker).body, /needs attention/);
+    // A shard whose ledger says why needs no extra row.
+    const fatal = await shardLedger('0/1', {
+      records: [fileRecord(3)],
+      chunks: [
+        { stoppedBy: 'fatal', fatal: { failureClass: 'missing_bucket', message: 'no bucket' } },
+      ],
+    });
+    const explained = await finalize([fatal], new MemoryTracker(), {
+      run: RUN,
+      disableScheduleWhenDone: true,
+      migrateJobFailed: true,
+    });
+    assert.equal(explained.outcome, 'attention');
+    assert.doesNotMatch(explained.jobSummary, /this run/);
+  });
+
   it('opens one issue when done, updates the same one after, and disables the schedule', async () => {
     const tracker = new MemoryTracker();
     const shards = [

@@ -122,6 +122,7 @@ async function finalizeShards(config: Config): Promise<void> {
     bucketSetup,
     token: config.action?.githubToken ?? '',
     disableScheduleWhenDone: config.action?.disableScheduleWhenDone ?? false,
+    migrateJobFailed: config.action?.migrateResult === 'failure',
     env: process.env,
   });
 }
