@@ -63,14 +63,7 @@ async function migrate(config: Config): Promise<void> {
   let result: ChunkResult;
   try {
     result = await runChunk(config, {
-      source: new DropboxSource(
-        config.dropbox,
-        fetch,
-        (line) => {
-          core.info(line);
-        },
-        core.setSecret,
-      ),
+      source: dropboxSource(config),
       target: new S3Target(config.s3, s3),
       progress: actionProgress(),
       stop: cancel.signal,
@@ -150,14 +143,7 @@ async function planStep(config: Config): Promise<void> {
   });
   const plan = await core.group('Listing the account (nothing is copied)', () =>
     buildPlan(config, {
-      source: new DropboxSource(
-        config.dropbox,
-        fetch,
-        (line) => {
-          core.info(line);
-        },
-        core.setSecret,
-      ),
+      source: dropboxSource(config),
       log: (line) => {
         core.info(line);
       },
@@ -172,6 +158,18 @@ async function planStep(config: Config): Promise<void> {
   } catch (error) {
     core.warning(`The job summary was not written: ${messageOf(error)}`);
   }
+}
+
+/** Dropbox as the action uses it: notes go to the log, every access token is masked on sight. */
+function dropboxSource(config: Config): DropboxSource {
+  return new DropboxSource(
+    config.dropbox,
+    fetch,
+    (line) => {
+      core.info(line);
+    },
+    core.setSecret,
+  );
 }
 
 function actionProgress(): ProgressListener {
