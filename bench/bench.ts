@@ -5,7 +5,7 @@
  *   npm run bench                          # every scenario at the issue's sizes
  *   npm run bench -- --quick               # smaller sizes, for development
  *   npm run bench -- --only small-files,rate-limit
- *   npm run bench -- --engine dist         # the bundled CLI instead of src/ (default src)
+ *   npm run bench -- --engine src          # run the CLI from source (default: bundled from src/)
  *   npm run bench -- --cpu-prof-dir DIR    # a V8 CPU profile of every engine and raw-pipe run
  *
  * Prints the tables, writes bench/results/<profile>.json, and (full profile, every scenario)
@@ -19,12 +19,18 @@ import { profileMeasuredPrograms } from './processes.ts';
 import { PROFILES } from './profiles.ts';
 import { printable, updateBenchmarks, writeJson, type BenchReport } from './report.ts';
 import type { ScenarioResult } from './report-types.ts';
-import { ENGINE_ENTRIES, type EngineEntry } from './runs.ts';
+import { ENGINE_ENTRIES, engineScript, type EngineEntry } from './runs.ts';
 import { bigLedgerScenarios } from './scenarios/big-ledger.ts';
 import type { BenchContext, Scenario } from './scenarios/context.ts';
 import { rateLimitScenario } from './scenarios/rate-limit.ts';
 import { shardsScenario } from './scenarios/shards.ts';
 import { largeFilesScenario, smallFilesScenario } from './scenarios/throughput.ts';
+
+const ENGINE_DESCRIPTIONS: Record<EngineEntry, string> = {
+  bundle: 'the CLI bundled from src/ as dist/ is built',
+  src: 'src/cli/index.ts run from source',
+  dist: 'the committed dist/cli/index.js',
+};
 
 const SCENARIOS: readonly Scenario[] = [
   smallFilesScenario,
@@ -39,7 +45,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
-    engine: { type: 'string', default: 'src' },
+    engine: { type: 'string', default: 'bundle' },
     'cpu-prof-dir': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -48,7 +54,7 @@ const { values } = parseArgs({
 
 function usage(problem?: string): never {
   process.stderr.write(
-    `${problem === undefined ? '' : `${problem}\n`}usage: npm run bench -- [--quick] [--only ${ALL_IDS.join(',')}] [--engine src|dist] [--cpu-prof-dir DIR]\n`,
+    `${problem === undefined ? '' : `${problem}\n`}usage: npm run bench -- [--quick] [--only ${ALL_IDS.join(',')}] [--engine bundle|src|dist] [--cpu-prof-dir DIR]\n`,
   );
   process.exit(problem === undefined ? 0 : 2);
 }
@@ -56,16 +62,15 @@ function usage(problem?: string): never {
 if (values.help) usage();
 const wanted = new Set(values.only?.split(',').map((id) => id.trim()) ?? ALL_IDS);
 for (const id of wanted) if (!ALL_IDS.includes(id)) usage(`unknown scenario "${id}"`);
-if (!(values.engine in ENGINE_ENTRIES))
-  usage(`--engine must be src or dist, not "${values.engine}"`);
-const entry = values.engine as EngineEntry;
+const engine = ENGINE_ENTRIES.find((name) => name === values.engine);
+if (engine === undefined) usage(`--engine must be bundle, src or dist, not "${values.engine}"`);
 if (values['cpu-prof-dir'] !== undefined) profileMeasuredPrograms(resolve(values['cpu-prof-dir']));
 const profile = PROFILES[values.quick ? 'quick' : 'full'];
 
 const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
-const context: BenchContext = { profile, entry, say };
+const context: BenchContext = { profile, entry: await engineScript(engine), say };
 const machine = describeMachine();
 const started = performance.now();
 const scenarios: ScenarioResult[] = [];
@@ -87,12 +92,12 @@ finishMachine(machine);
 const args = [
   ...(values.quick ? ['--quick'] : []),
   ...(values.only === undefined ? [] : ['--only', values.only]),
-  ...(entry === 'src' ? [] : ['--engine', entry]),
+  ...(engine === 'bundle' ? [] : ['--engine', engine]),
 ];
 const report: BenchReport = {
   command: `npm run bench${args.length === 0 ? '' : ` -- ${args.join(' ')}`}`,
   profile: profile.name,
-  engine: entry === 'src' ? 'src/cli/index.ts (from source)' : 'dist/cli/index.js (bundle)',
+  engine: ENGINE_DESCRIPTIONS[engine],
   machine,
   totalSeconds: (performance.now() - started) / 1000,
   scenarios,

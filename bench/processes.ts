@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const PROBE = fileURLToPath(new URL('./usage-probe.ts', import.meta.url));
+const PROBE = fileURLToPath(new URL('./usage-probe.js', import.meta.url));
 
 let ticksPerSecond: number | undefined;
 

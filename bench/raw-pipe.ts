@@ -14,7 +14,6 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
-import { S3RVER_CREDENTIALS, S3_REGION } from '../test/emulators/s3/index.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,9 +40,10 @@ const bucket = required('bucket', values.bucket);
 const paths = JSON.parse(await readFile(required('files', values.files), 'utf8')) as string[];
 const client = new S3Client({
   endpoint: required('endpoint', values.endpoint),
-  region: S3_REGION,
+  region: 'us-east-1',
   forcePathStyle: true,
-  credentials: { ...S3RVER_CREDENTIALS },
+  // s3rver's fixed public keys (the harness's S3RVER_CREDENTIALS; that module is not bundled here).
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   requestChecksumCalculation: 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
 });

@@ -1,20 +1,14 @@
 /** Several engine processes at once (one per shard), measured together. */
 import { join } from 'node:path';
 import type { RunFigures } from './report-types.ts';
-import {
-  chunkLineOf,
-  measureServers,
-  runEngineProcess,
-  type EngineEntry,
-  type Servers,
-} from './runs.ts';
+import { chunkLineOf, measureServers, runEngineProcess, type Servers } from './runs.ts';
 
 const MiB = 1024 * 1024;
 
 export async function processesRun(
   label: string,
   servers: Servers,
-  entry: EngineEntry,
+  entry: string,
   ledger: string,
   flags: readonly string[],
   shards: number,

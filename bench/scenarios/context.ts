@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../profiles.ts';
 import type { ScenarioResult } from '../report-types.ts';
-import type { EngineEntry, Servers } from '../runs.ts';
+import type { Servers } from '../runs.ts';
 import { startEmulator, startS3, type EmulatorProcess } from '../servers.ts';
 
 export interface BenchContext {
   readonly profile: Profile;
-  readonly entry: EngineEntry;
+  /** The engine's CLI script. */
+  readonly entry: string;
   /** Progress lines for the person running the bench (stderr). */
   readonly say: (line: string) => void;
 }
