@@ -10,7 +10,7 @@ import type { SourceEntry, SourceFile } from '../src/engine/source.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import type { FileRecord } from '../src/ledger/records.ts';
 import { objectKey } from '../src/s3/keys.ts';
-import { ENGINE_ENV, RAW_TOKEN, type S3Harness } from './servers.ts';
+import { ENGINE_ENV, type S3Harness } from './servers.ts';
 
 export interface Listing {
   readonly files: SourceFile[];
@@ -85,21 +85,4 @@ export async function writeLedger(
   } finally {
     await ledger.close();
   }
-}
-
-/**
- * Seconds the emulator takes to answer a delta call on an up-to-date cursor: the same call a
- * resumed chunk makes first. The emulator rescans its folder on disk to answer it (Dropbox answers
- * from an index), so this share of the engine's time to plan is the test bed's, not the engine's.
- */
-export async function deltaAnswerSeconds(dropboxUrl: string, cursor: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${dropboxUrl}/2/files/list_folder/continue`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${RAW_TOKEN}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ cursor }),
-  });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`list_folder/continue: HTTP ${String(response.status)}`);
-  return (performance.now() - started) / 1000;
 }
