@@ -14,6 +14,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { removeBundles } from './bundles.ts';
 import { describeMachine, finishMachine } from './machine.ts';
 import { profileMeasuredPrograms } from './processes.ts';
 import { PROFILES } from './profiles.ts';
@@ -88,6 +89,7 @@ for (const scenario of SCENARIOS) {
   }
 }
 finishMachine(machine);
+await removeBundles();
 
 const args = [
   ...(values.quick ? ['--quick'] : []),
