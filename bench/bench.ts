@@ -8,7 +8,7 @@
  *   npm run bench -- --engine src          # run the CLI from source (default: bundled from src/)
  *   npm run bench -- --cpu-prof-dir DIR    # a V8 CPU profile of every engine and raw-pipe run
  *
- * Prints the tables, writes bench/results/<profile>.json, and (full profile, every scenario)
+ * Prints the tables, writes bench/results/<profile>[-partial].json, and (full profile, every scenario)
  * rewrites the generated section of BENCHMARKS.md.
  */
 import { resolve } from 'node:path';
@@ -105,10 +105,11 @@ const report: BenchReport = {
   scenarios,
   errors,
 };
-const jsonPath = `bench/results/${profile.name}.json`;
+const complete = wanted.size === ALL_IDS.length;
+const jsonPath = `bench/results/${profile.name}${complete ? '' : '-partial'}.json`;
 await writeJson(report, fileURLToPath(new URL(`../${jsonPath}`, import.meta.url)));
 process.stdout.write(printable(report));
-if (profile.name === 'full' && wanted.size === ALL_IDS.length) {
+if (profile.name === 'full' && complete) {
   await updateBenchmarks(report, jsonPath);
   say('BENCHMARKS.md updated.');
 }
