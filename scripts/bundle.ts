@@ -4,6 +4,7 @@
  */
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { BUNDLE_OPTIONS } from './bundle-options.ts';
 
 const entryPoints = {
   'main/index': 'src/action/main/index.ts',
@@ -11,25 +12,5 @@ const entryPoints = {
   'cli/index': 'src/cli/index.ts',
 };
 
-// Bundled CommonJS dependencies (the Dropbox and AWS SDKs) call require() for Node built-ins,
-// which an ES module does not have; give them one.
-const banner = [
-  "import { createRequire as __createRequire } from 'node:module';",
-  'const require = __createRequire(import.meta.url);',
-].join('\n');
-
 await rm('dist', { recursive: true, force: true });
-await build({
-  entryPoints,
-  outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  outExtension: { '.js': '.js' },
-  banner: { js: banner },
-  legalComments: 'none',
-  sourcemap: false,
-  minify: false,
-  logLevel: 'warning',
-});
+await build({ ...BUNDLE_OPTIONS, entryPoints, outdir: 'dist' });

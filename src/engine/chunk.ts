@@ -240,12 +240,8 @@ class ChunkRun {
    * shard is uploading them; keys of other shards and other tools are left alone).
    */
   private async abortLeftoverUploads(): Promise<void> {
-    const keys = new Set<string>();
-    for (const record of this.ledger.records()) {
-      keys.add(record.key);
-      if (record.migratedKey !== undefined) keys.add(record.migratedKey);
-      if (record.checkpoint !== undefined) keys.add(record.checkpoint.key);
-    }
+    // Built only when there is an unfinished upload (rarely): a pass over a big ledger costs.
+    let keys: Set<string> | undefined;
     // Checkpointed uploads are resumed, not aborted; the others are stale and go too.
     const resumable = resumableUploads(this.ledger.records());
     const prefix = this.config.s3.prefix === '' ? '' : `${this.config.s3.prefix}/`;
@@ -253,6 +249,7 @@ class ChunkRun {
     try {
       for await (const upload of this.deps.target.unfinishedUploads(prefix)) {
         if (this.internalStop.signal.aborted) break;
+        keys ??= this.ledgerKeys();
         if (!keys.has(upload.key) || resumable.has(upload.uploadId)) continue;
         await this.deps.target.abortMultipart(upload.key, upload.uploadId);
         aborted += 1;
@@ -270,6 +267,17 @@ class ChunkRun {
       );
     }
     dropStaleCheckpoints(this.ledger);
+  }
+
+  /** Every key the ledger's files are, were, or are being uploaded under. */
+  private ledgerKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const record of this.ledger.records()) {
+      keys.add(record.key);
+      if (record.migratedKey !== undefined) keys.add(record.migratedKey);
+      if (record.checkpoint !== undefined) keys.add(record.checkpoint.key);
+    }
+    return keys;
   }
 
   /** Fills the queue within the batch and byte limits; true when the limits left files out. */

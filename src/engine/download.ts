@@ -45,20 +45,23 @@ export class ResumableDownload {
     return this.position;
   }
 
-  /** Up to `size` bytes; fewer only at the end of the file. */
+  /**
+   * Up to `size` bytes; fewer only at the end of the file. Each piece is copied into the result as
+   * it arrives and let go, so a part is held once, not twice (the pieces and their concatenation).
+   */
   async read(size: number): Promise<Buffer> {
-    const pieces: Uint8Array[] = [];
+    const body = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
       const chunk = await this.next();
       if (chunk === undefined) break;
       const take = Math.min(chunk.length, size - filled);
-      pieces.push(chunk.subarray(0, take));
+      body.set(take < chunk.length ? chunk.subarray(0, take) : chunk, filled);
       if (take < chunk.length) this.leftover = chunk.subarray(take);
       filled += take;
       this.position += take;
     }
-    return Buffer.concat(pieces, filled);
+    return filled === size ? body : body.subarray(0, filled);
   }
 
   /** Closes the connection early (on failure or when the caller stops). */

@@ -4,6 +4,8 @@ import { open, rename, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LedgerEntry } from './records.ts';
 
+const READ_SIZE = 1024 * 1024;
+
 export class LedgerCorruptError extends Error {
   constructor(file: string, line: number, detail: string) {
     super(
@@ -36,22 +38,27 @@ export async function readEntries(
   let lineNumber = 0;
   let rest: Buffer = Buffer.alloc(0);
   let badLine: { line: number; detail: string } | undefined;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+  // Read in large pieces and decoded a run of whole lines at a time, not a string per line: a
+  // ledger of 100k+ files is read at every chunk's start, and that is time before any transfer.
+  const stream = createReadStream(file, { highWaterMark: READ_SIZE }) as AsyncIterable<Buffer>;
+  for await (const chunk of stream) {
     rest = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
-    let start = 0;
-    for (let end = rest.indexOf(10, start); end !== -1; end = rest.indexOf(10, start)) {
+    const end = rest.lastIndexOf(10);
+    if (end === -1) continue;
+    const lines = rest.toString('utf8', 0, end).split('\n');
+    for (const [index, line] of lines.entries()) {
       lineNumber += 1;
       // A bad line followed by more lines is not a torn tail.
       if (badLine !== undefined) throw new LedgerCorruptError(file, badLine.line, badLine.detail);
-      const parsed = parseLine(rest.toString('utf8', start, end));
-      if (typeof parsed === 'string') badLine = { line: lineNumber, detail: parsed };
+      const parsed = parseLine(line);
+      if (typeof parsed !== 'string') apply(parsed);
       else {
-        apply(parsed);
-        goodBytes += end - start + 1;
+        badLine = { line: lineNumber, detail: parsed };
+        goodBytes += index === 0 ? 0 : Buffer.byteLength(lines.slice(0, index).join('\n')) + 1;
       }
-      start = end + 1;
     }
-    rest = rest.subarray(start);
+    if (badLine === undefined) goodBytes += end + 1;
+    rest = rest.subarray(end + 1);
   }
   return { goodBytes, tornTail: goodBytes < exists.size };
 }
