@@ -1,0 +1,68 @@
+/**
+ * Runs many CLI command lines in one process, one after another, through the CLI's own `main`
+ * (what `src/cli/index.ts` calls before it exits with the code): the rows of the bad-input table
+ * without 0.5 s of Node start-up each. Reads `[{argv, env}]` as JSON on stdin (an env value of
+ * null removes the variable) and prints `[{code, stdout, stderr}]` as JSON on stdout.
+ */
+import { main } from '../../src/cli/program.ts';
+
+interface BatchRow {
+  argv: string[];
+  env: Record<string, string | null>;
+}
+
+export interface BatchResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+type Write = typeof process.stdout.write;
+
+/** Replaces `stream.write` with one that appends to `sink`, and returns the original. */
+function capture(stream: NodeJS.WriteStream, sink: { text: string }): Write {
+  const original = stream.write.bind(stream) as Write;
+  const fake = (chunk: unknown, ...rest: unknown[]): boolean => {
+    sink.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString();
+    const callback = rest.find((item) => typeof item === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  };
+  stream.write = fake as Write;
+  return original;
+}
+
+async function runRow(row: BatchRow): Promise<BatchResult> {
+  const saved = new Map<string, string | undefined>();
+  for (const [name, value] of Object.entries(row.env)) {
+    saved.set(name, process.env[name]);
+    if (value === null) Reflect.deleteProperty(process.env, name);
+    else process.env[name] = value;
+  }
+  const out = { text: '' };
+  const err = { text: '' };
+  const stdout = capture(process.stdout, out);
+  const stderr = capture(process.stderr, err);
+  let code: number;
+  try {
+    code = await main(['node', 'dropbox-to-s3', ...row.argv]);
+  } catch (error) {
+    err.text += `uncaught: ${String(error)}\n`;
+    code = -1;
+  } finally {
+    process.stdout.write = stdout;
+    process.stderr.write = stderr;
+    for (const [name, value] of saved) {
+      if (value === undefined) Reflect.deleteProperty(process.env, name);
+      else process.env[name] = value;
+    }
+  }
+  return { code, stdout: out.text, stderr: err.text };
+}
+
+const chunks: Buffer[] = [];
+for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+const rows = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BatchRow[];
+const results: BatchResult[] = [];
+for (const row of rows) results.push(await runRow(row));
+process.stdout.write(JSON.stringify(results), () => process.exit(0));
