@@ -39,7 +39,7 @@ const STORM = byProfile(
 );
 const FILES = STORM.small + STORM.medium + STORM.large.length;
 /** Most downloads a random kill waits for: a few percent of the account, so work is always left. */
-const MOST_DOWNLOADS_BEFORE_KILL = byProfile(25, 150);
+const MOST_DOWNLOADS_BEFORE_KILL = byProfile(25, 80);
 
 /**
  * Every object visible now is whole and correct: a kill may leave files missing, never wrong.

@@ -19,6 +19,7 @@ import { LedgerView } from '../../src/ledger/ledger.ts';
 import type { ChunkResult } from '../../src/engine/chunk.ts';
 import type { RawSettings } from '../../src/config/config.ts';
 import type { Target } from '../../src/engine/target.ts';
+import { listedKeyDecoder } from '../../src/s3/keys.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
 import { APP_SECRET, flagsToArgs, REFRESH_TOKEN, type Testbed } from './testbed.ts';
 import { RESERVED_PREFIX } from './bucket.ts';
@@ -97,12 +98,14 @@ export async function listKeys(client: S3Client, bucket: string): Promise<string
   const keys: string[] = [];
   let token: string | undefined;
   do {
+    // URL-encoded: XML cannot carry every character a key may hold (a CR comes back as LF).
     const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, EncodingType: 'url' }),
     );
     for (const item of page.Contents ?? []) {
+      const key = item.Key === undefined ? undefined : listedKeyDecoder(page.EncodingType)(item.Key);
       // The tool's own objects (the manifest) are not source files.
-      if (item.Key !== undefined && !item.Key.startsWith(RESERVED_PREFIX)) keys.push(item.Key);
+      if (key !== undefined && !key.startsWith(RESERVED_PREFIX)) keys.push(key);
     }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
