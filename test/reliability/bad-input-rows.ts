@@ -75,12 +75,21 @@ const switchWithValue = (name: string): CliRow => ({
   door: 'cli',
   input: `--${name}=yes (a switch takes no value)`,
   extra: [`--${name}=yes`],
-  expected: refused(new RegExp(`option '--${name}' argument missing|does not take an argument|unknown option '--${name}=yes'`)),
+  expected: refused(
+    new RegExp(
+      `option '--${name}' argument missing|does not take an argument|unknown option '--${name}=yes'`,
+    ),
+  ),
 });
 
 export const ROWS: readonly InputRow[] = [
   // --- CLI: each option with a bad value
-  { door: 'cli', input: '--bucket missing', flags: { bucket: null }, expected: refused(/--bucket is required/) },
+  {
+    door: 'cli',
+    input: '--bucket missing',
+    flags: { bucket: null },
+    expected: refused(/--bucket is required/),
+  },
   flag('bucket', 'My_Bucket', /--bucket "My_Bucket" is not a valid S3 bucket name/),
   flag('bucket', '10.0.0.1', /is not a valid S3 bucket name/),
   flag('bucket', 'ab', /is not a valid S3 bucket name/),
@@ -98,7 +107,11 @@ export const ROWS: readonly InputRow[] = [
   flag('s3-endpoint', 'ftp://127.0.0.1', /must be an http or https URL/),
   switchWithValue('s3-force-path-style'),
   flag('storage-class', 'COLD', /--storage-class "COLD" must be one of/),
-  flag('source-path', 'Photos', /--source-path "Photos" must be a Dropbox folder path starting with \//),
+  flag(
+    'source-path',
+    'Photos',
+    /--source-path "Photos" must be a Dropbox folder path starting with \//,
+  ),
   flag('source-path', '/a//b', /must be a Dropbox folder path/),
   flag('key-case', 'upper', /--key-case "upper" must be one of: display, lower/),
   flag('include', '[abc', /--include "\[abc" is not a valid glob/),
@@ -159,7 +172,11 @@ export const ROWS: readonly InputRow[] = [
   flag('shard', '3/2', /--shard "3\/2" is out of range/),
   flag('shard', 'two', /--shard "two" is not of the form i\/n/),
   flag('shard', '0/0', /--shard "0\/0"/),
-  flag('ledger', '/etc/hostname', /the ledger folder \/etc\/hostname\/shard-0-of-1 cannot be created \(ENOTDIR\)/),
+  flag(
+    'ledger',
+    '/etc/hostname',
+    /the ledger folder \/etc\/hostname\/shard-0-of-1 cannot be created \(ENOTDIR\)/,
+  ),
   switchWithValue('reset-ledger'),
   switchWithValue('json'),
   flag('dropbox-base-url', 'nope', /--dropbox-base-url "nope" is not a URL/),
@@ -176,7 +193,12 @@ export const ROWS: readonly InputRow[] = [
     extra: ['--colour', 'blue'],
     expected: refused(/unknown option '--colour'/),
   },
-  { door: 'cli', input: 'unknown command copy', argv: ['copy'], expected: refused(/unknown command 'copy'/) },
+  {
+    door: 'cli',
+    input: 'unknown command copy',
+    argv: ['copy'],
+    expected: refused(/unknown command 'copy'/),
+  },
   {
     door: 'cli',
     input: '--ledger-store on the CLI (an action input)',
@@ -205,7 +227,11 @@ export const ROWS: readonly InputRow[] = [
   {
     door: 'cli',
     input: 'no Dropbox credentials in the environment',
-    env: { DROPBOX_APP_KEY: undefined, DROPBOX_APP_SECRET: undefined, DROPBOX_REFRESH_TOKEN: undefined },
+    env: {
+      DROPBOX_APP_KEY: undefined,
+      DROPBOX_APP_SECRET: undefined,
+      DROPBOX_REFRESH_TOKEN: undefined,
+    },
     expected: refused(/no Dropbox credentials: set DROPBOX_APP_KEY and DROPBOX_REFRESH_TOKEN/),
   },
   {
@@ -258,28 +284,78 @@ export const ROWS: readonly InputRow[] = [
     expected: refused(/--dropbox-base-url "nope" is not a URL/),
   },
   // --- the action's inputs
-  { door: 'action', input: 'mode: sync', inputs: { mode: 'sync' }, expected: stepFails(/mode "sync" must be one of: migrate, plan, finalize/) },
-  { door: 'action', input: 'mode: plan', inputs: { mode: 'plan' }, expected: stepFails(/mode plan is not in this version/) },
+  {
+    door: 'action',
+    input: 'mode: sync',
+    inputs: { mode: 'sync' },
+    expected: stepFails(/mode "sync" must be one of: migrate, plan, finalize/),
+  },
+  {
+    door: 'action',
+    input: 'mode: plan',
+    inputs: { mode: 'plan' },
+    expected: stepFails(/mode plan is not in this version/),
+  },
   {
     door: 'action',
     input: 'shard-index: 2 with shard-count: 2',
     inputs: { 'shard-index': '2', 'shard-count': '2' },
     expected: stepFails(/shard-index 2 is not below shard-count 2/),
   },
-  { door: 'action', input: 'shard-count: 0', inputs: { 'shard-count': '0' }, expected: stepFails(/shard-count "0" must be a whole number from 1 to 256/) },
-  { door: 'action', input: 'shard-index: x', inputs: { 'shard-index': 'x' }, expected: stepFails(/shard-index "x" must be a whole number/) },
-  { door: 'action', input: 'ledger-store: disk', inputs: { 'ledger-store': 'disk' }, expected: stepFails(/ledger-store "disk" must be one of: cache, artifact, s3/) },
+  {
+    door: 'action',
+    input: 'shard-count: 0',
+    inputs: { 'shard-count': '0' },
+    expected: stepFails(/shard-count "0" must be a whole number from 1 to 256/),
+  },
+  {
+    door: 'action',
+    input: 'shard-index: x',
+    inputs: { 'shard-index': 'x' },
+    expected: stepFails(/shard-index "x" must be a whole number/),
+  },
+  {
+    door: 'action',
+    input: 'ledger-store: disk',
+    inputs: { 'ledger-store': 'disk' },
+    expected: stepFails(/ledger-store "disk" must be one of: cache, artifact, s3/),
+  },
   {
     door: 'action',
     input: 'disable-schedule-when-done: maybe (finalize)',
     inputs: { mode: 'finalize', 'disable-schedule-when-done': 'maybe' },
     expected: stepFails(/disable-schedule-when-done "maybe" must be true or false/),
   },
-  { door: 'action', input: 's3-force-path-style: maybe', inputs: { 's3-force-path-style': 'maybe' }, expected: stepFails(/s3-force-path-style "maybe" must be true or false/) },
-  { door: 'action', input: 'bucket: (empty)', inputs: { bucket: '' }, expected: stepFails(/bucket is required/) },
-  { door: 'action', input: 'dropbox-refresh-token missing', inputs: { 'dropbox-refresh-token': null }, expected: stepFails(/no Dropbox credentials/) },
-  { door: 'action', input: 'include: a second line that is not a glob', inputs: { include: '*.pdf\n[abc' }, expected: stepFails(/"\[abc" is not a valid glob/) },
-  { door: 'action', input: 'max-duration: forever', inputs: { 'max-duration': 'forever' }, expected: stepFails(/max-duration "forever" is not a duration/) },
+  {
+    door: 'action',
+    input: 's3-force-path-style: maybe',
+    inputs: { 's3-force-path-style': 'maybe' },
+    expected: stepFails(/s3-force-path-style "maybe" must be true or false/),
+  },
+  {
+    door: 'action',
+    input: 'bucket: (empty)',
+    inputs: { bucket: '' },
+    expected: stepFails(/bucket is required/),
+  },
+  {
+    door: 'action',
+    input: 'dropbox-refresh-token missing',
+    inputs: { 'dropbox-refresh-token': null },
+    expected: stepFails(/no Dropbox credentials/),
+  },
+  {
+    door: 'action',
+    input: 'include: a second line that is not a glob',
+    inputs: { include: '*.pdf\n[abc' },
+    expected: stepFails(/"\[abc" is not a valid glob/),
+  },
+  {
+    door: 'action',
+    input: 'max-duration: forever',
+    inputs: { 'max-duration': 'forever' },
+    expected: stepFails(/max-duration "forever" is not a duration/),
+  },
   {
     door: 'action',
     input: 'max-duration: 50m with AWS credentials that expire in 10 minutes',
@@ -290,5 +366,10 @@ export const ROWS: readonly InputRow[] = [
     },
     expected: stepFails(/max-duration 50m00s is longer than the AWS credentials will live/),
   },
-  { door: 'action', input: 'retry-failed: not a class!', inputs: { 'retry-failed': 'not a class!' }, expected: stepFails(/retry-failed "not a class!" is not a failure class/) },
+  {
+    door: 'action',
+    input: 'retry-failed: not a class!',
+    inputs: { 'retry-failed': 'not a class!' },
+    expected: stepFails(/retry-failed "not a class!" is not a failure class/),
+  },
 ];

@@ -46,7 +46,11 @@ function cliArgv(bed: Testbed, row: CliRow, ledger: string): string[] {
 }
 
 /** Every CLI row in one process (test/support/cli-batch.ts), in order. */
-async function runCliRows(bed: Testbed, rows: readonly CliRow[], ledgers: string): Promise<Actual[]> {
+async function runCliRows(
+  bed: Testbed,
+  rows: readonly CliRow[],
+  ledgers: string,
+): Promise<Actual[]> {
   const batch = rows.map((row, index) => {
     const env: Record<string, string | null> = { ...bed.env() } as Record<string, string>;
     for (const [name, value] of Object.entries(row.env ?? {})) env[name] = value ?? null;
@@ -107,7 +111,8 @@ async function runAction(bed: Testbed, row: ActionRow): Promise<Actual> {
   };
   const job = await newJob();
   const run = await runStep(MAIN, job, inputs, env);
-  const message = /^::error::(.*)$/m.exec(run.stdout)?.[1] ?? run.stderr.trim().split('\n')[0] ?? '';
+  const message =
+    /^::error::(.*)$/m.exec(run.stdout)?.[1] ?? run.stderr.trim().split('\n')[0] ?? '';
   return { code: run.code, message, output: run.stdout + run.stderr };
 }
 
@@ -125,7 +130,9 @@ test('every option that takes a value has a bad-value row', () => {
     (option) =>
       option.secret !== true &&
       !NO_BAD_VALUE.has(option.name) &&
-      !covered.some((input) => input.includes(`--${option.name}`) || input.startsWith(`${option.name}:`)),
+      !covered.some(
+        (input) => input.includes(`--${option.name}`) || input.startsWith(`${option.name}:`),
+      ),
   ).map((option) => option.name);
   assert.deepEqual(
     missing,
@@ -173,14 +180,24 @@ test(`bad input table (${String(ROWS.length)} rows): each gives its documented r
   }
   const folder = process.env.RELIABILITY_RESULTS;
   if (folder !== undefined && folder !== '') {
-    await writeResult(folder, 'bad-input.md', [`### Bad input (${String(ROWS.length)} rows)`, '', ...lines].join('\n'));
+    await writeResult(
+      folder,
+      'bad-input.md',
+      [`### Bad input (${String(ROWS.length)} rows)`, '', ...lines].join('\n'),
+    );
   }
-  t.diagnostic(`bad input: ${String(ROWS.filter((row) => passed(row, actual.get(row) ?? { code: null, message: '', output: '' })).length)}/${String(ROWS.length)} rows as documented (${PROFILE} profile)`);
+  t.diagnostic(
+    `bad input: ${String(ROWS.filter((row) => passed(row, actual.get(row) ?? { code: null, message: '', output: '' })).length)}/${String(ROWS.length)} rows as documented (${PROFILE} profile)`,
+  );
 
   for (const row of ROWS) {
     const result = actual.get(row);
     assert.ok(result !== undefined);
-    assert.equal(result.code, row.expected.code, `${row.input}: exit ${String(result.code)}\n${result.output}`);
+    assert.equal(
+      result.code,
+      row.expected.code,
+      `${row.input}: exit ${String(result.code)}\n${result.output}`,
+    );
     assert.match(result.output, row.expected.message, row.input);
     assert.ok(!result.output.includes(FLAG_SECRET), `${row.input}: a secret was echoed`);
   }

@@ -41,20 +41,64 @@ interface NameRow {
  * reports are inert. Every name also goes below DEEP, so it is a failure in the reports too.
  */
 const NAMES: readonly NameRow[] = [
-  { input: 'control characters (BEL, ESC, DEL)', paths: ['ctl-\u0007bell-\u001b[31mred-\u007f.txt'], expected: 'migrated' },
-  { input: 'tab, line feed, carriage return', paths: ['tab\there line\nbreak cr\rreturn.txt'], expected: 'migrated' },
-  { input: 'Markdown', paths: ['**bold** _em_ [x](https:evil.example) ![i](x.png) # h `code`.md'], expected: 'migrated' },
-  { input: 'HTML', paths: ['<img src=x onerror=alert(1)> <script>alert(1)<!-- x.html'], expected: 'migrated' },
-  { input: '@mention, #reference, e-mail', paths: ['cc @octocat and @github-security #1 GH-2 a@b.example.txt'], expected: 'migrated' },
+  {
+    input: 'control characters (BEL, ESC, DEL)',
+    paths: ['ctl-\u0007bell-\u001b[31mred-\u007f.txt'],
+    expected: 'migrated',
+  },
+  {
+    input: 'tab, line feed, carriage return',
+    paths: ['tab\there line\nbreak cr\rreturn.txt'],
+    expected: 'migrated',
+  },
+  {
+    input: 'Markdown',
+    paths: ['**bold** _em_ [x](https:evil.example) ![i](x.png) # h `code`.md'],
+    expected: 'migrated',
+  },
+  {
+    input: 'HTML',
+    paths: ['<img src=x onerror=alert(1)> <script>alert(1)<!-- x.html'],
+    expected: 'migrated',
+  },
+  {
+    input: '@mention, #reference, e-mail',
+    paths: ['cc @octocat and @github-security #1 GH-2 a@b.example.txt'],
+    expected: 'migrated',
+  },
   { input: 'table pipes and forged row', paths: ['a | b | c ||| --- |.csv'], expected: 'migrated' },
-  { input: 'bidi override, zero-width', paths: ['invoice\u202Egpj.exe \u200Bzero\uFEFF.txt'], expected: 'migrated' },
-  { input: 'URL-special characters', paths: ['100% ?query=1&x=2#frag +plus ~tilde.txt'], expected: 'migrated' },
+  {
+    input: 'bidi override, zero-width',
+    paths: ['invoice\u202Egpj.exe \u200Bzero\uFEFF.txt'],
+    expected: 'migrated',
+  },
+  {
+    input: 'URL-special characters',
+    paths: ['100% ?query=1&x=2#frag +plus ~tilde.txt'],
+    expected: 'migrated',
+  },
   { input: 'leading and trailing spaces', paths: ['  spaced name  .txt'], expected: 'migrated' },
   { input: 'very long name (255 bytes)', paths: [`${'L'.repeat(251)}.txt`], expected: 'migrated' },
-  { input: 'very long path (key over 1024 bytes)', paths: [`${DEEP}/plain.txt`], expected: 'key_too_long' },
-  { input: 'NFC/NFD twins', paths: ['Twins/caf\u00e9.txt', 'Twins/cafe\u0301.txt'], expected: 'migrated' },
-  { input: 'case twins in different folders', paths: ['Twins/One/Report.TXT', 'Twins/Two/report.txt'], expected: 'migrated' },
-  { input: 'emoji and joiners', paths: ['👨\u200D👩\u200D👧 family ❤\uFE0F.txt'], expected: 'migrated' },
+  {
+    input: 'very long path (key over 1024 bytes)',
+    paths: [`${DEEP}/plain.txt`],
+    expected: 'key_too_long',
+  },
+  {
+    input: 'NFC/NFD twins',
+    paths: ['Twins/caf\u00e9.txt', 'Twins/cafe\u0301.txt'],
+    expected: 'migrated',
+  },
+  {
+    input: 'case twins in different folders',
+    paths: ['Twins/One/Report.TXT', 'Twins/Two/report.txt'],
+    expected: 'migrated',
+  },
+  {
+    input: 'emoji and joiners',
+    paths: ['👨\u200D👩\u200D👧 family ❤\uFE0F.txt'],
+    expected: 'migrated',
+  },
 ];
 
 /** Renders Markdown as GitHub does (cmark-gfm with GitHub's extensions). */
@@ -70,8 +114,9 @@ function render(markdown: string): string {
 
 /** A JavaScript string literal of a name, with control characters shown, for the table. */
 function shown(path: string): string {
-  const literal = JSON.stringify(path).replace(/[\u007f-\u009f\u200b-\u200f\u202a-\u202e\ufeff]/g, (c) =>
-    `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  const literal = JSON.stringify(path).replace(
+    /[\u007f-\u009f\u200b-\u200f\u202a-\u202e\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
   return literal.length > 70 ? `${literal.slice(0, 69)}…` : literal;
 }
@@ -106,13 +151,20 @@ test(`hostile file names (${String(NAMES.length)} rows): each gives its document
   const actualOf = async (path: string): Promise<string> => {
     const key = `${PREFIX}/${path}`;
     if (keys.has(key)) {
-      const same = (await objectBytes(client, bed.s3.bucket, key)).equals(content.get(path) ?? Buffer.alloc(0));
+      const same = (await objectBytes(client, bed.s3.bucket, key)).equals(
+        content.get(path) ?? Buffer.alloc(0),
+      );
       return same ? 'migrated' : 'corrupt';
     }
     const record = ledger.atPath(`/${path}`.toLowerCase());
-    return record?.status === 'failed' ? (record.failure?.failureClass ?? 'failed') : `missing (${record?.status ?? 'no record'})`;
+    return record?.status === 'failed'
+      ? (record.failure?.failureClass ?? 'failed')
+      : `missing (${record?.status ?? 'no record'})`;
   };
-  const lines = ['| name | path | documented result | actual | |', '| --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| name | path | documented result | actual | |',
+    '| --- | --- | --- | --- | --- |',
+  ];
   const mismatches: string[] = [];
   for (const row of NAMES) {
     for (const path of row.paths) {
@@ -129,7 +181,9 @@ test(`hostile file names (${String(NAMES.length)} rows): each gives its document
     const actual = await actualOf(path);
     if (actual !== 'key_too_long') mismatches.push(`${shown(path)} below DEEP is ${actual}`);
   }
-  const expectedKeys = [...content.keys()].filter((path) => !path.startsWith(`${DEEP}/`)).map((path) => `${PREFIX}/${path}`);
+  const expectedKeys = [...content.keys()]
+    .filter((path) => !path.startsWith(`${DEEP}/`))
+    .map((path) => `${PREFIX}/${path}`);
   assert.deepEqual([...keys].sort(), expectedKeys.sort(), 'one object for each name, nothing else');
 
   // A lost ledger: the rebuilt one finds every object again by listing the bucket (keys with
@@ -142,7 +196,9 @@ test(`hostile file names (${String(NAMES.length)} rows): each gives its document
   // Reports: the summary issue GitHub would show, rendered, has no link, image, HTML or
   // formatting from a name, and no live mention.
   const shards = await readShardLedgers([{ shard: '0/1', dir: join(bed.ledger, 'shard-0-of-1') }]);
-  const issue = summaryIssue(shards, { run: { serverUrl: 'https://github.com', repository: 'octo/migrate' } });
+  const issue = summaryIssue(shards, {
+    run: { serverUrl: 'https://github.com', repository: 'octo/migrate' },
+  });
   assert.equal(issue.failuresShown, deep.length, 'every hostile name is listed in the issue');
   const html = render(issue.body);
   const cells = [...html.matchAll(/<td>(.*?)<\/td>/gs)].map((match) => match[1] ?? '');
@@ -154,23 +210,54 @@ test(`hostile file names (${String(NAMES.length)} rows): each gives its document
   // status, as a person reads it on a terminal: no control character from a name reaches it.
   // It shows 3 failures a class, so the other failing copies are deleted in Dropbox first (they
   // then show as deletions): the failures left are the names with control characters.
-  const withControls = deep.filter((path) => /[\u0000-\u001f\u007f]/.test(path.slice(DEEP.length + 1)));
+  const withControls = deep.filter((path) =>
+    // eslint-disable-next-line no-control-regex -- the point
+    /[\u0000-\u001f\u007f]/.test(path.slice(DEEP.length + 1)),
+  );
   assert.ok(withControls.length > 0 && withControls.length <= 3);
   for (const path of deep) if (!withControls.includes(path)) await rm(join(bed.root, path));
   const after = await startCli(bed, args).exited;
   assert.equal(after.code, 0, after.stderr);
   const status = await startCli(bed, ['status', ...flagsToArgs({ ledger: bed.ledger })]).exited;
   assert.equal(status.code, 0, status.stderr);
-  // eslint-disable-next-line no-control-regex -- the point
-  assert.doesNotMatch(status.stdout + status.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/, 'a control character printed by status');
-  assert.match(status.stdout, /ctl-\\x07bell-\\x1b\[31mred-\\x7f\.txt/, 'the name is shown with its control characters as escapes');
+  assert.doesNotMatch(
+    status.stdout + status.stderr,
+    // eslint-disable-next-line no-control-regex -- the point
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/,
+    'a control character printed by status',
+  );
+  assert.match(
+    status.stdout,
+    /ctl-\\x07bell-\\x1b\[31mred-\\x7f\.txt/,
+    'the name is shown with its control characters as escapes',
+  );
   assert.match(status.stdout, /tab\\there line\\nbreak cr\\rreturn\.txt/);
-  await assertNoSecrets(bed, assert.ok, first.stdout, first.stderr, after.stderr, status.stdout, status.stderr);
+  await assertNoSecrets(
+    bed,
+    assert.ok,
+    first.stdout,
+    first.stderr,
+    after.stderr,
+    status.stdout,
+    status.stderr,
+  );
 
   const folder = process.env.RELIABILITY_RESULTS;
   if (folder !== undefined && folder !== '') {
-    await writeResult(folder, 'hostile-names.md', [`### Hostile file names (${String(NAMES.length)} rows)`, '', ...lines, '', `Each name is also migrated below folders that make its key longer than 1024 bytes: all ${String(deep.length)} are \`key_too_long\` failures, listed in the summary issue, which renders (cmark-gfm) with no link, image, HTML, formatting or mention from a name. After \`--reset-ledger\` every object is found again by listing the bucket; nothing is copied twice.`].join('\n'));
+    await writeResult(
+      folder,
+      'hostile-names.md',
+      [
+        `### Hostile file names (${String(NAMES.length)} rows)`,
+        '',
+        ...lines,
+        '',
+        `Each name is also migrated below folders that make its key longer than 1024 bytes: all ${String(deep.length)} are \`key_too_long\` failures, listed in the summary issue, which renders (cmark-gfm) with no link, image, HTML, formatting or mention from a name. After \`--reset-ledger\` every object is found again by listing the bucket; nothing is copied twice.`,
+      ].join('\n'),
+    );
   }
-  t.diagnostic(`hostile names: ${String(NAMES.length - mismatches.length)}/${String(NAMES.length)} as documented (${PROFILE} profile)`);
+  t.diagnostic(
+    `hostile names: ${String(NAMES.length - mismatches.length)}/${String(NAMES.length)} as documented (${PROFILE} profile)`,
+  );
   assert.deepEqual(mismatches, []);
 });

@@ -21,14 +21,14 @@ type Write = typeof process.stdout.write;
 
 /** Replaces `stream.write` with one that appends to `sink`, and returns the original. */
 function capture(stream: NodeJS.WriteStream, sink: { text: string }): Write {
-  const original = stream.write.bind(stream) as Write;
+  const original: Write = stream.write.bind(stream);
   const fake = (chunk: unknown, ...rest: unknown[]): boolean => {
     sink.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString();
     const callback = rest.find((item) => typeof item === 'function') as (() => void) | undefined;
     callback?.();
     return true;
   };
-  stream.write = fake as Write;
+  stream.write = fake;
   return original;
 }
 

@@ -52,5 +52,8 @@ export async function writeResult(folder: string, name: string, text: string): P
 
 /** A Markdown table cell: pipes escaped, line breaks as spaces. */
 export function cell(text: string): string {
-  return text.replaceAll('\\', '\\\\').replaceAll('|', '\\|').replace(/[\r\n]+/g, ' ');
+  return text
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', '\\|')
+    .replace(/[\r\n]+/g, ' ');
 }

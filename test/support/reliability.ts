@@ -103,7 +103,8 @@ export async function listKeys(client: S3Client, bucket: string): Promise<string
       new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, EncodingType: 'url' }),
     );
     for (const item of page.Contents ?? []) {
-      const key = item.Key === undefined ? undefined : listedKeyDecoder(page.EncodingType)(item.Key);
+      const key =
+        item.Key === undefined ? undefined : listedKeyDecoder(page.EncodingType)(item.Key);
       // The tool's own objects (the manifest) are not source files.
       if (key !== undefined && !key.startsWith(RESERVED_PREFIX)) keys.push(key);
     }
