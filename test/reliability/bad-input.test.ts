@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPTIONS } from '../../src/config/options.ts';
-import { MAIN, newJob, runStep } from '../support/action-runner.ts';
-import { eachConcurrently } from '../../src/engine/each-concurrently.ts';
-import type { BatchResult } from '../support/cli-batch.ts';
+import { inputEnv, newJob } from '../support/action-runner.ts';
+import type { BatchResult, BatchRow } from '../support/entry-batch.ts';
 import { listKeys } from '../support/reliability.ts';
 import { cell, PROFILE, writeResult } from '../support/profile.ts';
 import {
@@ -22,7 +21,7 @@ import {
 } from '../support/testbed.ts';
 import { FLAG_SECRET, ROWS, type ActionRow, type CliRow, type InputRow } from './bad-input-rows.ts';
 
-const CLI_BATCH = fileURLToPath(new URL('../support/cli-batch.ts', import.meta.url));
+const ENTRY_BATCH = fileURLToPath(new URL('../support/entry-batch.ts', import.meta.url));
 
 /** Options that take no value on the CLI are covered by a `--switch=yes` row. */
 const NO_BAD_VALUE = new Set(['deep', 'requeue']);
@@ -45,32 +44,33 @@ function cliArgv(bed: Testbed, row: CliRow, ledger: string): string[] {
   return [row.command ?? 'migrate', ...flagsToArgs(flags), ...(row.extra ?? [])];
 }
 
-/** Every CLI row in one process (test/support/cli-batch.ts), in order. */
-async function runCliRows(
-  bed: Testbed,
-  rows: readonly CliRow[],
-  ledgers: string,
-): Promise<Actual[]> {
-  const batch = rows.map((row, index) => {
-    const env: Record<string, string | null> = { ...bed.env() } as Record<string, string>;
-    for (const [name, value] of Object.entries(row.env ?? {})) env[name] = value ?? null;
-    return { argv: cliArgv(bed, row, join(ledgers, String(index))), env };
-  });
-  const child = spawn(process.execPath, [CLI_BATCH], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Every row in one process (test/support/entry-batch.ts), in order. */
+async function runRows(batch: readonly BatchRow[]): Promise<BatchResult[]> {
+  const child = spawn(process.execPath, [ENTRY_BATCH], { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(JSON.stringify(batch));
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   const [code] = (await once(child, 'close')) as [number | null];
-  assert.equal(code, 0, 'the CLI batch ran');
-  const results = JSON.parse(stdout) as BatchResult[];
-  return results.map(({ code: exit, stdout: out, stderr }) => ({
-    code: exit,
-    message:
-      stderr.split('\n').find((line) => /^(error: |dropbox-to-s3: )/.test(line)) ??
-      stderr.trim().split('\n').at(-1) ??
-      '',
-    output: out + stderr,
-  }));
+  assert.equal(code, 0, 'the batch of rows ran');
+  return JSON.parse(stdout) as BatchResult[];
+}
+
+function cliRow(bed: Testbed, row: CliRow, ledger: string): BatchRow {
+  const env: Record<string, string | null> = {};
+  for (const [name, value] of Object.entries({ ...bed.env(), ...row.env }))
+    env[name] = value ?? null;
+  return { entry: 'cli', argv: cliArgv(bed, row, ledger), env };
+}
+
+/** What the line that says what was wrong is: stderr for the CLI, `::error::` for the action. */
+function actualOf(row: InputRow, { code, stdout, stderr }: BatchResult): Actual {
+  const message =
+    row.door === 'action'
+      ? (/^::error::(.*)$/m.exec(stdout)?.[1] ?? stderr.trim().split('\n')[0] ?? '')
+      : (stderr.split('\n').find((line) => /^(error: |dropbox-to-s3: )/.test(line)) ??
+        stderr.trim().split('\n').at(-1) ??
+        '');
+  return { code, message, output: stdout + stderr };
 }
 
 /** A good migrate step, as a workflow would write it, with the Dropbox secrets as inputs. */
@@ -91,29 +91,35 @@ function goodInputs(bed: Testbed): Record<string, string> {
   };
 }
 
-async function runAction(bed: Testbed, row: ActionRow): Promise<Actual> {
+/** An action row: a good migrate step's inputs with the row's changes, as the runner sets them. */
+async function actionRow(bed: Testbed, row: ActionRow): Promise<BatchRow> {
   const inputs = goodInputs(bed);
   for (const [name, value] of Object.entries(row.inputs)) {
     if (value === null) Reflect.deleteProperty(inputs, name);
     else inputs[name] = value;
   }
   const aws = bed.env();
+  const job = await newJob();
   const env: NodeJS.ProcessEnv = {
     AWS_ACCESS_KEY_ID: aws.AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: aws.AWS_SECRET_ACCESS_KEY,
     AWS_REGION: aws.AWS_REGION,
     AWS_REQUEST_CHECKSUM_CALCULATION: aws.AWS_REQUEST_CHECKSUM_CALCULATION,
     AWS_RESPONSE_CHECKSUM_VALIDATION: aws.AWS_RESPONSE_CHECKSUM_VALIDATION,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: job.workspace,
+    GITHUB_OUTPUT: job.outputFile,
+    GITHUB_STEP_SUMMARY: job.summaryFile,
+    GITHUB_STATE: job.stateFile,
     GITHUB_RUN_ID: '100',
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_REPOSITORY: 'octo/migrate',
     ...row.env,
+    ...inputEnv(inputs),
   };
-  const job = await newJob();
-  const run = await runStep(MAIN, job, inputs, env);
-  const message =
-    /^::error::(.*)$/m.exec(run.stdout)?.[1] ?? run.stderr.trim().split('\n')[0] ?? '';
-  return { code: run.code, message, output: run.stdout + run.stderr };
+  const batchEnv: Record<string, string | null> = {};
+  for (const [name, value] of Object.entries(env)) batchEnv[name] = value ?? null;
+  return { entry: 'action', argv: [], env: batchEnv };
 }
 
 function passed(row: InputRow, actual: Actual): boolean {
@@ -149,23 +155,17 @@ test(`bad input table (${String(ROWS.length)} rows): each gives its documented r
   const ledgers = await mkdtemp(join(tmpdir(), 'bad-input-ledgers-'));
   t.after(() => rm(ledgers, { recursive: true, force: true }));
 
-  const actual = new Map<InputRow, Actual>();
-  const cliRows = ROWS.filter((row): row is CliRow => row.door === 'cli');
-  const actionRows = ROWS.filter((row): row is ActionRow => row.door === 'action');
-  const cliResults = await runCliRows(bed, cliRows, ledgers);
-  cliRows.forEach((row, index) => {
-    const result = cliResults[index];
-    if (result !== undefined) actual.set(row, result);
-  });
-  // Each action row is a step of its own (a process, as the runner starts it), two at a time.
-  await eachConcurrently(
-    actionRows,
-    2,
-    async (row) => {
-      actual.set(row, await runAction(bed, row));
-    },
-    () => false,
+  const batch = await Promise.all(
+    ROWS.map((row, index) =>
+      row.door === 'cli' ? cliRow(bed, row, join(ledgers, String(index))) : actionRow(bed, row),
+    ),
   );
+  const results = await runRows(batch);
+  const actual = new Map<InputRow, Actual>();
+  ROWS.forEach((row, index) => {
+    const result = results[index];
+    if (result !== undefined) actual.set(row, actualOf(row, result));
+  });
 
   const lines = [
     `| front door | input | documented result | actual | |`,

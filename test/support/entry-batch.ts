@@ -1,12 +1,18 @@
 /**
- * Runs many CLI command lines in one process, one after another, through the CLI's own `main`
- * (what `src/cli/index.ts` calls before it exits with the code): the rows of the bad-input table
- * without 0.5 s of Node start-up each. Reads `[{argv, env}]` as JSON on stdin (an env value of
- * null removes the variable) and prints `[{code, stdout, stderr}]` as JSON on stdout.
+ * Runs many CLI command lines and action steps in one process, one after another, through the
+ * entry points' own functions: the CLI's `main` (what `src/cli/index.ts` calls before it exits
+ * with the code) and the action's `run` (all `src/action/main/index.ts` does; it fails the step
+ * through `core.setFailed`, which sets the exit code). The rows of the bad-input table run without
+ * a second or more of Node start-up and module loading each. Reads `[{entry, argv, env}]` as JSON
+ * on stdin (an env value of null removes the variable; an action row's `INPUT_*` are its only
+ * inputs) and prints `[{code, stdout, stderr}]` as JSON on stdout.
  */
+import { run } from '../../src/action/main/run.ts';
 import { main } from '../../src/cli/program.ts';
 
-interface BatchRow {
+export interface BatchRow {
+  entry: 'cli' | 'action';
+  /** The CLI's arguments (cli rows). */
   argv: string[];
   env: Record<string, string | null>;
 }
@@ -34,8 +40,13 @@ function capture(stream: NodeJS.WriteStream, sink: { text: string }): Write {
 
 async function runRow(row: BatchRow): Promise<BatchResult> {
   const saved = new Map<string, string | undefined>();
-  for (const [name, value] of Object.entries(row.env)) {
+  const inputs = Object.keys(process.env).filter((name) => name.startsWith('INPUT_'));
+  for (const name of inputs) {
     saved.set(name, process.env[name]);
+    Reflect.deleteProperty(process.env, name);
+  }
+  for (const [name, value] of Object.entries(row.env)) {
+    if (!saved.has(name)) saved.set(name, process.env[name]);
     if (value === null) Reflect.deleteProperty(process.env, name);
     else process.env[name] = value;
   }
@@ -45,7 +56,13 @@ async function runRow(row: BatchRow): Promise<BatchResult> {
   const stderr = capture(process.stderr, err);
   let code: number;
   try {
-    code = await main(['node', 'dropbox-to-s3', ...row.argv]);
+    if (row.entry === 'cli') code = await main(['node', 'dropbox-to-s3', ...row.argv]);
+    else {
+      process.exitCode = 0;
+      await run();
+      code = Number(process.exitCode ?? 0);
+      process.exitCode = 0;
+    }
   } catch (error) {
     err.text += `uncaught: ${String(error)}\n`;
     code = -1;
