@@ -156,8 +156,10 @@ test(`bad input table (${String(ROWS.length)} rows): each gives its documented r
   t.after(() => rm(ledgers, { recursive: true, force: true }));
 
   const batch = await Promise.all(
-    ROWS.map((row, index) =>
-      row.door === 'cli' ? cliRow(bed, row, join(ledgers, String(index))) : actionRow(bed, row),
+    ROWS.map(async (row, index) =>
+      row.door === 'cli'
+        ? cliRow(bed, row, join(ledgers, String(index)))
+        : await actionRow(bed, row),
     ),
   );
   const results = await runRows(batch);

@@ -123,6 +123,7 @@ function render(markdown: string): string {
 /** A JavaScript string literal of a name, with control characters shown, for the table. */
 function shown(path: string): string {
   const literal = JSON.stringify(path).replace(
+    // eslint-disable-next-line no-misleading-character-class -- combining marks shown one by one
     /[\u007f-\u009f\u0300-\u036f\u200b-\u200f\u202a-\u202e\ufeff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

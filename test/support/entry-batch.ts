@@ -60,7 +60,7 @@ async function runRow(row: BatchRow): Promise<BatchResult> {
     else {
       process.exitCode = 0;
       await run();
-      code = Number(process.exitCode ?? 0);
+      code = exitCode();
       process.exitCode = 0;
     }
   } catch (error) {
@@ -75,6 +75,12 @@ async function runRow(row: BatchRow): Promise<BatchResult> {
     }
   }
   return { code, stdout: out.text, stderr: err.text };
+}
+
+/** The exit code the step would end with (`core.setFailed` sets it to 1). */
+function exitCode(): number {
+  const value: number | string | null | undefined = process.exitCode;
+  return value === undefined || value === null ? 0 : Number(value);
 }
 
 const chunks: Buffer[] = [];
