@@ -76,8 +76,9 @@ export function tableCell(text: string): string {
  * Control, line-separator and bidi characters a terminal would act on: colour and cursor escapes,
  * a carriage return that overwrites the line, a line feed that forges the next one.
  */
-// eslint-disable-next-line no-control-regex -- these are the point
-const TERMINAL_UNSAFE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+const TERMINAL_UNSAFE =
+  // eslint-disable-next-line no-control-regex -- these are the point
+  /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
 const TERMINAL_NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /**
