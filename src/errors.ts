@@ -26,6 +26,8 @@ export type FailureClass =
   | 'expired_aws_credentials'
   | 'missing_bucket'
   | 'service_down'
+  /** S3 no longer has a multipart upload (aborted by a lifecycle rule or by hand): start over. */
+  | 'upload_lost'
   /** The Dropbox account's root namespace changed under --team-root (it changed teams). */
   | 'invalid_path_root'
   | 'unknown';

@@ -9,8 +9,8 @@ const AFTER_CHUNK_MS = 60_000;
 /**
  * Refuses a chunk that would outlive the AWS credentials: an `ExpiredToken` half-way stops it
  * fatally. The expiry is known when the credentials the SDK resolves carry one (a role's session
- * credentials, `AWS_CREDENTIAL_EXPIRATION`); long-lived keys and credentials that do not say are
- * not checked. Credentials that cannot be resolved are left for the chunk to report.
+ * credentials, `AWS_CREDENTIAL_EXPIRATION`) or the workflow passes the `aws-expiration` output of
+ * configure-aws-credentials; long-lived keys and credentials that do not say are not checked. Credentials that cannot be resolved are left for the chunk to report.
  */
 export async function checkCredentialLifetime(
   config: Config,
@@ -19,13 +19,14 @@ export async function checkCredentialLifetime(
 ): Promise<void> {
   const budget = config.budget.maxDurationMs;
   if (budget === undefined) return;
-  let expiration: Date | undefined;
+  let known: Date | undefined;
   try {
-    expiration = (await client.config.credentials()).expiration;
+    known = (await client.config.credentials()).expiration;
   } catch {
     return;
   }
-  if (expiration === undefined || Number.isNaN(expiration.getTime())) return;
+  const expiration = earliest([known, config.action?.awsCredentialsExpiration]);
+  if (expiration === undefined) return;
   const left = expiration.getTime() - now;
   const needed = budget + config.budget.graceMs + AFTER_CHUNK_MS;
   if (left < needed) {
@@ -36,4 +37,11 @@ export async function checkCredentialLifetime(
         'or raise role-duration-seconds of aws-actions/configure-aws-credentials.',
     );
   }
+}
+
+function earliest(times: readonly (Date | undefined)[]): Date | undefined {
+  const valid = times.filter(
+    (time): time is Date => time !== undefined && !Number.isNaN(time.getTime()),
+  );
+  return valid.sort((a, b) => a.getTime() - b.getTime())[0];
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as core from '@actions/core';
 import { messageOf } from '../errors.ts';
+import type { BucketSetupResult } from '../s3/bucket-lifecycle.ts';
 import { finalize, type FinalizeResult } from '../report/finalize.ts';
 import { readShardLedgers } from '../report/shards.ts';
 import { FAILURES_ARTIFACT, FAILURES_CSV, runContextFromEnv } from '../report/summary-issue.ts';
@@ -16,6 +17,10 @@ export interface FinalizeStepOptions {
   readonly token: string;
   readonly disableScheduleWhenDone: boolean;
   readonly env: NodeJS.ProcessEnv;
+  /** What setting up the bucket (lifecycle rule, versioning check) did, for the log and summary. */
+  readonly bucketSetup?: BucketSetupResult;
+  /** A migrate job of this run failed (`migrate-result: failure`). */
+  readonly migrateJobFailed?: boolean;
 }
 
 /**
@@ -34,13 +39,23 @@ export async function finalizeStep(options: FinalizeStepOptions): Promise<Finali
   const result = await finalize(shards, tracker, {
     run,
     disableScheduleWhenDone: options.disableScheduleWhenDone,
+    migrateJobFailed: options.migrateJobFailed,
   });
   const notes = [...result.notes];
   if (result.failuresCsv !== undefined) {
     const note = await uploadFailures(result.failuresCsv, options.env.RUNNER_TEMP);
     if (note !== undefined) notes.push(note);
   }
-  await core.summary.addRaw(result.jobSummary).write();
+  const setup = options.bucketSetup;
+  const setupSummary =
+    setup === undefined || setup.lines.length + setup.warnings.length === 0
+      ? ''
+      : `\n### Bucket\n\n${[...setup.lines, ...setup.warnings.map((line) => `⚠️ ${line}`)]
+          .map((line) => `- ${line}`)
+          .join('\n')}\n`;
+  for (const line of setup?.lines ?? []) core.info(line);
+  notes.push(...(setup?.warnings ?? []));
+  await core.summary.addRaw(`${result.jobSummary}${setupSummary}`).write();
   core.setOutput('outcome', result.outcome);
   core.setOutput('done', String(result.outcome === 'done'));
   if (result.issue !== undefined) {

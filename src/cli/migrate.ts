@@ -1,8 +1,10 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.ts';
 import { formatBytes, formatDuration } from '../config/values.ts';
 import { DropboxSource } from '../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../engine/chunk.ts';
-import { S3Target } from '../s3/target.ts';
+import { setUpBucket } from '../s3/bucket-lifecycle.ts';
+import { S3Target, s3ClientConfig } from '../s3/target.ts';
 import { stderrProgress } from './progress.ts';
 import { stopOnSignals } from '../signals.ts';
 
@@ -17,11 +19,20 @@ export async function runMigrate(config: Config): Promise<number> {
   );
   let result: ChunkResult;
   try {
+    const client = new S3Client(s3ClientConfig(config.s3));
+    const target = new S3Target(config.s3, client);
+    // Once per migration, not by every shard: shard 0 runs in every migration.
+    if (config.shard.index === 0) {
+      // Its lines go to stderr with the other notes; the --json line keeps its documented shape.
+      const setup = await setUpBucket(client, config);
+      for (const line of setup.lines) progress.note(line);
+      for (const warning of setup.warnings) progress.note(`Warning: ${warning}`);
+    }
     result = await runChunk(config, {
       source: new DropboxSource(config.dropbox, fetch, (line) => {
         progress.note(line);
       }),
-      target: new S3Target(config.s3),
+      target,
       progress,
       stop: signals.signal,
     });

@@ -1,9 +1,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { buildConfig, type RawSettings } from '../config/config.ts';
+import { buildConfig, type Config, type RawSettings } from '../config/config.ts';
 import { OPTIONS, type Command as CommandName } from '../config/options.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { VERSION } from '../version.ts';
+import { runAuth } from './auth.ts';
 import { runMigrate } from './migrate.ts';
+import { runPlan } from './plan.ts';
 import { runStatus } from './status.ts';
 import { runVerifyCommand } from './verify.ts';
 
@@ -54,6 +56,62 @@ function rawSettings(command: Command, name: CommandName): RawSettings {
   return raw;
 }
 
+interface CommandSpec {
+  readonly name: CommandName;
+  readonly description: string;
+  /** Shown after the options: where credentials come from, the exit status. */
+  readonly help?: string;
+  readonly run: (config: Config) => Promise<number>;
+}
+
+const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'migrate',
+    description: 'Run one chunk: list what changed, copy what is pending, verify, save the ledger.',
+    help:
+      'Credentials come from the environment: DROPBOX_APP_KEY, DROPBOX_REFRESH_TOKEN and ' +
+      'DROPBOX_APP_SECRET (not needed for PKCE tokens), or DROPBOX_ACCESS_TOKEN; AWS from the ' +
+      'standard chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, …).\n' +
+      'Exit status: 0 the chunk ran (there may be work left: see "done"), 1 fatal error, 2 invalid input.',
+    run: runMigrate,
+  },
+  {
+    name: 'status',
+    description: 'Show what the ledger says: totals, failures, recent chunks.',
+    run: runStatus,
+  },
+  {
+    name: 'verify',
+    description:
+      "Compare S3 with Dropbox: every migrated file's object exists with the right size, stored " +
+      'hash and rev (--deep: its bytes are read and re-hashed).',
+    help:
+      'Credentials as for migrate (the listing is brought up to date first).\n' +
+      'Exit status: 0 no differences, 1 a difference (listed on stdout) or a fatal error, 2 invalid input.',
+    run: runVerifyCommand,
+  },
+  {
+    name: 'plan',
+    description:
+      'List the account (nothing is copied) and print what would be migrated, exported or left ' +
+      'out, with the estimated cost of each storage strategy over 1, 12 and 36 months.',
+    help: 'Credentials as for migrate (only Dropbox is read).',
+    run: runPlan,
+  },
+  {
+    name: 'auth',
+    description:
+      "Get a Dropbox refresh token for your app: open Dropbox's authorize page, paste the code " +
+      'it shows, and get the token with the `gh secret set` lines that store it.',
+    help:
+      'The app key comes from DROPBOX_APP_KEY (asked for when unset); DROPBOX_APP_SECRET is ' +
+      'optional (without it the token is a PKCE token, refreshed with the app key alone).\n' +
+      'Exit status: 0 the token was printed, 1 Dropbox refused the code, the app credentials or ' +
+      'the permissions, or could not be reached, 2 no app key or no code was given.',
+    run: runAuth,
+  },
+];
+
 export function buildProgram(run: (code: number) => void): Command {
   const program = new Command('dropbox-to-s3')
     .description(
@@ -69,52 +127,13 @@ export function buildProgram(run: (code: number) => void): Command {
       },
     });
 
-  addOptions(
-    program
-      .command('migrate')
-      .description(
-        'Run one chunk: list what changed, copy what is pending, verify, save the ledger.',
-      )
-      .addHelpText(
-        'after',
-        '\nCredentials come from the environment: DROPBOX_APP_KEY, DROPBOX_REFRESH_TOKEN and ' +
-          'DROPBOX_APP_SECRET (not needed for PKCE tokens), or DROPBOX_ACCESS_TOKEN; AWS from the ' +
-          'standard chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, …).\n' +
-          'Exit status: 0 the chunk ran (there may be work left: see "done"), 1 fatal error, 2 invalid input.',
-      ),
-    'migrate',
-  ).action(async (_options, command: Command) => {
-    const config = buildConfig('migrate', rawSettings(command, 'migrate'), process.env);
-    run(await runMigrate(config));
-  });
-
-  addOptions(
-    program
-      .command('status')
-      .description('Show what the ledger says: totals, failures, recent chunks.'),
-    'status',
-  ).action(async (_options, command: Command) => {
-    const config = buildConfig('status', rawSettings(command, 'status'), process.env);
-    run(await runStatus(config));
-  });
-
-  addOptions(
-    program
-      .command('verify')
-      .description(
-        "Compare S3 with Dropbox: every migrated file's object exists with the right size, stored " +
-          'hash and rev (--deep: its bytes are read and re-hashed).',
-      )
-      .addHelpText(
-        'after',
-        '\nCredentials as for migrate (the listing is brought up to date first).\n' +
-          'Exit status: 0 no differences, 1 a difference (listed on stdout) or a fatal error, 2 invalid input.',
-      ),
-    'verify',
-  ).action(async (_options, command: Command) => {
-    const config = buildConfig('verify', rawSettings(command, 'verify'), process.env);
-    run(await runVerifyCommand(config));
-  });
+  for (const spec of COMMANDS) {
+    const command = program.command(spec.name).description(spec.description);
+    if (spec.help !== undefined) command.addHelpText('after', `\n${spec.help}`);
+    addOptions(command, spec.name).action(async (_options, self: Command) => {
+      run(await spec.run(buildConfig(spec.name, rawSettings(self, spec.name), process.env)));
+    });
+  }
   return program;
 }
 

@@ -1,6 +1,6 @@
 import { actionInputs, type OptionSpec } from './options.ts';
 
-/** The action's outputs: the first five set by `mode: migrate` after each chunk, the rest by `finalize`. */
+/** The action's outputs: the first five set by `mode: migrate` after each chunk, then `finalize`'s, then `plan`'s. */
 export const ACTION_OUTPUTS: readonly { name: string; description: string }[] = [
   { name: 'migrated', description: 'Files migrated by this chunk.' },
   { name: 'failed', description: 'Files that failed in this chunk (for good or to retry).' },
@@ -19,6 +19,11 @@ export const ACTION_OUTPUTS: readonly { name: string; description: string }[] = 
   {
     name: 'issue-number',
     description: 'finalize: the number of the summary issue, when one was written.',
+  },
+  {
+    name: 'cheapest',
+    description:
+      'plan: the id of the cheapest storage strategy over 36 months (`original-rule`, `deep-archive`, `glacier-ir`, `intelligent-tiering`, `standard` or `current`).',
   },
 ];
 

@@ -4,6 +4,7 @@ import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
 import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
 import { parseShard, type Shard } from '../engine/shard.ts';
 import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
+import { MIGRATED_TAGGING, needsTag } from '../s3/lifecycle.ts';
 import { OPTIONS, type Command, type OptionSpec } from './options.ts';
 import {
   formatBytes,
@@ -32,6 +33,34 @@ export const STORAGE_CLASSES = [
 ] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];
 
+/** Classes a lifecycle rule can move objects to, warmest first (S3's transition waterfall). */
+export const TRANSITION_CLASSES = [
+  'STANDARD_IA',
+  'INTELLIGENT_TIERING',
+  'ONEZONE_IA',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+] as const;
+export type TransitionClass = (typeof TRANSITION_CLASSES)[number];
+
+export interface LifecycleTransition {
+  readonly storageClass: TransitionClass;
+  /** Days after the object was written. */
+  readonly days: number;
+}
+
+/** The original system's rule: Glacier Flexible Retrieval after 30 days, Deep Archive after 90. */
+export const DEFAULT_LIFECYCLE = 'GLACIER:30,DEEP_ARCHIVE:90';
+
+/**
+ * Our lifecycle rule. Its transitions may be empty (objects are uploaded to the coldest class
+ * already): the rule then only aborts incomplete multipart uploads.
+ */
+export interface LifecycleSetting {
+  readonly transitions: readonly LifecycleTransition[];
+}
+
 const MiB = 1024 * 1024;
 const DEFAULT_LEDGER_DIR = '.dropbox-to-s3';
 
@@ -58,7 +87,14 @@ export interface ActionSettings {
   readonly githubToken: string | undefined;
   /** finalize: disable the workflow's schedule once every shard is done. */
   readonly disableScheduleWhenDone: boolean;
+  /** When the AWS credentials expire, as the step that made them said. */
+  readonly awsCredentialsExpiration: Date | undefined;
+  /** finalize: how the workflow's migrate jobs ended (`needs.migrate.result`). */
+  readonly migrateResult: JobResult | undefined;
 }
+
+export const JOB_RESULTS = ['success', 'failure', 'cancelled', 'skipped'] as const;
+export type JobResult = (typeof JOB_RESULTS)[number];
 
 /** The action's time budget when the workflow sets none: well inside an hour of OIDC credentials. */
 export const ACTION_MAX_DURATION_MS = 50 * 60_000;
@@ -89,6 +125,17 @@ export interface Config {
     readonly expectedBucketOwner: string | undefined;
     /** The tool's own objects (manifest) live here; ends with "/"; migrated keys never start with it. */
     readonly manifestPrefix: string;
+    /**
+     * `x-amz-tagging` of migrated objects (never of the tool's own): set when our lifecycle rule
+     * finds them by tag because a prefix cannot (see src/s3/lifecycle.ts); undefined otherwise.
+     */
+    readonly tagging: string | undefined;
+  };
+  /** Undefined for `--lifecycle none`: no rule of ours is written (an existing one is removed). */
+  readonly lifecycle: LifecycleSetting | undefined;
+  readonly plan: {
+    /** JSON file whose prices replace entries of the built-in table. */
+    readonly pricesFile: string | undefined;
   };
   readonly keyCase: KeyCase;
   /** Globs on Dropbox paths relative to the source path, lower case (see src/engine/filters.ts). */
@@ -168,8 +215,17 @@ export function buildConfig(
   if (sseKmsKeyId !== undefined && sse !== 'aws:kms') {
     throw new ConfigError('--sse-kms-key-id needs --sse aws:kms; add it or leave the key id out.');
   }
+  const storageClass = parseChoice(
+    read.text('storage-class') ?? 'STANDARD',
+    '--storage-class',
+    STORAGE_CLASSES,
+  );
+  const lifecycleSetting = lifecycle(read.text('lifecycle'), storageClass);
+  const s3Prefix = prefix(read.text('prefix') ?? '', manifestPrefix);
   return {
     ...common,
+    lifecycle: lifecycleSetting,
+    plan: { pricesFile: read.text('prices') },
     dropbox: {
       credentials: credentials(command, read),
       baseUrl: url(read.text('dropbox-base-url'), '--dropbox-base-url'),
@@ -177,20 +233,26 @@ export function buildConfig(
       teamRoot: read.flag('team-root'),
     },
     s3: {
-      bucket: command === 'status' ? (read.text('bucket') ?? '') : bucketName(read.text('bucket')),
-      prefix: prefix(read.text('prefix') ?? '', manifestPrefix),
+      bucket:
+        // The action's `mode: plan` reads the migrate inputs but never calls S3.
+        (command === 'migrate' || command === 'verify') && common.action?.mode !== 'plan'
+          ? bucketName(read.text('bucket'))
+          : (read.text('bucket') ?? ''),
+      prefix: s3Prefix,
       manifestPrefix,
+      tagging:
+        lifecycleSetting !== undefined &&
+        lifecycleSetting.transitions.length > 0 &&
+        needsTag({ prefix: s3Prefix, reservedPrefix: manifestPrefix })
+          ? MIGRATED_TAGGING
+          : undefined,
       sse,
       sseKmsKeyId,
       expectedBucketOwner: optional(read.text('expected-bucket-owner'), accountId),
       region: region(read.text('region') ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
       endpoint: url(read.text('s3-endpoint'), '--s3-endpoint'),
       forcePathStyle: read.flag('s3-force-path-style'),
-      storageClass: parseChoice(
-        read.text('storage-class') ?? 'STANDARD',
-        '--storage-class',
-        STORAGE_CLASSES,
-      ),
+      storageClass,
     },
     keyCase: parseChoice(read.text('key-case') ?? 'display', '--key-case', [
       'display',
@@ -307,7 +369,26 @@ function actionSettings(read: Reader): ActionSettings {
       read.text('disable-schedule-when-done') ?? 'true',
       'disable-schedule-when-done',
     ),
+    awsCredentialsExpiration: optional(read.text('aws-credentials-expiration'), expirationTime),
+    migrateResult: optional(read.text('migrate-result'), (text) =>
+      parseChoice(text, 'migrate-result', JOB_RESULTS),
+    ),
   };
+}
+
+/**
+ * An ISO 8601 time. configure-aws-credentials writes its Date output through `JSON.stringify`,
+ * so the value may arrive in double quotes.
+ */
+function expirationTime(text: string): Date {
+  const time = new Date(text.replace(/^"(.*)"$/, '$1'));
+  if (Number.isNaN(time.getTime())) {
+    throw new ConfigError(
+      `aws-credentials-expiration "${text}" is not a time: pass the \`aws-expiration\` output of ` +
+        'aws-actions/configure-aws-credentials (with output-credentials: true), or leave it empty.',
+    );
+  }
+  return time;
 }
 
 function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
@@ -328,7 +409,8 @@ function credentials(command: Command, read: Reader): DropboxCredentials {
   };
   // verify lists Dropbox too (to compare with a current listing); only status reads the ledger
   // alone, and so does the action's finalize, which reads every shard's ledger.
-  if (command === 'status' || read.text('mode') === 'finalize') return found;
+  // auth is how a person gets the refresh token in the first place.
+  if (command === 'status' || command === 'auth' || read.text('mode') === 'finalize') return found;
   if (found.refreshToken !== undefined && found.appKey === undefined) {
     throw new ConfigError(
       'DROPBOX_REFRESH_TOKEN is set but DROPBOX_APP_KEY is not: a refresh token only works with the ' +
@@ -490,6 +572,66 @@ function globs(values: readonly string[], flag: string): string[] {
       );
     }
   });
+}
+
+/**
+ * `--lifecycle`: `none`, or `CLASS:DAYS` transitions in the order S3 allows (each colder and
+ * later than the one before). Without the flag, the default's transitions to classes no colder
+ * than `--storage-class` are left out, so `--storage-class DEEP_ARCHIVE` alone just works.
+ */
+function lifecycle(
+  text: string | undefined,
+  uploadClass: StorageClass,
+): LifecycleSetting | undefined {
+  if (text?.toLowerCase() === 'none') return undefined;
+  const transitions = (text ?? DEFAULT_LIFECYCLE).split(',').map((item) => transition(item.trim()));
+  const colder = (t: LifecycleTransition): boolean => isColder(t.storageClass, uploadClass);
+  if (text === undefined) return { transitions: transitions.filter(colder) };
+  transitions.forEach((current, index) => {
+    const previous = transitions[index - 1];
+    if (!colder(current)) {
+      throw new ConfigError(
+        `--lifecycle moves objects to ${current.storageClass}, but --storage-class ${uploadClass} is already as cold; ` +
+          'leave that transition out or use --lifecycle none.',
+      );
+    }
+    if (
+      previous !== undefined &&
+      (current.days <= previous.days || !isColder(current.storageClass, previous.storageClass))
+    ) {
+      throw new ConfigError(
+        `--lifecycle "${text}": each transition must go to a colder class on a later day than the one before ` +
+          `(order: ${TRANSITION_CLASSES.join(', ')}), for example ${DEFAULT_LIFECYCLE}.`,
+      );
+    }
+  });
+  return { transitions };
+}
+
+function transition(item: string): LifecycleTransition {
+  const match = /^([A-Z_]+):(\d{1,5})$/.exec(item.toUpperCase());
+  const storageClass = TRANSITION_CLASSES.find((name) => name === match?.[1]);
+  if (match === null || storageClass === undefined) {
+    throw new ConfigError(
+      `--lifecycle "${item}" is not CLASS:DAYS with CLASS one of ${TRANSITION_CLASSES.join(', ')} ` +
+        `(for example ${DEFAULT_LIFECYCLE}, or none for no rule).`,
+    );
+  }
+  const days = Number(match[2]);
+  const minimum = storageClass === 'STANDARD_IA' || storageClass === 'ONEZONE_IA' ? 30 : 0;
+  if (days < minimum) {
+    throw new ConfigError(
+      `--lifecycle ${storageClass}:${String(days)}: S3 moves objects to ${storageClass} after 30 days at the earliest.`,
+    );
+  }
+  return { storageClass, days };
+}
+
+/** True when `a` comes after `b` in S3's transition waterfall (STANDARD is the warmest). */
+function isColder(a: StorageClass, b: StorageClass): boolean {
+  const rank = (name: StorageClass): number =>
+    (TRANSITION_CLASSES as readonly string[]).indexOf(name);
+  return rank(a) > rank(b);
 }
 
 function retryFailed(value: RawSettings[string]): true | string | undefined {

@@ -2,7 +2,7 @@
  * Every option of every front door, in one table: the CLI's flags, the action's inputs and the
  * README's option table all come from here, so they cannot drift apart.
  */
-export type Command = 'migrate' | 'status' | 'verify';
+export type Command = 'migrate' | 'status' | 'verify' | 'plan' | 'auth';
 /** Where an option applies: a CLI command, or `action` for inputs only the GitHub Action has. */
 export type Surface = Command | 'action';
 
@@ -33,6 +33,10 @@ export interface OptionSpec {
 }
 
 const MIGRATE_VERIFY: readonly Command[] = ['migrate', 'verify'];
+/** Options that shape what is listed and how keys are made: `plan` lists the account too. */
+const LISTING: readonly Command[] = ['migrate', 'verify', 'plan'];
+/** Options for talking to Dropbox: `auth` gets a refresh token with the app key (and secret). */
+const DROPBOX_APP: readonly Command[] = ['migrate', 'verify', 'plan', 'auth'];
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -46,7 +50,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'prefix',
     description: 'Key prefix in the bucket: a file /A/b.txt becomes `prefix/A/b.txt`.',
     defaultText: '(none: keys are the Dropbox paths)',
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'region',
@@ -75,21 +79,29 @@ export const OPTIONS: readonly OptionSpec[] = [
     description:
       'Storage class of new objects (STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, …).',
     defaultText: 'STANDARD',
-    commands: ['migrate'],
+    commands: ['migrate', 'plan'],
+  },
+  {
+    name: 'lifecycle',
+    value: 'transitions|none',
+    description:
+      'Lifecycle rule for the migrated objects: `CLASS:DAYS` transitions, comma-separated, or `none`. Applied once per migration (CLI: by shard 0; action: by `finalize`), keeping every other rule of the bucket. See Storage classes and lifecycle.',
+    defaultText: '`GLACIER:30,DEEP_ARCHIVE:90`',
+    commands: ['migrate', 'plan'],
   },
   {
     name: 'source-path',
     value: 'path',
     description: 'Dropbox folder to migrate; keys are made from paths below it.',
     defaultText: '(the whole account)',
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'key-case',
     value: 'display|lower',
     description: 'Case of keys: as the user sees names in Dropbox, or all lower case.',
     defaultText: 'display',
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'include',
@@ -98,7 +110,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       'Migrate only Dropbox paths matching this gitignore-style glob (repeatable), below --source-path, ignoring case: `*.pdf` at any depth, `/Photos` or `Photos/**` one top-level folder. See Filters.',
     defaultText: '(everything)',
     repeatable: true,
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'exclude',
@@ -107,7 +119,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       'Leave out Dropbox paths matching this glob (repeatable; e.g. `.DS_Store`, `*.tmp`, `/Archive`); wins over --include.',
     defaultText: '(nothing)',
     repeatable: true,
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'exports',
@@ -115,7 +127,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     description:
       'Paper and Google documents cannot be downloaded as they are: `export` stores them converted (`Plan.paper` → `Plan.paper.md`), `skip` leaves them out.',
     defaultText: 'export',
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'export-format',
@@ -123,7 +135,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     description:
       'Format for exported documents (e.g. `markdown`, `html`, `pdf`, `docx`, `xlsx`) instead of the one Dropbox suggests for each.',
     defaultText: "(Dropbox's suggestion)",
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'compress',
@@ -138,7 +150,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     description:
       "List and download from the team's root namespace, so team folders outside your home folder are included.",
     defaultText: 'off',
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'sse',
@@ -203,6 +215,14 @@ export const OPTIONS: readonly OptionSpec[] = [
       'verify: mark every file that differs pending again, so the next migrate copies it.',
     defaultText: 'off',
     commands: ['verify'],
+  },
+  {
+    name: 'prices',
+    value: 'file',
+    description:
+      'plan: a JSON file of S3 and GitHub Actions prices that replaces entries of the built-in table (see Plan the cost).',
+    defaultText: '(built-in table)',
+    commands: ['plan', 'action'],
   },
   {
     name: 'max-duration',
@@ -286,7 +306,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'dir',
     description: 'Folder of the ledger (what is done, the listing cursor, the pinned settings).',
     defaultText: '`.dropbox-to-s3/` (one subfolder per shard)',
-    commands: ['migrate', 'status', 'verify'],
+    commands: ['migrate', 'status', 'verify', 'plan'],
   },
   {
     name: 'reset-ledger',
@@ -300,7 +320,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     description: 'Print the result as one JSON line on stdout.',
     defaultText: 'off',
     cliOnly: true,
-    commands: ['migrate', 'status', 'verify'],
+    commands: ['migrate', 'status', 'verify', 'plan'],
   },
   {
     name: 'dropbox-base-url',
@@ -309,28 +329,28 @@ export const OPTIONS: readonly OptionSpec[] = [
       'Send Dropbox API calls to this server instead of Dropbox (the local emulator, for demos and tests).',
     defaultText: '(Dropbox)',
     env: 'DROPBOX_BASE_URL',
-    commands: MIGRATE_VERIFY,
+    commands: DROPBOX_APP,
   },
   {
     name: 'dropbox-app-key',
     description: 'App key of your Dropbox app.',
     env: 'DROPBOX_APP_KEY',
     secret: true,
-    commands: MIGRATE_VERIFY,
+    commands: DROPBOX_APP,
   },
   {
     name: 'dropbox-app-secret',
     description: 'App secret; leave it out for refresh tokens from a PKCE flow.',
     env: 'DROPBOX_APP_SECRET',
     secret: true,
-    commands: MIGRATE_VERIFY,
+    commands: DROPBOX_APP,
   },
   {
     name: 'dropbox-refresh-token',
     description: 'Long-lived refresh token (with the app key, the way to run unattended).',
     env: 'DROPBOX_REFRESH_TOKEN',
     secret: true,
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'dropbox-access-token',
@@ -338,13 +358,13 @@ export const OPTIONS: readonly OptionSpec[] = [
       'A short-lived access token instead of a refresh token (it expires after 4 hours).',
     env: 'DROPBOX_ACCESS_TOKEN',
     secret: true,
-    commands: MIGRATE_VERIFY,
+    commands: LISTING,
   },
   {
     name: 'mode',
     value: 'migrate|plan|finalize',
     description:
-      "What the action step does: `migrate` runs one chunk of one shard; `finalize` reads every shard's ledger and writes the summary issue or the progress (`plan` is not in this version).",
+      "What the action step does: `migrate` runs one chunk of one shard; `plan` lists the account and writes the cost plan to the job summary; `finalize` reads every shard's ledger, applies the lifecycle rule and writes the summary issue or the progress.",
     defaultText: 'migrate',
     actionDefault: 'migrate',
     commands: ['action'],
@@ -390,6 +410,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '`${{ github.token }}`',
     actionDefault: '${{ github.token }}',
     secret: true,
+    commands: ['action'],
+  },
+  {
+    name: 'migrate-result',
+    value: 'result',
+    description:
+      "finalize: the result of the workflow's migrate jobs (`needs.migrate.result`). `failure` asks for attention even when no shard's ledger says why (a job that failed before its chunk could record anything: a missing secret, a lost runner).",
+    defaultText: '(not known)',
+    commands: ['action'],
+  },
+  {
+    name: 'aws-credentials-expiration',
+    value: 'time',
+    description:
+      'When the AWS credentials expire (the `aws-expiration` output of aws-actions/configure-aws-credentials with `output-credentials: true`): a chunk that would outlive them is refused before it starts.',
+    defaultText: "(the AWS SDK's, when it knows)",
     commands: ['action'],
   },
 ];

@@ -1,6 +1,5 @@
 import { fatal, messageOf, MigrationError } from '../errors.ts';
-import type { Ledger } from '../ledger/ledger.ts';
-import type { FileRecord } from '../ledger/records.ts';
+import type { CursorState, FileRecord } from '../ledger/records.ts';
 import { checkedObjectKey, objectKey, type KeyCase } from '../s3/keys.ts';
 import type { Clock } from './clock.ts';
 import {
@@ -52,6 +51,27 @@ export interface InventorySettings {
   readonly recordOtherShards?: boolean;
 }
 
+/**
+ * What the inventory reads and writes: the ledger for `migrate` and `verify`; `plan` hands it a
+ * tally that counts what would be recorded and keeps almost none of it.
+ */
+export interface InventoryLedger {
+  readonly cursor: CursorState | null;
+  /** Number of file records. */
+  readonly size: number;
+  readonly otherShardFiles: ReadonlySet<string> | undefined;
+  get(id: string): FileRecord | undefined;
+  atPath(pathLower: string): FileRecord | undefined;
+  records(): IterableIterator<FileRecord>;
+  folderPath(pathLower: string): string | undefined;
+  folderPaths(): IterableIterator<[string, string]>;
+  put(record: FileRecord): void;
+  setFolder(pathLower: string, path: string | null): void;
+  setCursor(state: CursorState | null): void;
+  resetOtherShardFiles(): void;
+  setOtherShardFile(pathLower: string, present: boolean): void;
+}
+
 export interface InventoryResult {
   /** The whole folder was listed (first chunk, a reset cursor), not just changes. */
   readonly fullListing: boolean;
@@ -72,6 +92,8 @@ export interface InventoryOptions {
   readonly signal: AbortSignal;
   readonly now: () => string;
   readonly log: (line: string) => void;
+  /** A listed file that is not recorded: left out by --include/--exclude or by `--exports skip`. */
+  readonly onLeftOut?: (file: SourceFile, why: 'filter' | 'exports_skip') => void;
 }
 
 /**
@@ -80,7 +102,7 @@ export interface InventoryOptions {
  * moved files are queued under their new key, deletions are recorded (never applied to S3).
  */
 export async function updateInventory(
-  ledger: Ledger,
+  ledger: InventoryLedger,
   source: Source,
   settings: InventorySettings,
   options: InventoryOptions,
@@ -105,13 +127,13 @@ class InventoryRun {
    * run does not list everything from its start (a delta, or a listing resumed from a cursor).
    */
   private seen: { files: Set<string>; folders: Set<string> } | null = null;
-  private readonly ledger: Ledger;
+  private readonly ledger: InventoryLedger;
   private readonly source: Source;
   private readonly settings: InventorySettings;
   private readonly options: InventoryOptions;
 
   constructor(
-    ledger: Ledger,
+    ledger: InventoryLedger,
     source: Source,
     settings: InventorySettings,
     options: InventoryOptions,
@@ -157,7 +179,9 @@ class InventoryRun {
 
   /** A recursive listing, falling back to folder by folder when Dropbox cannot list recursively. */
   private async listEverything(): Promise<boolean> {
-    this.seen = { files: new Set(), folders: new Set() };
+    // With nothing recorded before, nothing can go unseen: no set of every id is needed.
+    const empty = this.ledger.size === 0 && this.ledger.folderPaths().next().done === true;
+    this.seen = empty ? null : { files: new Set(), folders: new Set() };
     if (this.settings.recordOtherShards === true) this.ledger.resetOtherShardFiles();
     let first: ListPage;
     try {
@@ -331,6 +355,7 @@ class InventoryRun {
    */
   private leaveOut(entry: SourceEntry): void {
     if (entry.kind !== 'file') return;
+    this.options.onLeftOut?.(entry, 'filter');
     const known = this.ledger.get(entry.id);
     if (known !== undefined && known.deletedAt === undefined) this.markDeleted(known);
   }
@@ -374,6 +399,7 @@ class InventoryRun {
     const exported = file.downloadable ? undefined : planExport(file, path, this.settings.exports);
     if (exported?.kind === 'skip') {
       this.skippedExports += 1;
+      this.options.onLeftOut?.(file, 'exports_skip');
       return;
     }
     const relative =

@@ -20,6 +20,8 @@ export interface FinalizeOptions {
   readonly csvNote?: string;
   /** The body limit (GitHub's by default). */
   readonly limit?: number;
+  /** A migrate job of this run failed, whether or not its shard's ledger says why. */
+  readonly migrateJobFailed?: boolean;
 }
 
 export interface FinalizeResult {
@@ -54,6 +56,7 @@ export async function finalize(
     run: options.run,
     csvNote: options.csvNote,
     limit: options.limit,
+    migrateJobFailed: options.migrateJobFailed,
   });
   const csv = summary.failuresTotal > 0 ? failuresCsv(shards) : undefined;
   const base = {

@@ -20,6 +20,10 @@ const REASON_CHARS = 300;
 /** Rows every failure class gets before any class gets more, when not all fit. */
 const ROWS_PER_CLASS_FIRST = 3;
 const DELETION_ROWS = 10;
+/** Shards named in one attention row; the rest are counted. */
+const ATTENTION_SHARDS_NAMED = 8;
+/** Rows of the per-shard table at most; shards that need nothing are left out first. */
+const SHARD_ROWS = 64;
 
 /** The name of the artifact that holds every failure as CSV. */
 export const FAILURES_ARTIFACT = 'dropbox-to-s3-failures';
@@ -208,6 +212,8 @@ export interface SummaryOptions {
   readonly csvNote?: string;
   /** The body limit (GitHub's; tests make it smaller). */
   readonly limit?: number;
+  /** A migrate job of this run failed, whether or not its shard's ledger says why. */
+  readonly migrateJobFailed?: boolean;
 }
 
 /** The summary issue for all shards: title, Markdown body and the marker that finds it again. */
@@ -219,7 +225,11 @@ export function summaryIssue(
   const target =
     settings === undefined ? 'the bucket' : `s3://${settings.bucket}/${settings.prefix}`;
   const states = shards.map(shardState);
-  const outcome = outcomeOf(states);
+  const ledgersSay = outcomeOf(states);
+  // A job that failed before its chunk recorded anything (a missing secret, a lost runner) leaves
+  // the ledgers saying "in progress": only the workflow knows, and a person must look.
+  const unexplained = options.migrateJobFailed === true && ledgersSay !== 'attention';
+  const outcome: Outcome = unexplained ? 'attention' : ledgersSay;
   const marker = summaryMarker(settings ?? { bucket: '', prefix: '' });
   const sum = overall(shards);
   const head = [
@@ -227,7 +237,7 @@ export function summaryIssue(
     `## ${HEADLINES[outcome]}: Dropbox to ${escapeMarkdown(target)}`,
     '',
     ...sourceLine(settings),
-    ...attentionSection(shards, states),
+    ...attentionSection(shards, states, unexplained),
     ...totalsSection(sum, shards.length),
     ...exportsSection(sum),
     ...deletionsSection(shards),
@@ -284,23 +294,45 @@ function sourceLine(settings: PinnedSettings | undefined): string[] {
   ];
 }
 
-function attentionSection(shards: readonly ShardLedger[], states: readonly ShardState[]): string[] {
-  const rows: string[] = [];
+/** Shards that share one problem get one row: with hundreds of shards, the same error repeats. */
+function attentionSection(
+  shards: readonly ShardLedger[],
+  states: readonly ShardState[],
+  failedJob: boolean,
+): string[] {
+  const rows = new Map<string, { shards: string[]; text: (names: string) => string }>();
   states.forEach((state, index) => {
     const shard = shards[index]?.shard ?? String(index);
+    let key: string;
+    let text: (names: string) => string;
     if (state.kind === 'fatal') {
-      rows.push(
-        `| ${tableCell(shard)} | stopped on \`${state.failureClass.replace(/[^a-z_]/g, '')}\` at ${tableCell(state.at)}: ${tableCell(state.message)} | ${adviceFor(state.failureClass)} |`,
-      );
+      const failureClass = state.failureClass.replace(/[^a-z_]/g, '');
+      const message = cut(state.message);
+      key = `fatal\u0000${failureClass}\u0000${message}`;
+      text = (names) =>
+        `| ${names} | stopped on \`${failureClass}\` at ${tableCell(state.at)}: ${tableCell(message)} | ${adviceFor(failureClass)} |`;
     } else if (state.kind === 'stalled') {
-      rows.push(
-        `| ${tableCell(shard)} | no file migrated in the last ${String(state.chunks)} chunks; ${count(state.pending, 'file')} pending | ` +
-          'Read the last runs\u2019 job summaries and logs: a service may be refusing every request (rate limits, an outage). ' +
-          'Files that keep failing become permanent failures after `max-attempts`; a smaller `batch-size` or `concurrency` can help. |',
-      );
+      key = `stalled\u0000${String(state.chunks)}`;
+      text = (names) =>
+        `| ${names} | no file migrated in the last ${String(state.chunks)} chunks; ${count(state.pending, 'file')} pending | ` +
+        'Read the last runs\u2019 job summaries and logs: a service may be refusing every request (rate limits, an outage). ' +
+        'Files that keep failing become permanent failures after `max-attempts`; a smaller `batch-size` or `concurrency` can help. |';
+    } else {
+      return;
     }
+    const row = rows.get(key) ?? { shards: [], text };
+    row.shards.push(shard);
+    rows.set(key, row);
   });
-  if (rows.length === 0) return [];
+  if (failedJob) {
+    rows.set('job', {
+      shards: ['(this run)'],
+      text: () =>
+        '| this run | a migrate job failed before its chunk could record why (its ledger shows the run before) | ' +
+        'Open the failed job\u2019s log (see Runs below): a missing secret or variable, an AWS role that cannot be assumed, or a lost runner. Fix it; scheduled runs keep trying. |',
+    });
+  }
+  if (rows.size === 0) return [];
   return [
     '### Needs attention',
     '',
@@ -308,9 +340,17 @@ function attentionSection(shards: readonly ShardLedger[], states: readonly Shard
     '',
     '| Shard | What happened | What to do |',
     '| --- | --- | --- |',
-    ...rows,
+    ...[...rows.values()].map((row) => row.text(shardNames(row.shards))),
     '',
   ];
+}
+
+/** "0/4", or "0/4, 1/4, 2/4 … (12 shards)" when many share a row. */
+function shardNames(names: readonly string[]): string {
+  const shown = names.slice(0, ATTENTION_SHARDS_NAMED).map(tableCell).join(', ');
+  return names.length > ATTENTION_SHARDS_NAMED
+    ? `${shown} \u2026 (${count(names.length, 'shard')})`
+    : shown;
 }
 
 /** What a person does about a chunk that stopped on a fatal error of this class. */
@@ -406,15 +446,25 @@ function deletionsSection(shards: readonly ShardLedger[]): string[] {
 
 function shardsSection(shards: readonly ShardLedger[], states: readonly ShardState[]): string[] {
   if (shards.length <= 1) return [];
+  // Shards that need nothing go last, so a cut table still shows every one that does.
+  const order = shards
+    .map((shard, index) => ({ shard, state: states[index] }))
+    .sort((a, b) => Number(a.state?.kind === 'done') - Number(b.state?.kind === 'done'));
+  const shown = order.slice(0, SHARD_ROWS);
+  const done = order.slice(SHARD_ROWS).filter(({ state }) => state?.kind === 'done').length;
+  const rest = order.length - shown.length;
   return [
     '### Shards',
     '',
     '| Shard | State | Migrated | Pending | Failed | Chunks |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
-    ...shards.map(({ shard, ledger }, index) => {
+    ...shown.map(({ shard: { shard, ledger }, state }) => {
       const totals = ledger?.totals();
-      return `| ${tableCell(shard)} | ${states[index]?.kind ?? 'missing'} | ${String(totals?.migrated ?? 0)} | ${String(totals?.pending ?? 0)} | ${String(totals?.failed ?? 0)} | ${String(ledger?.chunks.length ?? 0)} |`;
+      return `| ${tableCell(shard)} | ${state?.kind ?? 'missing'} | ${String(totals?.migrated ?? 0)} | ${String(totals?.pending ?? 0)} | ${String(totals?.failed ?? 0)} | ${String(ledger?.chunks.length ?? 0)} |`;
     }),
+    ...(rest > 0
+      ? ['', `\u2026 and ${count(rest, 'more shard')} (${String(done)} of them done).`]
+      : []),
     '',
   ];
 }
@@ -512,11 +562,13 @@ function classHeader(failureClass: string, count: number): string[] {
 }
 
 function failureRow({ record }: FailedFile): string {
-  const reason = record.failure?.reason ?? '';
-  const characters = Array.from(new Intl.Segmenter().segment(reason), (part) => part.segment);
-  const cut =
-    characters.length > REASON_CHARS
-      ? `${characters.slice(0, REASON_CHARS).join('')}\u2026`
-      : reason;
-  return `| ${tableCell(record.path)} | ${tableCell(cut)} |`;
+  return `| ${tableCell(record.path)} | ${tableCell(cut(record.failure?.reason ?? ''))} |`;
+}
+
+/** A reason or message cut to REASON_CHARS characters (whole graphemes); the CSV has it whole. */
+function cut(text: string): string {
+  const characters = Array.from(new Intl.Segmenter().segment(text), (part) => part.segment);
+  return characters.length > REASON_CHARS
+    ? `${characters.slice(0, REASON_CHARS).join('')}\u2026`
+    : text;
 }

@@ -116,6 +116,14 @@ export function classifyS3Error(error: unknown, what: string, bucket: string): M
       );
     case 'KeyTooLongError':
       return permanent('key_too_long', `${detail}: the key is longer than S3 allows.`, options);
+    case 'NoSuchUpload':
+      // An AbortIncompleteMultipartUpload rule (or a person) aborted it while it was resumed; the
+      // file's next attempt starts a new upload (the chunk drops a failed file's checkpoint).
+      return retryable(
+        'upload_lost',
+        `${detail}: the multipart upload is gone from S3 (aborted); the file starts over.`,
+        options,
+      );
     case 'SlowDown':
       return retryable('rate_limited', `${detail}: S3 asks to slow down.`, options);
   }

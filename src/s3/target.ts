@@ -83,11 +83,14 @@ export class S3Target implements Target {
   private readonly storageClass: StorageClass;
   /** --sse and --sse-kms-key-id, for PutObject and CreateMultipartUpload (parts inherit them). */
   private readonly encryption: { ServerSideEncryption?: SseMode; SSEKMSKeyId?: string };
+  /** The tag our lifecycle rule finds migrated objects by, when a prefix cannot (config.s3.tagging). */
+  private readonly tagging: string | undefined;
 
   constructor(s3: Config['s3'], client: S3Client = new S3Client(s3ClientConfig(s3))) {
     this.client = client;
     this.bucket = s3.bucket;
     this.storageClass = s3.storageClass;
+    this.tagging = s3.tagging;
     this.encryption = {
       ...(s3.sse === undefined ? {} : { ServerSideEncryption: s3.sse }),
       ...(s3.sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: s3.sseKmsKeyId }),
@@ -383,7 +386,9 @@ export class S3Target implements Target {
       ...(metadata.contentEncoding === undefined
         ? {}
         : { ContentEncoding: metadata.contentEncoding }),
+      // Migrated objects only: the tool's own (putStream: ledger, manifest) stay STANDARD, untagged.
       ...(this.storageClass === 'STANDARD' ? {} : { StorageClass: this.storageClass }),
+      ...(this.tagging === undefined ? {} : { Tagging: this.tagging }),
       ...this.encryption,
       Metadata: {
         [META.contentHash]: metadata.contentHash,

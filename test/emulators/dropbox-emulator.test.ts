@@ -333,6 +333,50 @@ test('authorization code: PKCE S256 with redirect and state, single use, offline
   assert.equal(badClient.status, 400);
 });
 
+test("authorization code: the token gets the app's scopes, or the subset `scope` asks for; more is refused", async (t) => {
+  const { emu } = await start(
+    t,
+    {},
+    {
+      appScopes: [
+        'account_info.read',
+        'files.metadata.read',
+        'files.content.read',
+        'files.content.write',
+      ],
+    },
+  );
+  const grantFor = async (extra: Record<string, string>): Promise<Reply> => {
+    const query = new URLSearchParams({
+      client_id: 'test-app-key',
+      response_type: 'code',
+      ...extra,
+    });
+    const page = await fetch(`${emu.url}/oauth2/authorize?${query.toString()}`);
+    const code = /<code id="code">([^<]+)<\/code>/.exec(await page.text())?.[1] ?? '';
+    return tokenCall(emu, {
+      grant_type: 'authorization_code',
+      code,
+      client_id: 'test-app-key',
+      client_secret: 'test-app-secret',
+    });
+  };
+  const all = await grantFor({});
+  assert.equal(all.status, 200, all.text);
+  assert.equal(
+    (all.json as { scope: string }).scope,
+    'account_info.read files.metadata.read files.content.read files.content.write',
+  );
+  const some = await grantFor({ scope: 'account_info.read files.content.read' });
+  assert.equal((some.json as { scope: string }).scope, 'account_info.read files.content.read');
+
+  const beyond = await fetch(
+    `${emu.url}/oauth2/authorize?client_id=test-app-key&response_type=code&scope=${encodeURIComponent('files.metadata.read sharing.write')}`,
+  );
+  assert.equal(beyond.status, 400);
+  assert.match(await beyond.text(), /sharing\.write is not enabled on the app's Permissions tab/);
+});
+
 test('access tokens: expiry gives 401 expired_access_token, unknown token 401 invalid_access_token, none gives 400 text', async (t) => {
   const { emu, token } = await start(t, { 'a.txt': 'x' }, { tokenTtlSeconds: 1 });
   assert.equal((await rpc(emu, token, 'users/get_current_account', null)).status, 200);

@@ -11,8 +11,11 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteBucketLifecycleCommand,
   DeleteObjectsCommand,
   GetBucketLifecycleConfigurationCommand,
+  GetBucketVersioningCommand,
+  GetObjectTaggingCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -20,10 +23,12 @@ import {
   ListObjectsV2Command,
   ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
+  type LifecycleRule,
   type ListObjectsCommandInput,
   type ListObjectsV2CommandInput,
   type PutObjectCommandInput,
@@ -661,7 +666,7 @@ describe('fences: what s3rver would silently get wrong answers 501 NotImplemente
     );
   });
 
-  test('customer-key encryption, tagging and ACL headers on upload are refused', async () => {
+  test('customer-key encryption and ACL headers on upload are refused', async () => {
     await rejectsWith(
       put('fence/sse-c', 'x', {
         SSECustomerAlgorithm: 'AES256',
@@ -670,31 +675,145 @@ describe('fences: what s3rver would silently get wrong answers 501 NotImplemente
       'NotImplemented',
       501,
     );
-    await rejectsWith(put('fence/tags', 'x', { Tagging: 'a=b' }), 'NotImplemented', 501);
     await rejectsWith(put('fence/acl', 'x', { ACL: 'public-read' }), 'NotImplemented', 501);
-    for (const Key of ['fence/sse-c', 'fence/tags', 'fence/acl']) assert.ok(await isAbsent(Key));
+    for (const Key of ['fence/sse-c', 'fence/acl']) assert.ok(await isAbsent(Key));
+  });
+});
+
+describe('tags given on upload are stored and answered (fix: object-tagging)', () => {
+  async function tagsOf(Key: string): Promise<Record<string, string>> {
+    const result = await client.send(new GetObjectTaggingCommand({ Bucket, Key }));
+    const tags: Record<string, string> = {};
+    for (const tag of result.TagSet ?? []) tags[tag.Key ?? ''] = tag.Value ?? '';
+    return tags;
+  }
+
+  test('PutObject and CreateMultipartUpload keep x-amz-tagging; HEAD counts the tags', async () => {
+    await put('tags/put', 'x', { Tagging: 'a=b&c=d%20e' });
+    assert.deepEqual(await tagsOf('tags/put'), { a: 'b', c: 'd e' });
+    const head = await client.send(new HeadObjectCommand({ Bucket, Key: 'tags/put' }));
+    assert.equal(head.TagCount, 2);
+
+    const Key = 'tags/multipart';
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket, Key, Tagging: 'dropbox-to-s3=migrated' }),
+    );
+    const part = await client.send(
+      new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'only part' }),
+    );
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    assert.deepEqual(await tagsOf(Key), { 'dropbox-to-s3': 'migrated' });
   });
 
-  test('lifecycle configuration APIs answer 501 (stock s3rver already does; pinned)', async () => {
+  test('more than 10 tags are refused', async () => {
+    const eleven = Array.from({ length: 11 }, (_, index) => `k${String(index)}=v`).join('&');
+    await rejectsWith(put('tags/eleven', 'x', { Tagging: eleven }), 'InvalidTag', 400);
+    assert.ok(await isAbsent('tags/eleven'));
+  });
+});
+
+describe('bucket lifecycle and versioning are kept as sent (fixes: bucket-lifecycle, bucket-versioning)', () => {
+  const rule = {
+    ID: 'r',
+    Status: 'Enabled' as const,
+    Filter: { Prefix: 'logs/' },
+    Expiration: { Days: 1 },
+  };
+
+  test('no configuration, then the rules as written, the default-size setting, then none again', async () => {
     await rejectsWith(
       client.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
-      'NotImplemented',
-      501,
+      'NoSuchLifecycleConfiguration',
+      404,
     );
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket,
+        LifecycleConfiguration: { Rules: [rule] },
+        TransitionDefaultMinimumObjectSize: 'varies_by_storage_class',
+      }),
+    );
+    const read = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket }));
+    assert.deepEqual(read.Rules, [rule]);
+    assert.equal(read.TransitionDefaultMinimumObjectSize, 'varies_by_storage_class');
+    // Left out, S3 applies its default to the new configuration.
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket,
+        LifecycleConfiguration: { Rules: [rule] },
+      }),
+    );
+    const again = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket }));
+    assert.equal(again.TransitionDefaultMinimumObjectSize, 'all_storage_classes_128K');
+    await client.send(new DeleteBucketLifecycleCommand({ Bucket }));
     await rejectsWith(
-      client.send(
-        new PutBucketLifecycleConfigurationCommand({
-          Bucket,
-          LifecycleConfiguration: {
-            Rules: [
-              { ID: 'r', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } },
-            ],
-          },
-        }),
-      ),
-      'NotImplemented',
-      501,
+      client.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
+      'NoSuchLifecycleConfiguration',
+      404,
     );
+  });
+
+  test('S3 refuses duplicate IDs and AbortIncompleteMultipartUpload in a tag-filtered rule', async () => {
+    const write = (Rules: LifecycleRule[]) =>
+      client.send(
+        new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }),
+      );
+    await rejectsWith(write([rule, rule]), 'InvalidArgument', 400);
+    await rejectsWith(
+      write([
+        {
+          ID: 'tagged',
+          Status: 'Enabled',
+          Filter: { Tag: { Key: 'a', Value: 'b' } },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ]),
+      'InvalidRequest',
+      400,
+    );
+  });
+
+  test('versioning: none until set; Enabled, then Suspended', async () => {
+    const status = async () =>
+      (await client.send(new GetBucketVersioningCommand({ Bucket }))).Status;
+    assert.equal(await status(), undefined);
+    const set = (Status: 'Enabled' | 'Suspended') =>
+      client.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status } }));
+    await set('Enabled');
+    assert.equal(await status(), 'Enabled');
+    await set('Suspended');
+    assert.equal(await status(), 'Suspended');
+  });
+
+  test('an IAM action the caller lacks (--deny) is 403 AccessDenied', async () => {
+    const denied = await startS3({
+      deniedActions: ['s3:GetLifecycleConfiguration', 's3:PutObjectTagging'],
+    });
+    try {
+      const other = denied.client();
+      await rejectsWith(
+        other.send(new GetBucketLifecycleConfigurationCommand({ Bucket: denied.bucket })),
+        'AccessDenied',
+        403,
+      );
+      await rejectsWith(
+        other.send(
+          new PutObjectCommand({ Bucket: denied.bucket, Key: 't', Body: 'x', Tagging: 'a=b' }),
+        ),
+        'AccessDenied',
+        403,
+      );
+      await other.send(new PutObjectCommand({ Bucket: denied.bucket, Key: 't', Body: 'x' }));
+    } finally {
+      await denied.stop();
+    }
   });
 });
 

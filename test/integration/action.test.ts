@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  GetBucketLifecycleConfigurationCommand,
+  ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
+  type LifecycleRule,
+} from '@aws-sdk/client-s3';
 import {
   MAIN,
   MAIN_BUNDLE,
@@ -19,7 +24,7 @@ import { startActionsRuntime, type ActionsRuntime } from '../emulators/github/ru
 import {
   allows,
   grantedActions,
-  permissionOf,
+  permissionsOf,
   readmeBucketPolicy,
 } from '../support/bucket-policy.ts';
 import { bytesFor, listKeys, objectBytes, RESERVED_PREFIX, writeTree } from '../support/bucket.ts';
@@ -204,8 +209,6 @@ test('the action refuses bad inputs and modes it does not have, naming them', as
   const bed = await startTestbed();
   t.after(() => bed.close());
   const cases: [Record<string, string>, RegExp][] = [
-    // finalize takes no Dropbox secrets: the mode is refused before they are asked for.
-    [{ mode: 'plan' }, /mode plan is not in this version/],
     [{ mode: 'sync' }, /mode "sync" must be one of: migrate, plan, finalize/],
     [{ 'shard-index': '2', 'shard-count': '2' }, /shard-index 2 is not below shard-count 2/],
     [{ 'ledger-store': 'disk' }, /ledger-store "disk" must be one of: cache, artifact, s3/],
@@ -226,6 +229,26 @@ test('the action refuses bad inputs and modes it does not have, naming them', as
   });
   assert.equal(run.code, 1);
   assert.match(run.stdout, /max-duration 50m00s is longer than the AWS credentials will live/);
+  // The same from the workflow's input: configure-aws-credentials's output, JSON-quoted.
+  const fromInput = await runStep(
+    MAIN,
+    await newJob(),
+    inputs(bed, { 'aws-credentials-expiration': JSON.stringify(soon) }),
+    awsEnv(bed),
+  );
+  assert.equal(fromInput.code, 1);
+  assert.match(
+    fromInput.stdout,
+    /max-duration 50m00s is longer than the AWS credentials will live/,
+  );
+  const garbage = await runStep(
+    MAIN,
+    await newJob(),
+    inputs(bed, { 'aws-credentials-expiration': 'soonish' }),
+    awsEnv(bed),
+  );
+  assert.equal(garbage.code, 1);
+  assert.match(garbage.stdout, /aws-credentials-expiration "soonish" is not a time/);
 });
 
 test('a run cancelled with SIGINT mid-chunk keeps its progress', async (t) => {
@@ -386,6 +409,20 @@ test('the bundled action: a 2-shard matrix runs to done through the cache store;
   t.after(() => bed.close());
   const { runtime, gh } = await githubStandIns(t);
   await writeTree(bed.root, FILES);
+  // Someone else's rule and default-size setting: finalize's lifecycle rule must keep both.
+  const foreign: LifecycleRule = {
+    ID: 'expire-tmp',
+    Status: 'Enabled',
+    Filter: { Prefix: 'tmp/' },
+    Expiration: { Days: 1 },
+  };
+  await bed.s3.client().send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket: bed.s3.bucket,
+      LifecycleConfiguration: { Rules: [foreign] },
+      TransitionDefaultMinimumObjectSize: 'varies_by_storage_class',
+    }),
+  );
   await bed.s3.clearRequests();
   const shardInputs = (index: number): Record<string, string> =>
     inputs(bed, {
@@ -451,18 +488,21 @@ test('the bundled action: a 2-shard matrix runs to done through the cache store;
   const policy = await readmeBucketPolicy(bed.s3.bucket, 'archive');
   const used = new Set<string>();
   for (const request of made) {
-    const { action, resource } = permissionOf(request);
-    used.add(action);
-    assert.ok(
-      allows(policy, action, resource),
-      `the README policy refuses ${action} on ${resource}`,
-    );
+    for (const { action, resource } of permissionsOf(request)) {
+      used.add(action);
+      assert.ok(
+        allows(policy, action, resource),
+        `the README policy refuses ${action} on ${resource}`,
+      );
+    }
   }
   // What it grants beyond this run is used by features this run does not exercise.
   const optional = new Set([
     's3:DeleteObject',
     's3:AbortMultipartUpload',
     's3:ListMultipartUploadParts',
+    // Tags migrated objects when a prefix cannot scope the lifecycle rule (an empty prefix).
+    's3:PutObjectTagging',
   ]);
   for (const action of grantedActions(policy)) {
     assert.ok(
@@ -470,6 +510,17 @@ test('the bundled action: a 2-shard matrix runs to done through the cache store;
       `the README policy grants ${action}, unused`,
     );
   }
+
+  // Finalize wrote our rule next to the foreign one (the harness keeps the document as sent).
+  const lifecycle = await bed.s3
+    .client()
+    .send(new GetBucketLifecycleConfigurationCommand({ Bucket: bed.s3.bucket }));
+  assert.equal(lifecycle.TransitionDefaultMinimumObjectSize, 'varies_by_storage_class');
+  const [kept, ours, ...more] = lifecycle.Rules ?? [];
+  assert.deepEqual(kept, foreign);
+  assert.equal(ours?.ID, 'dropbox-to-s3:archive/');
+  assert.deepEqual(ours.Filter, { Prefix: 'archive/' });
+  assert.equal(more.length, 0);
 
   const [issue] = gh.issues();
   assert.ok(issue !== undefined);
@@ -479,7 +530,17 @@ test('the bundled action: a 2-shard matrix runs to done through the cache store;
 
   // A second finalize updates the same issue: never a duplicate.
   runId += 1;
+  await bed.s3.clearRequests();
   const again = await finalizeRun();
+  // The rule is there already: read, not written again.
+  const lifecycleCalls = (await bed.s3.requests()).filter((request) =>
+    request.query.includes('lifecycle'),
+  );
+  assert.deepEqual(
+    lifecycleCalls.map((request) => request.method),
+    ['GET'],
+  );
+  assert.match(again.run.stdout, /Lifecycle rule dropbox-to-s3:archive\/ in [^:]+: unchanged\./);
   assert.equal(again.outputs.outcome, 'done');
   assert.equal(again.outputs['issue-number'], String(issue.number));
   assert.equal(gh.issues().length, 1);

@@ -19,15 +19,30 @@ export async function readmeBucketPolicy(bucket: string, prefix: string): Promis
 }
 
 /**
- * The IAM action and resource S3 authorises a request against (the REST operation's documented
+ * The IAM actions and resource S3 authorises a request against (the REST operation's documented
  * permission: HeadBucket needs s3:ListBucket, HeadObject s3:GetObject, every multipart step but
- * Abort and ListParts s3:PutObject).
+ * Abort and ListParts s3:PutObject, an upload with `x-amz-tagging` s3:PutObjectTagging as well,
+ * DeleteBucketLifecycle s3:PutLifecycleConfiguration).
  */
-export function permissionOf(request: RecordedRequest): { action: string; resource: string } {
+export function permissionsOf(request: RecordedRequest): { action: string; resource: string }[] {
+  const primary = permissionOf(request);
+  const tagged = request.tagging !== null && primary.action === 's3:PutObject';
+  return tagged ? [primary, { ...primary, action: 's3:PutObjectTagging' }] : [primary];
+}
+
+function permissionOf(request: RecordedRequest): { action: string; resource: string } {
   const { method, bucket, key, query } = request;
   const has = (name: string): boolean => query.includes(name);
   if (bucket === null) throw new Error(`a request without a bucket: ${method}`);
   if (key === null) {
+    const resource = `arn:aws:s3:::${bucket}`;
+    if (has('lifecycle')) {
+      const action =
+        method === 'GET' ? 's3:GetLifecycleConfiguration' : 's3:PutLifecycleConfiguration';
+      return { action, resource };
+    }
+    if (has('versioning') && method === 'GET')
+      return { action: 's3:GetBucketVersioning', resource };
     if (method === 'GET' && has('uploads'))
       return { action: 's3:ListBucketMultipartUploads', resource: `arn:aws:s3:::${bucket}` };
     if (method === 'GET' || method === 'HEAD')

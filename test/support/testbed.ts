@@ -8,7 +8,7 @@ import type { ProgressListener } from '../../src/engine/progress.ts';
 import { S3Target } from '../../src/s3/target.ts';
 import { startDropboxEmulator, type DropboxEmulator } from '../emulators/dropbox/index.ts';
 import type { DropboxEmulatorOptions } from '../emulators/dropbox/types.ts';
-import { startS3, type S3Harness } from '../emulators/s3/index.ts';
+import { startS3, type S3Harness, type StartS3Options } from '../emulators/s3/index.ts';
 
 export const APP_KEY = 'test-app-key';
 export const APP_SECRET = 'test-app-secret';
@@ -34,6 +34,7 @@ export interface Testbed {
 
 export async function startTestbed(
   options: Partial<DropboxEmulatorOptions> = {},
+  s3Options: StartS3Options = {},
 ): Promise<Testbed> {
   const base = await mkdtemp(join(tmpdir(), 'testbed-'));
   const root = join(base, 'dropbox');
@@ -41,7 +42,7 @@ export async function startTestbed(
   const { mkdir } = await import('node:fs/promises');
   await mkdir(root);
   const dropbox = await startDropboxEmulator({ root, warn: () => undefined, ...options });
-  const s3 = await startS3();
+  const s3 = await startS3(s3Options);
   const env = (): NodeJS.ProcessEnv => ({
     DROPBOX_APP_KEY: APP_KEY,
     DROPBOX_APP_SECRET: APP_SECRET,

@@ -19,8 +19,20 @@ test('the action front door: its own inputs, defaults and shard', () => {
     ledgerStore: 's3',
     githubToken: undefined,
     disableScheduleWhenDone: true,
+    awsCredentialsExpiration: undefined,
+    migrateResult: undefined,
   });
   assert.equal(config.budget.maxDurationMs, 50 * 60_000);
+  const expiring = buildConfig(
+    'migrate',
+    { bucket: 'my-bucket', 'aws-credentials-expiration': '"2026-11-26T05:00:00.000Z"' },
+    ENV,
+    'action',
+  );
+  assert.equal(
+    expiring.action?.awsCredentialsExpiration?.toISOString(),
+    '2026-11-26T05:00:00.000Z',
+  );
   const defaults = buildConfig('migrate', { bucket: 'my-bucket' }, ENV, 'action');
   assert.equal(defaults.action?.ledgerStore, 'cache');
   assert.deepEqual(defaults.shard, { index: 0, count: 1 });

@@ -143,3 +143,53 @@ test('verify needs Dropbox credentials (it lists Dropbox); status does not', () 
   assert.deepEqual(verify.verify, { deep: true, requeue: true });
   assert.equal(buildConfig('status', {}, {}).dropbox.credentials.refreshToken, undefined);
 });
+
+test('lifecycle: the default, explicit transitions, none, and the upload class', () => {
+  const of = (raw: RawSettings) => buildConfig('migrate', { ...GOOD, ...raw }, ENV).lifecycle;
+  assert.deepEqual(of({}), {
+    transitions: [
+      { storageClass: 'GLACIER', days: 30 },
+      { storageClass: 'DEEP_ARCHIVE', days: 90 },
+    ],
+  });
+  assert.deepEqual(of({ lifecycle: 'glacier_ir:0, deep_archive:180' }), {
+    transitions: [
+      { storageClass: 'GLACIER_IR', days: 0 },
+      { storageClass: 'DEEP_ARCHIVE', days: 180 },
+    ],
+  });
+  assert.equal(of({ lifecycle: 'none' }), undefined);
+  // The default leaves out transitions the upload class already makes pointless.
+  assert.deepEqual(of({ 'storage-class': 'GLACIER' }), {
+    transitions: [{ storageClass: 'DEEP_ARCHIVE', days: 90 }],
+  });
+  assert.deepEqual(of({ 'storage-class': 'DEEP_ARCHIVE' }), { transitions: [] });
+  for (const [lifecycle, words] of [
+    ['GLACIER', /CLASS:DAYS/],
+    ['STANDARD:30', /CLASS:DAYS/],
+    ['STANDARD_IA:10', /30 days at the earliest/],
+    ['DEEP_ARCHIVE:90,GLACIER:120', /colder class on a later day/],
+    ['GLACIER:90,DEEP_ARCHIVE:30', /colder class on a later day/],
+  ] as const) {
+    assert.throws(
+      () => of({ lifecycle }),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, words);
+        return true;
+      },
+    );
+  }
+  assert.throws(
+    () => of({ lifecycle: 'GLACIER:30', 'storage-class': 'DEEP_ARCHIVE' }),
+    /already as cold/,
+  );
+});
+
+test('plan and auth need no bucket; auth needs no credentials', () => {
+  assert.equal(buildConfig('plan', {}, ENV).s3.bucket, '');
+  assert.throws(() => buildConfig('plan', {}, {}), /no Dropbox credentials/);
+  const auth = buildConfig('auth', {}, {});
+  assert.equal(auth.dropbox.credentials.appKey, undefined);
+  assert.throws(() => buildConfig('auth', { bucket: 'b-b-b' }, {}), /does not apply to `auth`/);
+});

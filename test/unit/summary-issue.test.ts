@@ -182,6 +182,47 @@ describe('summary issue body', () => {
     assert.ok(!issue.body.includes('x'.repeat(301)));
   });
 
+  it('stays under the body limit with 256 shards stopped on long errors, one row per distinct error', async () => {
+    const shards: ShardLedger[] = [];
+    for (let index = 0; index < 256; index += 1) {
+      const message =
+        index < 250 ? `Access Denied ${'x'.repeat(2000)}` : `bucket "b${String(index)}" is gone`;
+      shards.push(
+        await shardLedger(`${String(index)}/256`, {
+          records: [failedRecord(index, 'restricted_content', `/f${String(index)}.bin`, 'no')],
+          chunks: [
+            {
+              stoppedBy: 'fatal',
+              fatal: {
+                failureClass: index < 250 ? 'access_denied' : 'missing_bucket',
+                message,
+              },
+            },
+          ],
+        }),
+      );
+    }
+    const issue = summaryIssue(shards, { run: RUN });
+    assert.equal(issue.outcome, 'attention');
+    assert.ok(issue.body.length <= ISSUE_BODY_LIMIT, String(issue.body.length));
+    const attention = issue.body.split('### Needs attention')[1]?.split('###')[0] ?? '';
+    const rows = attention
+      .split('\n')
+      .filter(
+        (line) => line.startsWith('| ') && !line.startsWith('| Shard') && !line.startsWith('| ---'),
+      );
+    // One row for the 250 shards with the same error, one for each of the six others.
+    assert.equal(rows.length, 7, attention);
+    assert.match(
+      rows[0] ?? '',
+      /^\| 0&#47;256, 1&#47;256, .* \u2026 \(250 shards\) \| stopped on `access_denied`/,
+    );
+    assert.ok(!issue.body.includes('x'.repeat(301)), 'long messages are cut');
+    assert.match(issue.body, /\u2026 and 192 more shards \(0 of them done\)\./);
+    // Every failure still fits.
+    assert.equal(issue.failuresShown, 256);
+  });
+
   it('writes every failure to CSV, quoted by RFC 4180 and safe from formula injection', async () => {
     const shards = [
       await shardLedger('0/1', {
@@ -269,6 +310,44 @@ describe('finalize', () => {
     assert.match(result.jobSummary, /## Migration in progress/);
     assert.match(result.jobSummary, /\| Pending \| 1 \|/);
     assert.ok(!result.jobSummary.includes('<!--'));
+  });
+
+  it('asks for attention when a migrate job failed before its chunk recorded why', async () => {
+    const tracker = new MemoryTracker();
+    const working = [
+      await shardLedger('0/2', { records: [migrated(1)] }),
+      await shardLedger('1/2', { records: [fileRecord(2)] }),
+    ];
+    const failed = await finalize(working, tracker, {
+      run: RUN,
+      disableScheduleWhenDone: true,
+      migrateJobFailed: true,
+    });
+    assert.equal(failed.outcome, 'attention');
+    const issue = onlyIssue(tracker);
+    assert.match(issue.body, /## Migration needs attention/);
+    assert.match(
+      issue.body,
+      /\| this run \| a migrate job failed before its chunk could record why/,
+    );
+    // Once the jobs succeed again, the same issue says progress.
+    const again = await finalize(working, tracker, { run: RUN, disableScheduleWhenDone: true });
+    assert.equal(again.outcome, 'progress');
+    assert.doesNotMatch(onlyIssue(tracker).body, /needs attention/);
+    // A shard whose ledger says why needs no extra row.
+    const fatal = await shardLedger('0/1', {
+      records: [fileRecord(3)],
+      chunks: [
+        { stoppedBy: 'fatal', fatal: { failureClass: 'missing_bucket', message: 'no bucket' } },
+      ],
+    });
+    const explained = await finalize([fatal], new MemoryTracker(), {
+      run: RUN,
+      disableScheduleWhenDone: true,
+      migrateJobFailed: true,
+    });
+    assert.equal(explained.outcome, 'attention');
+    assert.doesNotMatch(explained.jobSummary, /this run/);
   });
 
   it('opens one issue when done, updates the same one after, and disables the schedule', async () => {

@@ -7,8 +7,11 @@ import { formatBytes } from '../../config/values.ts';
 import { DropboxSource } from '../../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../../engine/chunk.ts';
 import type { ProgressListener } from '../../engine/progress.ts';
-import { ConfigError, messageOf } from '../../errors.ts';
+import { messageOf } from '../../errors.ts';
 import { LedgerView } from '../../ledger/ledger.ts';
+import { buildPlan } from '../../plan/plan.ts';
+import { renderMarkdown, renderText } from '../../plan/render.ts';
+import { setUpBucket } from '../../s3/bucket-lifecycle.ts';
 import { applyExpectedBucketOwner } from '../../s3/bucket-settings.ts';
 import { S3Target, s3ClientConfig } from '../../s3/target.ts';
 import { runContext } from '../context.ts';
@@ -24,12 +27,8 @@ import { summaryMarkdown, type FailureGroup } from '../summary.ts';
 export async function run(): Promise<void> {
   try {
     const mode = readMode();
-    if (mode === 'plan') {
-      throw new ConfigError(
-        `mode ${mode} is not in this version of the action; use mode: migrate (the default) or finalize.`,
-      );
-    }
-    if (mode === 'finalize') await finalizeShards(readConfig());
+    if (mode === 'plan') await planStep(readConfig());
+    else if (mode === 'finalize') await finalizeShards(readConfig());
     else await migrate(readConfig());
   } catch (error) {
     core.setFailed(messageOf(error));
@@ -64,14 +63,7 @@ async function migrate(config: Config): Promise<void> {
   let result: ChunkResult;
   try {
     result = await runChunk(config, {
-      source: new DropboxSource(
-        config.dropbox,
-        fetch,
-        (line) => {
-          core.info(line);
-        },
-        core.setSecret,
-      ),
+      source: dropboxSource(config),
       target: new S3Target(config.s3, s3),
       progress: actionProgress(),
       stop: cancel.signal,
@@ -94,7 +86,8 @@ async function migrate(config: Config): Promise<void> {
 
 /**
  * `mode: finalize`: restore every shard's ledger from the store (a missing one is reported, not an
- * error), then the summary issue or the progress, the failures CSV, the job summary and outputs.
+ * error), set up the bucket once for the migration (our lifecycle rule, a versioning warning), then
+ * the summary issue or the progress, the failures CSV, the job summary and outputs.
  */
 async function finalizeShards(config: Config): Promise<void> {
   const s3 = new S3Client(s3ClientConfig(config.s3));
@@ -114,12 +107,69 @@ async function finalizeShards(config: Config): Promise<void> {
     if (!restored) core.info(`Shard ${String(index)} of ${String(count)} has no saved ledger yet.`);
     shards.push({ shard: `${String(index)}/${String(count)}`, dir: ledgerDir });
   }
+  const bucketSetup = await core.group(`Lifecycle rule of ${config.s3.bucket}`, () =>
+    setUpBucket(s3, config),
+  );
   await finalizeStep({
     shards,
+    bucketSetup,
     token: config.action?.githubToken ?? '',
     disableScheduleWhenDone: config.action?.disableScheduleWhenDone ?? false,
+    migrateJobFailed: config.action?.migrateResult === 'failure',
     env: process.env,
   });
+}
+
+/**
+ * `mode: plan`: list the account (nothing is copied, S3 is not called), print the plan, write it
+ * to the job summary. The shard's saved ledger, when the store gives it, supplies the measured
+ * rate; it is never saved back (main did not mark it restored, so post leaves it too).
+ */
+async function planStep(config: Config): Promise<void> {
+  await core.group('Looking for a saved ledger to measure the transfer rate', async () => {
+    try {
+      const s3 = new S3Client(s3ClientConfig(config.s3));
+      const store = ledgerStoreFor(config, runContext(), s3);
+      const restored =
+        config.s3.bucket === '' && config.action?.ledgerStore === 's3'
+          ? false
+          : await store.restore(config.ledgerDir);
+      core.info(
+        restored ? `Restored from ${store.description}.` : 'None: the default rate is used.',
+      );
+    } catch (error) {
+      core.info(`No ledger (${messageOf(error)}): the default rate is used.`);
+    }
+  });
+  const plan = await core.group('Listing the account (nothing is copied)', () =>
+    buildPlan(config, {
+      source: dropboxSource(config),
+      log: (line) => {
+        core.info(line);
+      },
+    }),
+  );
+  core.info(renderText(plan));
+  const longest = plan.cheapest.at(-1);
+  if (longest !== undefined) core.setOutput('cheapest', longest.id);
+  if (process.env.GITHUB_STEP_SUMMARY === undefined) return;
+  try {
+    await core.summary.addRaw(renderMarkdown(plan)).write();
+  } catch (error) {
+    core.warning(`The job summary was not written: ${messageOf(error)}`);
+  }
+}
+
+/** Dropbox as the action uses it: notes go to the log, every access token is masked on sight. */
+function dropboxSource(config: Config): DropboxSource {
+  return new DropboxSource(
+    config.dropbox,
+    fetch,
+    (line) => {
+      core.info(line);
+    },
+    core.setSecret,
+  );
 }
 
 function actionProgress(): ProgressListener {

@@ -8,6 +8,8 @@ export interface AuthOptions {
   pkceRefreshTokens: string[];
   staticAccessTokens: string[];
   tokenTtlSeconds: number;
+  /** The app's Permissions tab. Default DEFAULT_SCOPES. */
+  scopes?: string[];
   accountId: string;
   uid: string;
 }
@@ -17,6 +19,7 @@ interface CodeGrant {
   challenge: string | null;
   method: 'S256' | 'plain';
   offline: boolean;
+  scopes: string[];
 }
 
 export interface TokenReply {
@@ -31,7 +34,7 @@ export interface AuthorizeReply {
   body: string;
 }
 
-const SCOPE = 'account_info.read files.content.read files.metadata.read';
+export const DEFAULT_SCOPES = ['account_info.read', 'files.content.read', 'files.metadata.read'];
 
 /**
  * Dropbox's OAuth 2 as an app sees it. Choices where Dropbox's documentation is thin:
@@ -41,6 +44,9 @@ const SCOPE = 'account_info.read files.content.read files.metadata.read';
  * - Bad client credentials are 400 invalid_client (Dropbox answers 400, not RFC 6749's 401).
  * - A refresh answers {access_token, token_type, expires_in} only, as Dropbox does; the code
  *   exchange adds scope, uid, account_id and (offline) refresh_token.
+ * - The app's Permissions tab is the most a token gets and, without a `scope` parameter on the
+ *   authorize page, what it gets; a `scope` asking for more than the tab is refused on the page
+ *   (Dropbox's wording of that page is not documented).
  */
 export class Auth {
   private readonly options: AuthOptions;
@@ -150,7 +156,7 @@ export class Auth {
       access_token: this.issueAccessToken(ttl),
       token_type: 'bearer',
       expires_in: ttl,
-      scope: SCOPE,
+      scope: grant.scopes.join(' '),
       uid: this.options.uid,
       account_id: this.options.accountId,
     };
@@ -176,6 +182,16 @@ export class Auth {
     if (challenge !== null && method !== 'S256' && method !== 'plain') {
       return page(400, 'Error (400)', 'Invalid code_challenge_method.');
     }
+    const appScopes = this.options.scopes ?? DEFAULT_SCOPES;
+    const asked = (query.get('scope') ?? '').split(' ').filter((s) => s !== '');
+    const beyond = asked.filter((scope) => !appScopes.includes(scope));
+    if (beyond.length > 0) {
+      return page(
+        400,
+        'Error (400)',
+        `Invalid scope: ${escapeHtml(beyond.join(' '))} is not enabled on the app's Permissions tab.`,
+      );
+    }
     const redirectUri = query.get('redirect_uri');
     const code = randomBytes(32).toString('base64url');
     this.codes.set(code, {
@@ -183,6 +199,7 @@ export class Auth {
       challenge,
       method: method === 'S256' ? 'S256' : 'plain',
       offline: query.get('token_access_type') === 'offline',
+      scopes: asked.length > 0 ? [...new Set(asked)] : [...appScopes],
     });
     if (redirectUri === null) {
       return page(
@@ -217,4 +234,8 @@ function page(status: number, title: string, html: string): AuthorizeReply {
     headers: { 'Content-Type': 'text/html; charset=utf-8' },
     body: `<!doctype html><title>${title}</title><h1>${title}</h1><p>${html}</p>`,
   };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
 }

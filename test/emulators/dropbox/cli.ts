@@ -1,7 +1,7 @@
 /**
  * The emulator as a program:
  *   npm run emulator -- --root DIR [--port N] [--app-key K --app-secret S --refresh-token T
- *     --pkce-refresh-token T --token-ttl SECONDS --display-case exact|lower-parents
+ *     --pkce-refresh-token T --token-ttl SECONDS --app-scopes "SCOPE SCOPE…" --display-case exact|lower-parents
  *     --rate-limit RPS --random-429 P --random-500 P --cut-probability P --cut-after-bytes N
  *     --latency-ms MS --bytes-per-second N --recursive-max N --seed N --team-home NAME --log-requests]
  * Faults can be changed while it runs: POST /__faults with JSON; counters at GET /__stats.
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'pkce-refresh-token': { type: 'string', multiple: true },
     'access-token': { type: 'string', multiple: true },
     'token-ttl': { type: 'string', default: '14400' },
+    'app-scopes': { type: 'string' },
     'display-case': { type: 'string', default: 'exact' },
     'rate-limit': { type: 'string' },
     'random-429': { type: 'string' },
@@ -90,6 +91,9 @@ const emulator = await startDropboxEmulator({
   pkceRefreshTokens,
   staticAccessTokens: values['access-token'] ?? [],
   tokenTtlSeconds: number('token-ttl', values['token-ttl']) ?? 14400,
+  ...(values['app-scopes'] === undefined
+    ? {}
+    : { appScopes: values['app-scopes'].split(/[\s,]+/).filter((s) => s !== '') }),
   displayCase: displayCase,
   ...(values['team-home'] === undefined ? {} : { teamHome: values['team-home'] }),
   faults,

@@ -138,6 +138,7 @@ export async function startDropboxEmulator(
     pkceRefreshTokens,
     staticAccessTokens: options.staticAccessTokens ?? [],
     tokenTtlSeconds: options.tokenTtlSeconds ?? 14400,
+    ...(options.appScopes === undefined ? {} : { scopes: options.appScopes }),
     accountId: info.accountId,
     uid: info.homeNamespaceId,
   });

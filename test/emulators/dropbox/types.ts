@@ -83,6 +83,11 @@ export interface DropboxEmulatorOptions {
   staticAccessTokens?: string[];
   /** Lifetime of issued access tokens. Default 14400 (4 h, as Dropbox). */
   tokenTtlSeconds?: number;
+  /**
+   * The scopes ticked on the app's Permissions tab: the most, and by default all, that a code
+   * flow grants. Default account_info.read, files.content.read, files.metadata.read.
+   */
+  appScopes?: string[];
   faults?: Partial<Faults>;
   account?: Partial<AccountInfo>;
   displayCase?: DisplayCase;

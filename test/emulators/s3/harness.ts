@@ -34,6 +34,8 @@ export interface StartS3Options {
   ownerAccountId?: string;
   /** KMS keys that exist; another key id is KMS.NotFoundException. Default: any key id works. */
   kmsKeys?: string[];
+  /** IAM actions the caller lacks: their requests are 403 AccessDenied (lifecycle, versioning, tagging). */
+  deniedActions?: string[];
 }
 
 export interface S3Harness {
@@ -152,6 +154,7 @@ export async function startS3(options: StartS3Options = {}): Promise<S3Harness> 
   const ownerAccountId = options.ownerAccountId ?? DEFAULT_OWNER_ACCOUNT_ID;
   args.push('--owner', ownerAccountId);
   for (const key of options.kmsKeys ?? []) args.push('--kms-key', key);
+  for (const action of options.deniedActions ?? []) args.push('--deny', action);
   // Without the option the server reads S3_HARNESS_DISABLE_FIXES, so a whole test file can be
   // run against stock behaviour to show it catches a bug.
   if (options.disableFixes !== undefined) {

@@ -30,6 +30,8 @@ export interface ServerOptions {
   ownerAccountId?: string;
   /** KMS keys that exist; empty: any key id is accepted. */
   kmsKeys?: readonly string[];
+  /** IAM actions refused with 403 AccessDenied (see HarnessSettings.deniedActions). */
+  deniedActions?: readonly string[];
 }
 
 export interface RunningServer {
@@ -51,6 +53,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   installFixes(server, options.disabledFixes, {
     ownerAccountId: options.ownerAccountId ?? DEFAULT_OWNER_ACCOUNT_ID,
     kmsKeys: options.kmsKeys ?? [],
+    deniedActions: options.deniedActions ?? [],
   });
   const address = await server.run();
   return {
@@ -75,6 +78,7 @@ const USAGE = `usage: node test/emulators/s3/server.ts --dir DIR [--port N] [--h
   --exit-with-stdin  stop when stdin closes (used by the test harness)
   --owner ID         AWS account id that owns the buckets (default ${DEFAULT_OWNER_ACCOUNT_ID})
   --kms-key K        a KMS key id or ARN that exists (repeatable; default: any key id is accepted)
+  --deny ACTION      an IAM action the caller lacks, e.g. s3:PutLifecycleConfiguration (repeatable)
 fixes: ${FIX_NAMES.join(', ')}`;
 
 function optionsFromArgs(): { options: ServerOptions; exitWithStdin: boolean } | undefined {
@@ -89,6 +93,7 @@ function optionsFromArgs(): { options: ServerOptions; exitWithStdin: boolean } |
       'exit-with-stdin': { type: 'boolean', default: false },
       owner: { type: 'string', default: DEFAULT_OWNER_ACCOUNT_ID },
       'kms-key': { type: 'string', multiple: true },
+      deny: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false },
     },
   });
@@ -106,6 +111,7 @@ function optionsFromArgs(): { options: ServerOptions; exitWithStdin: boolean } |
       disabledFixes: disabled.split(',').filter((name) => name !== ''),
       ownerAccountId: values.owner,
       kmsKeys: values['kms-key'] ?? [],
+      deniedActions: values.deny ?? [],
     },
     exitWithStdin: values['exit-with-stdin'],
   };

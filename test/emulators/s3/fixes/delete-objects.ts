@@ -31,7 +31,8 @@ const CHECKSUMS: Record<string, (body: Buffer) => string> = {
   'x-amz-checksum-sha256': (body) => base64Digest('sha256', body),
 };
 
-function verifyChecksums(ctx: KoaContext, body: Buffer): void {
+/** Verifies every checksum header of a small request body (as S3 does for XML documents). */
+export function verifyChecksums(ctx: KoaContext, body: Buffer): void {
   for (const name of Object.keys(ctx.headers)) {
     const compute = CHECKSUMS[name];
     if (compute === undefined) {

@@ -22,6 +22,8 @@ export interface RecordedRequest {
   expectedBucketOwner: string | null;
   serverSideEncryption: string | null;
   kmsKeyId: string | null;
+  /** `x-amz-tagging` of an upload (tags need s3:PutObjectTagging too). */
+  tagging: string | null;
 }
 
 export const expectedBucketOwner: HarnessFix = {
@@ -45,6 +47,7 @@ export const expectedBucketOwner: HarnessFix = {
         expectedBucketOwner: owner ?? null,
         serverSideEncryption: headerValue(ctx, 'x-amz-server-side-encryption') ?? null,
         kmsKeyId: headerValue(ctx, 'x-amz-server-side-encryption-aws-kms-key-id') ?? null,
+        tagging: headerValue(ctx, 'x-amz-tagging') ?? null,
       });
       if (target !== undefined && owner !== undefined && owner !== settings.ownerAccountId) {
         throw s3Error('AccessDenied', 'Access Denied');

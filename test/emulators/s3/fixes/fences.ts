@@ -95,25 +95,12 @@ export const checksumFence = fence('checksum-headers', (ctx) => {
   }
 });
 
-// S3 has bucket lifecycle configuration (Get/Put/DeleteBucketLifecycleConfiguration; Put replaces
-// the whole document). s3rver has none. Stock s3rver already answers 501 here; the fence keeps it
-// so whatever s3rver does. Test lifecycle setup against a fake of the client that records calls.
-export const lifecycleFence = fence('lifecycle-api', (ctx) => {
-  if (hasQuery(ctx, 'lifecycle')) {
-    throw notImplemented(
-      'Bucket lifecycle configuration',
-      'Test lifecycle rules against a recording fake of the S3 client.',
-    );
-  }
-});
-
 // S3 applies server-side encryption, object tags, ACLs and object-lock settings given on upload,
 // and reports them back; s3rver drops these headers without a word. The encryption method and KMS
-// key id on PutObject and CreateMultipartUpload are emulated (server-side-encryption); SSE-C,
-// encryption context and bucket keys are not.
+// key id on PutObject and CreateMultipartUpload are emulated (server-side-encryption), and so are
+// tags (object-tagging); SSE-C, encryption context and bucket keys are not.
 const UNSUPPORTED_WRITE_HEADERS = [
   /^x-amz-server-side-encryption/,
-  /^x-amz-tagging/,
   /^x-amz-object-lock-/,
   /^x-amz-acl$/,
   /^x-amz-grant-/,

@@ -1,4 +1,5 @@
 import type S3rver from 's3rver';
+import { bucketLifecycle, bucketVersioning } from './bucket-configuration.ts';
 import { deleteObjectsFix } from './delete-objects.ts';
 import { expectedBucketOwner } from './expected-bucket-owner.ts';
 import { durableObjects } from './durable-objects.ts';
@@ -6,13 +7,13 @@ import {
   awsChunkedFence,
   checksumFence,
   conditionalRequestFence,
-  lifecycleFence,
   unsupportedHeaderFence,
 } from './fences.ts';
 import type { HarnessFix } from './fix.ts';
 import { keyTooLong } from './key-too-long.ts';
 import { metadataLimits } from './metadata-limits.ts';
 import { multipartUploads } from './multipart-uploads.ts';
+import { objectTagging } from './object-tagging.ts';
 import { safeKeyPaths } from './safe-key-paths.ts';
 import { serverSideEncryption } from './server-side-encryption.ts';
 import { DEFAULT_SETTINGS, type HarnessSettings } from './settings.ts';
@@ -25,10 +26,10 @@ export const FIXES: readonly HarnessFix[] = [
   expectedBucketOwner,
   keyTooLong,
   awsChunkedFence,
-  lifecycleFence,
   conditionalRequestFence,
   checksumFence,
   unsupportedHeaderFence,
+  objectTagging,
   serverSideEncryption,
   metadataLimits,
   safeKeyPaths,
@@ -38,6 +39,8 @@ export const FIXES: readonly HarnessFix[] = [
   sortedListing,
   multipartUploads,
   deleteObjectsFix,
+  bucketLifecycle,
+  bucketVersioning,
 ];
 
 export const FIX_NAMES: readonly string[] = FIXES.map((fix) => fix.name);

@@ -4,6 +4,12 @@ export interface HarnessSettings {
   ownerAccountId: string;
   /** KMS keys (ids or ARNs) that exist; another key id is `KMS.NotFoundException`. Empty: any. */
   kmsKeys: readonly string[];
+  /**
+   * IAM actions the caller lacks (e.g. `s3:PutLifecycleConfiguration`): the requests that need
+   * them are 403 AccessDenied. Only the operations the fixes name check it (bucket lifecycle and
+   * versioning, tagging on upload).
+   */
+  deniedActions: readonly string[];
 }
 
 /** AWS's documentation example account; tests read the real value from `S3Harness.ownerAccountId`. */
@@ -12,4 +18,5 @@ export const DEFAULT_OWNER_ACCOUNT_ID = '111122223333';
 export const DEFAULT_SETTINGS: HarnessSettings = {
   ownerAccountId: DEFAULT_OWNER_ACCOUNT_ID,
   kmsKeys: [],
+  deniedActions: [],
 };

@@ -1,0 +1,166 @@
+import {
+  DeleteBucketLifecycleCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketVersioningCommand,
+  PutBucketLifecycleConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Config } from '../config/config.ts';
+import { messageOf, MigrationError } from '../errors.ts';
+import { httpStatusOf } from './errors.ts';
+import { planLifecycle, type BucketLifecycle } from './lifecycle.ts';
+
+/** What setting up the bucket did, for the log and the job summary, and what needs a person. */
+export interface BucketSetupResult {
+  /** One line each: the lifecycle rule written, unchanged or removed. */
+  readonly lines: readonly string[];
+  /** Missing permissions, a versioned bucket: shown as warnings; the migration carries on. */
+  readonly warnings: readonly string[];
+}
+
+type SetupConfig = Pick<Config, 's3' | 'lifecycle'>;
+
+/**
+ * Once per migration (the action's finalize, the CLI's shard 0): our lifecycle rule, merged into
+ * the bucket's configuration (read, replace ours by ID, write only when it changed), and a warning
+ * when the bucket keeps old versions. Nothing here fails the migration: a missing permission or a
+ * store without these APIs is a warning that names what to grant or do.
+ */
+export async function setUpBucket(
+  client: S3Client,
+  config: SetupConfig,
+): Promise<BucketSetupResult> {
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  await applyLifecycle(client, config, lines, warnings);
+  const versioning = await versioningWarning(client, config.s3.bucket);
+  if (versioning !== undefined) warnings.push(versioning);
+  return { lines, warnings };
+}
+
+async function applyLifecycle(
+  client: S3Client,
+  config: SetupConfig,
+  lines: string[],
+  warnings: string[],
+): Promise<void> {
+  const { bucket } = config.s3;
+  const current = await readLifecycle(client, bucket);
+  if (typeof current === 'string') {
+    // Without the current configuration a write would drop the bucket's other rules.
+    warnings.push(current);
+    return;
+  }
+  const plan = planLifecycle(current, config.lifecycle, {
+    prefix: config.s3.prefix,
+    reservedPrefix: config.s3.manifestPrefix,
+  });
+  const names = plan.ids.join(' and ');
+  if (plan.action === 'unchanged') {
+    lines.push(
+      plan.ids.length === 0
+        ? `No lifecycle rule of dropbox-to-s3 in ${bucket} (--lifecycle none).`
+        : `Lifecycle rule ${names} in ${bucket}: unchanged.`,
+    );
+    return;
+  }
+  try {
+    if (plan.action === 'delete') {
+      await client.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }));
+    } else {
+      const { rules, transitionDefaultMinimumObjectSize } = plan.configuration;
+      await client.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: bucket,
+          LifecycleConfiguration: { Rules: [...rules] },
+          // Sent back as read: left out, S3 would reset it to its default.
+          ...(transitionDefaultMinimumObjectSize === undefined
+            ? {}
+            : { TransitionDefaultMinimumObjectSize: transitionDefaultMinimumObjectSize }),
+        }),
+      );
+    }
+  } catch (error) {
+    warnings.push(
+      problem(
+        error,
+        `write the lifecycle rule ${names} of ${bucket}`,
+        's3:PutLifecycleConfiguration',
+      ),
+    );
+    return;
+  }
+  const removed = config.lifecycle === undefined;
+  lines.push(`Lifecycle rule ${names} in ${bucket}: ${removed ? 'removed' : 'written'}.`);
+}
+
+/** The bucket's rules (none without a configuration), or a warning when they cannot be read. */
+async function readLifecycle(client: S3Client, bucket: string): Promise<BucketLifecycle | string> {
+  try {
+    const result = await client.send(
+      new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }),
+    );
+    return {
+      rules: result.Rules ?? [],
+      transitionDefaultMinimumObjectSize: result.TransitionDefaultMinimumObjectSize,
+    };
+  } catch (error) {
+    if (errorName(error) === 'NoSuchLifecycleConfiguration') {
+      return { rules: [], transitionDefaultMinimumObjectSize: undefined };
+    }
+    return problem(
+      error,
+      `read the lifecycle configuration of ${bucket}, so no rule was written`,
+      's3:GetLifecycleConfiguration',
+    );
+  }
+}
+
+/**
+ * Every object the tool copies again (a changed file, `--retry-failed`, a moved folder) leaves
+ * the previous one behind as a noncurrent version when versioning is on or was on.
+ */
+async function versioningWarning(client: S3Client, bucket: string): Promise<string | undefined> {
+  let status: string | undefined;
+  try {
+    status = (await client.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
+  } catch (error) {
+    return problem(error, `read whether ${bucket} keeps versions`, 's3:GetBucketVersioning');
+  }
+  if (status === 'Enabled') {
+    return (
+      `${bucket} has versioning on: every object the migration writes again (a changed or retried ` +
+      'file) keeps its old version, stored and billed. Add a NoncurrentVersionExpiration lifecycle ' +
+      'rule, or migrate into a bucket without versioning.'
+    );
+  }
+  if (status === 'Suspended') {
+    return (
+      `${bucket} had versioning on (now suspended): versions written while it was on stay stored ` +
+      'and billed until deleted or expired by a NoncurrentVersionExpiration rule.'
+    );
+  }
+  return undefined;
+}
+
+/** A warning for a failed call: the permission when S3 denied it, else what it answered. */
+function problem(error: unknown, what: string, permission: string): string {
+  if (isAccessDenied(error)) {
+    return `Could not ${what}: access denied. Grant ${permission} on the bucket (see the README's bucket policy); the migration carries on without it.`;
+  }
+  if (httpStatusOf(error) === 501) {
+    return `Could not ${what}: the S3 store does not implement it (NotImplemented); the migration carries on without it.`;
+  }
+  return `Could not ${what} (${messageOf(error)}); the migration carries on, and the next run tries again.`;
+}
+
+function isAccessDenied(error: unknown): boolean {
+  // With --expected-bucket-owner, a 403 arrives wrapped in a MigrationError naming the owner.
+  const sdkError = error instanceof MigrationError ? error.cause : error;
+  return httpStatusOf(sdkError) === 403 || errorName(sdkError) === 'AccessDenied';
+}
+
+function errorName(error: unknown): string | undefined {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
