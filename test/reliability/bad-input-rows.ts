@@ -107,6 +107,18 @@ export const ROWS: readonly InputRow[] = [
   flag('s3-endpoint', 'ftp://127.0.0.1', /must be an http or https URL/),
   switchWithValue('s3-force-path-style'),
   flag('storage-class', 'COLD', /--storage-class "COLD" must be one of/),
+  flag('lifecycle', 'COLD:30', /--lifecycle "COLD:30" is not CLASS:DAYS/),
+  flag(
+    'lifecycle',
+    'DEEP_ARCHIVE:90,GLACIER:30',
+    /each transition must go to a colder class on a later day than the one before/,
+  ),
+  {
+    door: 'cli',
+    input: '--lifecycle GLACIER:30 with --storage-class DEEP_ARCHIVE (conflicting)',
+    flags: { lifecycle: 'GLACIER:30', 'storage-class': 'DEEP_ARCHIVE' },
+    expected: refused(/--storage-class DEEP_ARCHIVE is already as cold/),
+  },
   flag(
     'source-path',
     'Photos',
@@ -181,6 +193,18 @@ export const ROWS: readonly InputRow[] = [
   switchWithValue('reset-ledger'),
   switchWithValue('json'),
   flag('dropbox-base-url', 'nope', /--dropbox-base-url "nope" is not a URL/),
+  {
+    door: 'cli',
+    input: 'plan --prices "/nonexistent/prices.json" (no such file)',
+    argv: ['plan', '--prices', '/nonexistent/prices.json'],
+    expected: refused(/--prices \/nonexistent\/prices\.json cannot be read/),
+  },
+  {
+    door: 'cli',
+    input: 'plan --prices "package.json" (not a price table)',
+    argv: ['plan', '--prices', 'package.json'],
+    expected: refused(/--prices package\.json: unknown key "name"/),
+  },
   // --- CLI: the command line itself
   {
     door: 'cli',
@@ -211,6 +235,12 @@ export const ROWS: readonly InputRow[] = [
     input: 'a secret as a flag: --dropbox-refresh-token',
     extra: ['--dropbox-refresh-token', FLAG_SECRET],
     expected: refused(/unknown option '--dropbox-refresh-token'/),
+  },
+  {
+    door: 'cli',
+    input: 'auth --bucket (not an auth flag)',
+    argv: ['auth', '--bucket', 'x'],
+    expected: refused(/unknown option '--bucket'/),
   },
   {
     door: 'cli',
@@ -293,12 +323,6 @@ export const ROWS: readonly InputRow[] = [
   },
   {
     door: 'action',
-    input: 'mode: plan',
-    inputs: { mode: 'plan' },
-    expected: stepFails(/mode plan is not in this version/),
-  },
-  {
-    door: 'action',
     input: 'shard-index: 2 with shard-count: 2',
     inputs: { 'shard-index': '2', 'shard-count': '2' },
     expected: stepFails(/shard-index 2 is not below shard-count 2/),
@@ -326,6 +350,20 @@ export const ROWS: readonly InputRow[] = [
     input: 'disable-schedule-when-done: maybe (finalize)',
     inputs: { mode: 'finalize', 'disable-schedule-when-done': 'maybe' },
     expected: stepFails(/disable-schedule-when-done "maybe" must be true or false/),
+  },
+  {
+    door: 'action',
+    input: 'migrate-result: maybe (finalize)',
+    inputs: { mode: 'finalize', 'migrate-result': 'maybe' },
+    expected: stepFails(
+      /migrate-result "maybe" must be one of: success, failure, cancelled, skipped/,
+    ),
+  },
+  {
+    door: 'action',
+    input: 'aws-credentials-expiration: soon',
+    inputs: { 'aws-credentials-expiration': 'soon' },
+    expected: stepFails(/aws-credentials-expiration "soon" is not a time/),
   },
   {
     door: 'action',
