@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, type Config, type RawSettings } from '../config/config.ts';
 import { OPTIONS, type Command as CommandName } from '../config/options.ts';
 import { ConfigError, messageOf } from '../errors.ts';
@@ -30,6 +30,14 @@ function addOptions(command: Command, name: CommandName): Command {
         ...(previous ?? []),
         value,
       ]);
+    } else if (spec.value !== undefined) {
+      // Commander keeps the last of two values; `--shard 0/2 … --shard 1/2` is a mistake to name.
+      option.argParser((value: string, previous: string | undefined) => {
+        if (previous !== undefined) {
+          throw new InvalidArgumentError(`--${spec.name} may be given only once.`);
+        }
+        return value;
+      });
     }
     command.addOption(option);
   }

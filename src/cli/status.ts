@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import { formatBytes, formatDuration } from '../config/values.ts';
 import { LedgerView } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
+import { printable } from '../report/escape.ts';
 import { deletionsOf, failuresByClass } from '../report/failures.ts';
 
 function deletedNote(records: Iterable<FileRecord>): string {
@@ -70,7 +71,9 @@ export async function runStatus(config: Config): Promise<number> {
     lines.push('', 'Failures by class:');
     for (const group of failures) {
       lines.push(`  ${group.failureClass}: ${String(group.count)}`);
-      for (const example of group.examples) lines.push(`    ${example.path}: ${example.reason}`);
+      for (const example of group.examples) {
+        lines.push(`    ${printable(example.path)}: ${printable(example.reason)}`);
+      }
     }
   }
   if (deletions.count > 0) {
@@ -79,7 +82,7 @@ export async function runStatus(config: Config): Promise<number> {
       'Deleted in Dropbox (latest first; objects are kept unless --on-source-delete delete):',
     );
     for (const example of deletions.examples) {
-      lines.push(`  ${example.path} (${example.deletedAt}): object ${example.object}`);
+      lines.push(`  ${printable(example.path)} (${example.deletedAt}): object ${example.object}`);
     }
     if (deletions.count > deletions.examples.length) {
       lines.push(`  … and ${String(deletions.count - deletions.examples.length)} more`);

@@ -219,7 +219,9 @@ export class Ledger extends LedgerView {
    * ledger made with other pinned settings is refused, naming each difference; `reset` starts over.
    */
   static async open(dir: string, settings: PinnedSettings, reset = false): Promise<Ledger> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      throw unusableFolder(dir, error);
+    });
     const unlock = await acquireLock(dir);
     try {
       if (reset) {
@@ -444,3 +446,14 @@ function checkSettings(dir: string, pinned: PinnedSettings, wanted: PinnedSettin
       '(objects already in S3 are found again and not copied twice).',
   );
 }
+
+/** A ledger folder that cannot be made is bad input (a --ledger naming a file, a read-only place). */
+function unusableFolder(dir: string, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !UNUSABLE_FOLDER_CODES.has(code)) return error;
+  return new ConfigError(
+    `the ledger folder ${dir} cannot be created (${code}): point --ledger at a folder this tool may write to.`,
+  );
+}
+
+const UNUSABLE_FOLDER_CODES = new Set(['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS']);

@@ -71,3 +71,27 @@ function breakPostProcessing(text: string): string {
 export function tableCell(text: string): string {
   return text === '' ? '–' : escapeMarkdown(text);
 }
+
+/**
+ * Control, line-separator and bidi characters a terminal would act on: colour and cursor escapes,
+ * a carriage return that overwrites the line, a line feed that forges the next one.
+ */
+const TERMINAL_UNSAFE =
+  // eslint-disable-next-line no-control-regex -- these are the point
+  /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+const TERMINAL_NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text from outside (file names, failure reasons) for a terminal line: every character a terminal
+ * would act on is shown as an escape (`\n`, `\x1b`, `\u202e`), so a name reads as what it is.
+ */
+export function printable(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (character) => {
+    const named = TERMINAL_NAMED[character];
+    if (named !== undefined) return named;
+    const code = character.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}

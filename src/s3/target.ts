@@ -31,6 +31,7 @@ import type {
 import { fatal } from '../errors.ts';
 import { applyExpectedBucketOwner } from './bucket-settings.ts';
 import { classifyS3Error, httpStatusOf } from './errors.ts';
+import { listedKeyDecoder } from './keys.ts';
 
 /** Part size for the tool's own streamed objects; one part is buffered at a time. */
 const STREAM_PART_SIZE = 8 * 1024 * 1024;
@@ -172,11 +173,14 @@ export class S3Target implements Target {
     try {
       const pages = paginateListObjectsV2(
         { client: this.client, pageSize: 1000 },
-        { Bucket: this.bucket, Prefix: prefix },
+        // XML 1.0 cannot carry every character a key may hold (a CR in a name comes back as LF,
+        // most other control characters not at all): keys come URL-encoded instead.
+        { Bucket: this.bucket, Prefix: prefix, EncodingType: 'url' },
       );
       for await (const page of pages) {
+        const decode = listedKeyDecoder(page.EncodingType);
         for (const item of page.Contents ?? []) {
-          if (item.Key !== undefined) yield { key: item.Key, size: item.Size ?? 0 };
+          if (item.Key !== undefined) yield { key: decode(item.Key), size: item.Size ?? 0 };
         }
       }
     } catch (error) {
@@ -318,6 +322,7 @@ export class S3Target implements Target {
             Prefix: prefix,
             KeyMarker: keyMarker,
             UploadIdMarker: uploadIdMarker,
+            EncodingType: 'url',
           }),
         );
       } catch (error) {
@@ -327,12 +332,13 @@ export class S3Target implements Target {
           this.bucket,
         );
       }
+      const decode = listedKeyDecoder(page.EncodingType);
       for (const upload of page.Uploads ?? []) {
         if (upload.Key === undefined || upload.UploadId === undefined) continue;
-        yield { key: upload.Key, uploadId: upload.UploadId };
+        yield { key: decode(upload.Key), uploadId: upload.UploadId };
       }
       if (page.IsTruncated !== true) return;
-      keyMarker = page.NextKeyMarker;
+      keyMarker = page.NextKeyMarker === undefined ? undefined : decode(page.NextKeyMarker);
       uploadIdMarker = page.NextUploadIdMarker;
     }
   }

@@ -16,7 +16,10 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LedgerView } from '../../src/ledger/ledger.ts';
+import type { ChunkResult } from '../../src/engine/chunk.ts';
+import type { RawSettings } from '../../src/config/config.ts';
 import type { Target } from '../../src/engine/target.ts';
+import { listedKeyDecoder } from '../../src/s3/keys.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
 import { APP_SECRET, flagsToArgs, REFRESH_TOKEN, type Testbed } from './testbed.ts';
 import { RESERVED_PREFIX } from './bucket.ts';
@@ -95,12 +98,15 @@ export async function listKeys(client: S3Client, bucket: string): Promise<string
   const keys: string[] = [];
   let token: string | undefined;
   do {
+    // URL-encoded: XML cannot carry every character a key may hold (a CR comes back as LF).
     const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, EncodingType: 'url' }),
     );
     for (const item of page.Contents ?? []) {
+      const key =
+        item.Key === undefined ? undefined : listedKeyDecoder(page.EncodingType)(item.Key);
       // The tool's own objects (the manifest) are not source files.
-      if (item.Key !== undefined && !item.Key.startsWith(RESERVED_PREFIX)) keys.push(item.Key);
+      if (key !== undefined && !key.startsWith(RESERVED_PREFIX)) keys.push(key);
     }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
@@ -153,6 +159,52 @@ export async function assertBucketMatches(
   return paths.length;
 }
 
+/**
+ * How many times each key under `prefix` was written, from the S3 harness's record of requests
+ * since it started (or since `clearRequests`): single PUTs and CompleteMultipartUpload calls. A
+ * request that was cut off (the process killed mid-PUT) counts too: it is a copy that was started.
+ */
+export async function writesPerKey(bed: Testbed, prefix: string): Promise<Map<string, number>> {
+  const writes = new Map<string, number>();
+  for (const request of await bed.s3.requests()) {
+    const key = request.key ?? '';
+    if (request.bucket !== bed.s3.bucket || !key.startsWith(prefix)) continue;
+    const single = request.method === 'PUT' && !request.query.includes('uploadId');
+    const completed = request.method === 'POST' && request.query.includes('uploadId');
+    if (single || completed) writes.set(key, (writes.get(key) ?? 0) + 1);
+  }
+  return writes;
+}
+
+/** Keys written more than once, and the writes beyond the first, from `writesPerKey`. */
+export function copiedAgain(writes: ReadonlyMap<string, number>): { keys: number; extra: number } {
+  let keys = 0;
+  let extra = 0;
+  for (const count of writes.values()) {
+    if (count <= 1) continue;
+    keys += 1;
+    extra += count - 1;
+  }
+  return { keys, extra };
+}
+
+/** Runs chunks in this process until the ledger says done; no chunk may end on a fatal error. */
+export async function chunksUntilDone(
+  bed: Testbed,
+  flags: RawSettings,
+  limit: number,
+  check: (value: unknown, message?: string) => void,
+): Promise<ChunkResult[]> {
+  const results: ChunkResult[] = [];
+  for (;;) {
+    const result = await bed.chunk(flags);
+    results.push(result);
+    check(result.fatal === undefined, result.fatal?.message);
+    if (result.done) return results;
+    check(results.length < limit, `not done after ${String(limit)} chunks`);
+  }
+}
+
 /** The ledger of shard 0/1 as a reader sees it. */
 export async function readLedger(bed: Testbed): Promise<LedgerView> {
   const view = await LedgerView.inspect(join(bed.ledger, 'shard-0-of-1'));
@@ -188,10 +240,17 @@ export interface CliRun {
   }>;
 }
 
-/** Starts `dropbox-to-s3 <args>` from source with Node 24, against the testbed. */
-export function startCli(bed: Testbed, args: string[]): CliRun {
+/**
+ * Starts `dropbox-to-s3 <args>` from source with Node 24, against the testbed; `env` is added to
+ * (and may override) the testbed's environment, an undefined value removes a variable.
+ */
+export function startCli(bed: Testbed, args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...bed.env(), ...env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) Reflect.deleteProperty(merged, name);
+  }
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, ...bed.env() },
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { escapeMarkdown } from '../../src/report/escape.ts';
+import { escapeMarkdown, printable } from '../../src/report/escape.ts';
 import { requireTool } from '../support/tools.ts';
 
 /** File names a hostile or unlucky Dropbox user could have, and what each would do unescaped. */
@@ -111,5 +111,15 @@ describe('escapeMarkdown', () => {
       const paragraph = /<p>(.*?)<\/p>/s.exec(html)?.[1];
       assert.equal(decodeHtml(paragraph ?? ''), decodeHtml(cell), name);
     }
+  });
+});
+
+describe('printable', () => {
+  it('shows what a terminal would act on as escapes, and leaves the rest', () => {
+    assert.equal(
+      printable('red\u001b[31mX\rforged\nline\ttab\u0007\u007f\u202Egpj.exe'),
+      'red\\x1b[31mX\\rforged\\nline\\ttab\\x07\\x7f\\u202egpj.exe',
+    );
+    assert.equal(printable('café 👨\u200D👩\u200D👧 @x #1'), 'café 👨\u200D👩\u200D👧 @x #1');
   });
 });

@@ -175,9 +175,16 @@ function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Stable across renames and moves (same inode); looks like Dropbox's "id:" + 22 characters. */
+/**
+ * Stable across renames and moves (same inode); looks like Dropbox's "id:" + 22 characters. The
+ * birth time is part of it because Linux hands a deleted file's inode to the next file created:
+ * without it a file deleted and another added between two listings would look like a move, and
+ * Dropbox never gives a new file an old id. (Where the file system has no birth time it is 0.)
+ */
 function idOf(stats: BigIntStats): string {
-  const digest = createHash('sha256').update(`${stats.dev}:${stats.ino}`).digest('base64url');
+  const digest = createHash('sha256')
+    .update(`${stats.dev}:${stats.ino}:${stats.birthtimeNs}`)
+    .digest('base64url');
   return `id:${digest.slice(0, 22)}`;
 }
 

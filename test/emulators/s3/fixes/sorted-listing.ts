@@ -167,7 +167,9 @@ async function listObjects(ctx: KoaContext, store: FilesystemStore, bucket: stri
   const marker = queryValue(ctx, 'marker') ?? '';
   const after = v2 ? (token === undefined ? startAfter : resumeAfterToken(token)) : marker;
   const urlEncoded = queryValue(ctx, 'encoding-type') === 'url';
-  const encode = (value: string): string => (urlEncoded ? encodeURIComponent(value) : value);
+  // As S3 does it: form encoding, a space as `+` (clients decode with unquote_plus).
+  const encode = (value: string): string =>
+    urlEncoded ? encodeURIComponent(value).replaceAll('%20', '+') : value;
 
   const page = pageOf(await keysOf(store, bucket, prefix), { prefix, delimiter, after, maxKeys });
   const withOwner = !v2 || queryValue(ctx, 'fetch-owner') === 'true';

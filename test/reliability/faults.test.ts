@@ -7,6 +7,7 @@ import { S3Target } from '../../src/s3/target.ts';
 import {
   assertBucketMatches,
   assertNoSecrets,
+  chunksUntilDone as chunksUntilDoneIn,
   delegatingTarget,
   makeAccount,
   MiB,
@@ -18,20 +19,12 @@ import { startTestbed, type Testbed } from '../support/testbed.ts';
 const PREFIX = 'backup';
 const FLAGS = { prefix: PREFIX, 'part-size': '8MiB' };
 
-/** Runs chunks until the ledger says done; no chunk may end on a fatal error. */
-async function chunksUntilDone(
+function chunksUntilDone(
   bed: Testbed,
   limit: number,
   flags: Record<string, string> = {},
 ): Promise<ChunkResult[]> {
-  const results: ChunkResult[] = [];
-  for (;;) {
-    const result = await bed.chunk({ ...FLAGS, ...flags });
-    results.push(result);
-    assert.equal(result.fatal, undefined, result.fatal?.message);
-    if (result.done) return results;
-    assert.ok(results.length < limit, `not done after ${String(limit)} chunks`);
-  }
+  return chunksUntilDoneIn(bed, { ...FLAGS, ...flags }, limit, assert.ok);
 }
 
 async function assertAllMigrated(bed: Testbed, files: number): Promise<void> {
