@@ -58553,6 +58553,9 @@ function checkedObjectKey(prefix2, path, reserved) {
     `the S3 key for ${path} would be ${bytes} bytes of UTF-8; S3 allows at most ${MAX_KEY_BYTES}. Shorten the path in Dropbox (or use a shorter --prefix) and run again.`
   );
 }
+function listedKeyDecoder(encodingType) {
+  return encodingType === "url" ? (key) => decodeURIComponent(key.replaceAll("+", "%20")) : (key) => key;
+}
 
 // src/s3/lifecycle.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -59523,8 +59526,10 @@ var package_default = {
     lint: "eslint . && prettier --check .",
     format: "prettier --write .",
     test: 'node --test --test-concurrency=2 "test/**/*.test.ts"',
+    "test:reliability": "node scripts/reliability.ts",
     emulator: "node test/emulators/dropbox/cli.ts",
     demo: "npm run --silent bundle && node scripts/demo.ts",
+    bench: "node bench/bench.ts",
     docs: "node scripts/docs.ts && prettier --write README.md action.yml"
   },
   devDependencies: {
@@ -60428,6 +60433,7 @@ import { createReadStream as createReadStream2 } from "node:fs";
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { open, rename, stat, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
+var READ_SIZE = 1024 * 1024;
 var LedgerCorruptError = class extends Error {
   constructor(file, line, detail) {
     super(
@@ -60443,21 +60449,24 @@ async function readEntries(file, apply) {
   let lineNumber = 0;
   let rest = Buffer.alloc(0);
   let badLine;
-  for await (const chunk of createReadStream2(file)) {
+  const stream = createReadStream2(file, { highWaterMark: READ_SIZE });
+  for await (const chunk of stream) {
     rest = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
-    let start = 0;
-    for (let end = rest.indexOf(10, start); end !== -1; end = rest.indexOf(10, start)) {
+    const end = rest.lastIndexOf(10);
+    if (end === -1) continue;
+    const lines = rest.toString("utf8", 0, end).split("\n");
+    for (const [index, line] of lines.entries()) {
       lineNumber += 1;
       if (badLine !== void 0) throw new LedgerCorruptError(file, badLine.line, badLine.detail);
-      const parsed = parseLine(rest.toString("utf8", start, end));
-      if (typeof parsed === "string") badLine = { line: lineNumber, detail: parsed };
+      const parsed = parseLine(line);
+      if (typeof parsed !== "string") apply(parsed);
       else {
-        apply(parsed);
-        goodBytes += end - start + 1;
+        badLine = { line: lineNumber, detail: parsed };
+        goodBytes += index === 0 ? 0 : Buffer.byteLength(lines.slice(0, index).join("\n")) + 1;
       }
-      start = end + 1;
     }
-    rest = rest.subarray(start);
+    if (badLine === void 0) goodBytes += end + 1;
+    rest = rest.subarray(end + 1);
   }
   return { goodBytes, tornTail: goodBytes < exists.size };
 }
@@ -60707,7 +60716,9 @@ var Ledger = class _Ledger extends LedgerView {
    * ledger made with other pinned settings is refused, naming each difference; `reset` starts over.
    */
   static async open(dir, settings, reset = false) {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true }).catch((error2) => {
+      throw unusableFolder(dir, error2);
+    });
     const unlock = await acquireLock(dir);
     try {
       if (reset) {
@@ -60903,6 +60914,14 @@ function checkSettings(dir, pinned, wanted) {
     `the ledger in ${dir} belongs to a migration with other settings: ${differences.join("; ")}. Run with the original settings to continue it, or add --reset-ledger to start a new migration (objects already in S3 are found again and not copied twice).`
   );
 }
+function unusableFolder(dir, error2) {
+  const code2 = error2.code;
+  if (typeof code2 !== "string" || !UNUSABLE_FOLDER_CODES.has(code2)) return error2;
+  return new ConfigError(
+    `the ledger folder ${dir} cannot be created (${code2}): point --ledger at a folder this tool may write to.`
+  );
+}
+var UNUSABLE_FOLDER_CODES = /* @__PURE__ */ new Set(["ENOTDIR", "EEXIST", "EACCES", "EPERM", "EROFS"]);
 
 // src/engine/empty-folders.ts
 function emptyFolders(ledger, shard, settings) {
@@ -62272,20 +62291,23 @@ var ResumableDownload = class {
   get offset() {
     return this.position;
   }
-  /** Up to `size` bytes; fewer only at the end of the file. */
+  /**
+   * Up to `size` bytes; fewer only at the end of the file. Each piece is copied into the result as
+   * it arrives and let go, so a part is held once, not twice (the pieces and their concatenation).
+   */
   async read(size) {
-    const pieces = [];
+    const body = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
       const chunk = await this.next();
       if (chunk === void 0) break;
       const take2 = Math.min(chunk.length, size - filled);
-      pieces.push(chunk.subarray(0, take2));
+      body.set(take2 < chunk.length ? chunk.subarray(0, take2) : chunk, filled);
       if (take2 < chunk.length) this.leftover = chunk.subarray(take2);
       filled += take2;
       this.position += take2;
     }
-    return Buffer.concat(pieces, filled);
+    return filled === size ? body : body.subarray(0, filled);
   }
   /** Closes the connection early (on failure or when the caller stops). */
   async close() {
@@ -62622,18 +62644,14 @@ var ChunkRun = class {
    * shard is uploading them; keys of other shards and other tools are left alone).
    */
   async abortLeftoverUploads() {
-    const keys = /* @__PURE__ */ new Set();
-    for (const record of this.ledger.records()) {
-      keys.add(record.key);
-      if (record.migratedKey !== void 0) keys.add(record.migratedKey);
-      if (record.checkpoint !== void 0) keys.add(record.checkpoint.key);
-    }
+    let keys;
     const resumable = resumableUploads(this.ledger.records());
     const prefix2 = this.config.s3.prefix === "" ? "" : `${this.config.s3.prefix}/`;
     let aborted = 0;
     try {
       for await (const upload of this.deps.target.unfinishedUploads(prefix2)) {
         if (this.internalStop.signal.aborted) break;
+        keys ??= this.ledgerKeys();
         if (!keys.has(upload.key) || resumable.has(upload.uploadId)) continue;
         await this.deps.target.abortMultipart(upload.key, upload.uploadId);
         aborted += 1;
@@ -62650,6 +62668,16 @@ var ChunkRun = class {
       );
     }
     dropStaleCheckpoints(this.ledger);
+  }
+  /** Every key the ledger's files are, were, or are being uploaded under. */
+  ledgerKeys() {
+    const keys = /* @__PURE__ */ new Set();
+    for (const record of this.ledger.records()) {
+      keys.add(record.key);
+      if (record.migratedKey !== void 0) keys.add(record.migratedKey);
+      if (record.checkpoint !== void 0) keys.add(record.checkpoint.key);
+    }
+    return keys;
   }
   /** Fills the queue within the batch and byte limits; true when the limits left files out. */
   selectPending() {
@@ -63240,11 +63268,14 @@ var S3Target = class {
     try {
       const pages = (0, import_client_s32.paginateListObjectsV2)(
         { client: this.client, pageSize: 1e3 },
-        { Bucket: this.bucket, Prefix: prefix2 }
+        // XML 1.0 cannot carry every character a key may hold (a CR in a name comes back as LF,
+        // most other control characters not at all): keys come URL-encoded instead.
+        { Bucket: this.bucket, Prefix: prefix2, EncodingType: "url" }
       );
       for await (const page of pages) {
+        const decode = listedKeyDecoder(page.EncodingType);
         for (const item of page.Contents ?? []) {
-          if (item.Key !== void 0) yield { key: item.Key, size: item.Size ?? 0 };
+          if (item.Key !== void 0) yield { key: decode(item.Key), size: item.Size ?? 0 };
         }
       }
     } catch (error2) {
@@ -63363,7 +63394,8 @@ var S3Target = class {
             Bucket: this.bucket,
             Prefix: prefix2,
             KeyMarker: keyMarker,
-            UploadIdMarker: uploadIdMarker
+            UploadIdMarker: uploadIdMarker,
+            EncodingType: "url"
           })
         );
       } catch (error2) {
@@ -63373,12 +63405,13 @@ var S3Target = class {
           this.bucket
         );
       }
+      const decode = listedKeyDecoder(page.EncodingType);
       for (const upload of page.Uploads ?? []) {
         if (upload.Key === void 0 || upload.UploadId === void 0) continue;
-        yield { key: upload.Key, uploadId: upload.UploadId };
+        yield { key: decode(upload.Key), uploadId: upload.UploadId };
       }
       if (page.IsTruncated !== true) return;
-      keyMarker = page.NextKeyMarker;
+      keyMarker = page.NextKeyMarker === void 0 ? void 0 : decode(page.NextKeyMarker);
       uploadIdMarker = page.NextUploadIdMarker;
     }
   }
@@ -64222,6 +64255,21 @@ function cheapestAt(strategies, index) {
   return strategies.reduce((best, strategy) => total(strategy) < total(best) ? strategy : best);
 }
 
+// src/report/escape.ts
+var TERMINAL_UNSAFE = (
+  // eslint-disable-next-line no-control-regex -- these are the point
+  /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g
+);
+var TERMINAL_NAMED = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+function printable2(text) {
+  return text.replace(TERMINAL_UNSAFE, (character) => {
+    const named = TERMINAL_NAMED[character];
+    if (named !== void 0) return named;
+    const code2 = character.charCodeAt(0);
+    return code2 <= 255 ? `\\x${code2.toString(16).padStart(2, "0")}` : `\\u${code2.toString(16).padStart(4, "0")}`;
+  });
+}
+
 // src/plan/render.ts
 function width(text) {
   return Array.from(text).length;
@@ -64536,7 +64584,9 @@ async function runStatus(config) {
     lines.push("", "Failures by class:");
     for (const group4 of failures) {
       lines.push(`  ${group4.failureClass}: ${String(group4.count)}`);
-      for (const example of group4.examples) lines.push(`    ${example.path}: ${example.reason}`);
+      for (const example of group4.examples) {
+        lines.push(`    ${printable2(example.path)}: ${printable2(example.reason)}`);
+      }
     }
   }
   if (deletions.count > 0) {
@@ -64545,7 +64595,7 @@ async function runStatus(config) {
       "Deleted in Dropbox (latest first; objects are kept unless --on-source-delete delete):"
     );
     for (const example of deletions.examples) {
-      lines.push(`  ${example.path} (${example.deletedAt}): object ${example.object}`);
+      lines.push(`  ${printable2(example.path)} (${example.deletedAt}): object ${example.object}`);
     }
     if (deletions.count > deletions.examples.length) {
       lines.push(`  \u2026 and ${String(deletions.count - deletions.examples.length)} more`);
@@ -64903,6 +64953,13 @@ function addOptions(command5, name) {
         ...previous ?? [],
         value
       ]);
+    } else if (spec.value !== void 0) {
+      option.argParser((value, previous) => {
+        if (previous !== void 0) {
+          throw new InvalidArgumentError(`--${spec.name} may be given only once.`);
+        }
+        return value;
+      });
     }
     command5.addOption(option);
   }
