@@ -3,22 +3,14 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorStats, Faults } from '../test/emulators/dropbox/index.ts';
+import { LOCAL_ENV } from '../test/emulators/local-env.ts';
 import { startS3, type S3Harness } from '../test/emulators/s3/index.ts';
 
 const EMULATOR_CLI = fileURLToPath(new URL('../test/emulators/dropbox/cli.ts', import.meta.url));
 /** A static access token of the emulator, for the raw pipe (no OAuth). Not a secret. */
 export const RAW_TOKEN = 'bench-static-token';
 /** The emulator's test credentials, as the engine uses them (public test values). */
-export const ENGINE_ENV: NodeJS.ProcessEnv = {
-  DROPBOX_APP_KEY: 'test-app-key',
-  DROPBOX_APP_SECRET: 'test-app-secret',
-  DROPBOX_REFRESH_TOKEN: 'test-refresh-token',
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  AWS_REGION: 'us-east-1',
-  AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-  AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-};
+export const ENGINE_ENV: NodeJS.ProcessEnv = LOCAL_ENV;
 
 /** The Dropbox emulator as its own process, so its CPU is its own. */
 export interface EmulatorProcess {

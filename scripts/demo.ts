@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startDropboxEmulator } from '../test/emulators/dropbox/index.ts';
+import { LOCAL_ENV } from '../test/emulators/local-env.ts';
 import { startS3 } from '../test/emulators/s3/index.ts';
 
 const CLI = 'dist/cli/index.js';
@@ -112,16 +113,7 @@ const s3 = await startS3({ bucket: 'demo-bucket' });
 say(`Dropbox emulator: ${dropbox.url}`);
 say(`Local S3 server:  ${s3.endpoint} (bucket demo-bucket)`);
 
-const env: NodeJS.ProcessEnv = {
-  DROPBOX_APP_KEY: 'test-app-key',
-  DROPBOX_APP_SECRET: 'test-app-secret',
-  DROPBOX_REFRESH_TOKEN: 'test-refresh-token',
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  AWS_REGION: 'us-east-1',
-  AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-  AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-};
+const env: NodeJS.ProcessEnv = { ...LOCAL_ENV };
 const ledger = join(base, 'ledger');
 const common = [
   '--bucket',

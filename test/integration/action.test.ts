@@ -13,6 +13,7 @@ import {
   MAIN_BUNDLE,
   POST,
   POST_BUNDLE,
+  migrateInputs,
   newJob,
   outputsOf,
   runStep,
@@ -48,25 +49,6 @@ const FILES: Record<string, Buffer> = {
   'e.txt': bytesFor('e'),
   [`${DEEP}/${HOSTILE}`]: bytesFor('hostile'),
 };
-
-/** Inputs as a workflow would pass them; the Dropbox secrets as inputs, not environment. */
-function inputs(bed: Testbed, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    bucket: bed.s3.bucket,
-    's3-endpoint': bed.s3.endpoint,
-    's3-force-path-style': 'true',
-    'dropbox-base-url': bed.dropbox.url,
-    'dropbox-app-key': APP_KEY,
-    'dropbox-app-secret': APP_SECRET,
-    'dropbox-refresh-token': REFRESH_TOKEN,
-    'ledger-store': 's3',
-    mode: 'migrate',
-    'shard-index': '0',
-    'shard-count': '1',
-    'max-duration': '50m',
-    ...extra,
-  };
-}
 
 /** Only AWS's settings come from the environment (as after configure-aws-credentials). */
 function awsEnv(bed: Testbed): NodeJS.ProcessEnv {
@@ -130,7 +112,7 @@ test('the action carries a shard to done over two runs, through the s3 ledger st
   await writeTree(bed.root, FILES);
 
   const first = await newJob();
-  const run1 = await runStep(MAIN, first, inputs(bed, { 'batch-size': '3' }), awsEnv(bed));
+  const run1 = await runStep(MAIN, first, migrateInputs(bed, { 'batch-size': '3' }), awsEnv(bed));
   assert.equal(run1.code, 0, run1.stdout + run1.stderr);
   const out1 = await outputsOf(first);
   assert.equal(out1.migrated, '3');
@@ -141,7 +123,7 @@ test('the action carries a shard to done over two runs, through the s3 ledger st
   assert.match(run1.stdout, /No saved ledger/);
 
   const second = await newJob();
-  const run2 = await runStep(MAIN, second, inputs(bed, { 'batch-size': '3' }), awsEnv(bed));
+  const run2 = await runStep(MAIN, second, migrateInputs(bed, { 'batch-size': '3' }), awsEnv(bed));
   assert.equal(run2.code, 0, run2.stdout + run2.stderr);
   const out2 = await outputsOf(second);
   assert.deepEqual(
@@ -215,14 +197,14 @@ test('the action refuses bad inputs and modes it does not have, naming them', as
   ];
   for (const [extra, message] of cases) {
     const job = await newJob();
-    const run = await runStep(MAIN, job, inputs(bed, extra), awsEnv(bed));
+    const run = await runStep(MAIN, job, migrateInputs(bed, extra), awsEnv(bed));
     assert.equal(run.code, 1);
     assert.match(run.stdout, /^::error::/m);
     assert.match(run.stdout, message);
   }
   const job = await newJob();
   const soon = new Date(Date.now() + 10 * 60_000).toISOString();
-  const run = await runStep(MAIN, job, inputs(bed), {
+  const run = await runStep(MAIN, job, migrateInputs(bed), {
     ...awsEnv(bed),
     AWS_CREDENTIAL_EXPIRATION: soon,
     AWS_SESSION_TOKEN: 'session',
@@ -233,7 +215,7 @@ test('the action refuses bad inputs and modes it does not have, naming them', as
   const fromInput = await runStep(
     MAIN,
     await newJob(),
-    inputs(bed, { 'aws-credentials-expiration': JSON.stringify(soon) }),
+    migrateInputs(bed, { 'aws-credentials-expiration': JSON.stringify(soon) }),
     awsEnv(bed),
   );
   assert.equal(fromInput.code, 1);
@@ -244,7 +226,7 @@ test('the action refuses bad inputs and modes it does not have, naming them', as
   const garbage = await runStep(
     MAIN,
     await newJob(),
-    inputs(bed, { 'aws-credentials-expiration': 'soonish' }),
+    migrateInputs(bed, { 'aws-credentials-expiration': 'soonish' }),
     awsEnv(bed),
   );
   assert.equal(garbage.code, 1);
@@ -261,7 +243,7 @@ test('a run cancelled with SIGINT mid-chunk keeps its progress', async (t) => {
   const slow = { concurrency: '1', grace: '5s' };
 
   const first = await newJob();
-  const run1 = await runStep(MAIN, first, inputs(bed, slow), awsEnv(bed), async (child) => {
+  const run1 = await runStep(MAIN, first, migrateInputs(bed, slow), awsEnv(bed), async (child) => {
     while ((await listKeys(bed)).length < 2)
       await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill('SIGINT');
@@ -272,11 +254,11 @@ test('a run cancelled with SIGINT mid-chunk keeps its progress', async (t) => {
   const migrated1 = Number(out1.migrated);
   assert.ok(migrated1 >= 2 && migrated1 < 12, out1.migrated);
   assert.equal(out1.done, 'false');
-  const post1 = await runStep(POST, first, inputs(bed, slow), awsEnv(bed));
+  const post1 = await runStep(POST, first, migrateInputs(bed, slow), awsEnv(bed));
   assert.match(post1.stdout, /main step saved the ledger; nothing to do/);
 
   const second = await newJob();
-  const run2 = await runStep(MAIN, second, inputs(bed, slow), awsEnv(bed), async (child) => {
+  const run2 = await runStep(MAIN, second, migrateInputs(bed, slow), awsEnv(bed), async (child) => {
     while ((await listKeys(bed)).length < migrated1 + 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -285,12 +267,12 @@ test('a run cancelled with SIGINT mid-chunk keeps its progress', async (t) => {
   assert.equal(run2.signal, 'SIGKILL');
   // The runner still runs post after main died: it saves what main's journal holds (the bundled
   // post step, as the runner runs it).
-  const post2 = await runStep(POST_BUNDLE, second, inputs(bed, slow), awsEnv(bed));
+  const post2 = await runStep(POST_BUNDLE, second, migrateInputs(bed, slow), awsEnv(bed));
   assert.equal(post2.code, 0, post2.stdout + post2.stderr);
   assert.match(post2.stdout, /its ledger was saved/);
 
   const third = await newJob();
-  const run3 = await runStep(MAIN, third, inputs(bed, { ...slow, concurrency: '4' }), {
+  const run3 = await runStep(MAIN, third, migrateInputs(bed, { ...slow, concurrency: '4' }), {
     ...awsEnv(bed),
     GITHUB_RUN_ID: '101',
   });
@@ -344,7 +326,7 @@ for (const store of ['cache', 'artifact'] as const) {
     const run1 = await runStep(
       MAIN,
       first,
-      inputs(bed, settings),
+      migrateInputs(bed, settings),
       runnerEnv(bed, runtime, gh, first, 200),
     );
     assert.equal(run1.code, 0, run1.stdout + run1.stderr);
@@ -353,7 +335,7 @@ for (const store of ['cache', 'artifact'] as const) {
     const post1 = await runStep(
       POST,
       first,
-      inputs(bed, settings),
+      migrateInputs(bed, settings),
       runnerEnv(bed, runtime, gh, first, 200),
     );
     assert.match(post1.stdout, /nothing to do/);
@@ -362,7 +344,7 @@ for (const store of ['cache', 'artifact'] as const) {
     const run2 = await runStep(
       MAIN,
       second,
-      inputs(bed, settings),
+      migrateInputs(bed, settings),
       runnerEnv(bed, runtime, gh, second, 201),
     );
     assert.equal(run2.code, 0, run2.stdout + run2.stderr);
@@ -425,7 +407,7 @@ test('the bundled action: a 2-shard matrix runs to done through the cache store;
   );
   await bed.s3.clearRequests();
   const shardInputs = (index: number): Record<string, string> =>
-    inputs(bed, {
+    migrateInputs(bed, {
       'batch-size': '2',
       'ledger-store': 'cache',
       'github-token': GH_TOKEN,
@@ -563,7 +545,7 @@ test('cache store without actions: write keeps old entries (a note); without cac
     const run = await runStep(
       MAIN,
       job,
-      inputs(bed, settings),
+      migrateInputs(bed, settings),
       runnerEnv(bed, runtime, gh, job, runId),
     );
     assert.equal(run.code, 0, run.stdout + run.stderr);
@@ -576,10 +558,10 @@ test('cache store without actions: write keeps old entries (a note); without cac
     ...runnerEnv(bed, runtime, gh, job, 402),
     ...runtime.env({ runId: 402, workspace: job.workspace, cacheAccess: 'read' }),
   };
-  const run = await runStep(MAIN, job, inputs(bed, settings), env);
+  const run = await runStep(MAIN, job, migrateInputs(bed, settings), env);
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /::warning::The ledger was not saved by the main step/);
-  const post = await runStep(POST, job, inputs(bed, settings), env);
+  const post = await runStep(POST, job, migrateInputs(bed, settings), env);
   assert.equal(post.code, 1);
   assert.match(post.stdout, /::error::the ledger could not be saved to the Actions cache/);
   assert.equal(runtime.state.listCaches().length, 2);
@@ -596,7 +578,7 @@ test('artifact store without actions: read fails before any work, saying which p
   const run = await runStep(
     MAIN,
     job,
-    inputs(bed, settings),
+    migrateInputs(bed, settings),
     runnerEnv(bed, runtime, gh, job, 500),
   );
   assert.equal(run.code, 1);
@@ -606,7 +588,7 @@ test('artifact store without actions: read fails before any work, saying which p
   const post = await runStep(
     POST,
     job,
-    inputs(bed, settings),
+    migrateInputs(bed, settings),
     runnerEnv(bed, runtime, gh, job, 500),
   );
   assert.match(post.stdout, /before restoring the ledger; nothing to save/);

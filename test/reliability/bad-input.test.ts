@@ -7,18 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPTIONS } from '../../src/config/options.ts';
-import { inputEnv, newJob } from '../support/action-runner.ts';
+import { inputEnv, migrateInputs, newJob } from '../support/action-runner.ts';
 import type { BatchResult, BatchRow } from '../support/entry-batch.ts';
 import { listKeys } from '../support/reliability.ts';
 import { cell, PROFILE, writeResult } from '../support/profile.ts';
-import {
-  APP_KEY,
-  APP_SECRET,
-  flagsToArgs,
-  REFRESH_TOKEN,
-  startTestbed,
-  type Testbed,
-} from '../support/testbed.ts';
+import { flagsToArgs, startTestbed, type Testbed } from '../support/testbed.ts';
 import { FLAG_SECRET, ROWS, type ActionRow, type CliRow, type InputRow } from './bad-input-rows.ts';
 
 const ENTRY_BATCH = fileURLToPath(new URL('../support/entry-batch.ts', import.meta.url));
@@ -73,27 +66,9 @@ function actualOf(row: InputRow, { code, stdout, stderr }: BatchResult): Actual 
   return { code, message, output: stdout + stderr };
 }
 
-/** A good migrate step, as a workflow would write it, with the Dropbox secrets as inputs. */
-function goodInputs(bed: Testbed): Record<string, string> {
-  return {
-    bucket: bed.s3.bucket,
-    's3-endpoint': bed.s3.endpoint,
-    's3-force-path-style': 'true',
-    'dropbox-base-url': bed.dropbox.url,
-    'dropbox-app-key': APP_KEY,
-    'dropbox-app-secret': APP_SECRET,
-    'dropbox-refresh-token': REFRESH_TOKEN,
-    'ledger-store': 's3',
-    mode: 'migrate',
-    'shard-index': '0',
-    'shard-count': '1',
-    'max-duration': '50m',
-  };
-}
-
 /** An action row: a good migrate step's inputs with the row's changes, as the runner sets them. */
 async function actionRow(bed: Testbed, row: ActionRow): Promise<BatchRow> {
-  const inputs = goodInputs(bed);
+  const inputs = migrateInputs(bed);
   for (const [name, value] of Object.entries(row.inputs)) {
     if (value === null) Reflect.deleteProperty(inputs, name);
     else inputs[name] = value;

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { APP_KEY, APP_SECRET, REFRESH_TOKEN, type Testbed } from './testbed.ts';
 
 /**
  * The entry points run: the sources, or with ACTION_ENTRY_DIR=dist the bundles the runner runs
@@ -128,4 +129,26 @@ export function parseCommandFile(text: string): Record<string, string> {
 
 export async function outputsOf(job: ActionJob): Promise<Record<string, string>> {
   return parseCommandFile(await readFile(job.outputFile, 'utf8'));
+}
+
+/** A migrate step's inputs as a workflow would pass them; the Dropbox secrets as inputs. */
+export function migrateInputs(
+  bed: Testbed,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    bucket: bed.s3.bucket,
+    's3-endpoint': bed.s3.endpoint,
+    's3-force-path-style': 'true',
+    'dropbox-base-url': bed.dropbox.url,
+    'dropbox-app-key': APP_KEY,
+    'dropbox-app-secret': APP_SECRET,
+    'dropbox-refresh-token': REFRESH_TOKEN,
+    'ledger-store': 's3',
+    mode: 'migrate',
+    'shard-index': '0',
+    'shard-count': '1',
+    'max-duration': '50m',
+    ...extra,
+  };
 }
