@@ -1,10 +1,9 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.ts';
 import { formatBytes, formatDuration } from '../config/values.ts';
 import { DropboxSource } from '../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../engine/chunk.ts';
 import { setUpBucket } from '../s3/bucket-lifecycle.ts';
-import { S3Target, s3ClientConfig } from '../s3/target.ts';
+import { S3Target, s3ClientFor } from '../s3/target.ts';
 import { stderrProgress } from './progress.ts';
 import { stopOnSignals } from '../signals.ts';
 
@@ -19,7 +18,7 @@ export async function runMigrate(config: Config): Promise<number> {
   );
   let result: ChunkResult;
   try {
-    const client = new S3Client(s3ClientConfig(config.s3));
+    const client = s3ClientFor(config.s3);
     const target = new S3Target(config.s3, client);
     // Once per migration, not by every shard: shard 0 runs in every migration.
     if (config.shard.index === 0) {

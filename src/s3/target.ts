@@ -68,12 +68,19 @@ function objectHead(result: {
   };
 }
 
-export function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
+function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
   return {
     region: s3.region,
     ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
     forcePathStyle: s3.forcePathStyle,
   };
+}
+
+/** The S3 client of this migration: its region and endpoint, and the bucket-owner check on every call. */
+export function s3ClientFor(s3: Config['s3']): S3Client {
+  const client = new S3Client(s3ClientConfig(s3));
+  applyExpectedBucketOwner(client, s3);
+  return client;
 }
 
 /** S3 (or a compatible store) as a `Target`. */
@@ -86,7 +93,7 @@ export class S3Target implements Target {
   /** The tag our lifecycle rule finds migrated objects by, when a prefix cannot (config.s3.tagging). */
   private readonly tagging: string | undefined;
 
-  constructor(s3: Config['s3'], client: S3Client = new S3Client(s3ClientConfig(s3))) {
+  constructor(s3: Config['s3'], client: S3Client = s3ClientFor(s3)) {
     this.client = client;
     this.bucket = s3.bucket;
     this.storageClass = s3.storageClass;

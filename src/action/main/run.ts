@@ -1,6 +1,5 @@
 import { dirname, join } from 'node:path';
 import * as core from '@actions/core';
-import { S3Client } from '@aws-sdk/client-s3';
 import { failuresByClass } from '../../report/failures.ts';
 import type { Config } from '../../config/config.ts';
 import { formatBytes } from '../../config/values.ts';
@@ -12,8 +11,7 @@ import { LedgerView } from '../../ledger/ledger.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { renderMarkdown, renderText } from '../../plan/render.ts';
 import { setUpBucket } from '../../s3/bucket-lifecycle.ts';
-import { applyExpectedBucketOwner } from '../../s3/bucket-settings.ts';
-import { S3Target, s3ClientConfig } from '../../s3/target.ts';
+import { S3Target, s3ClientFor } from '../../s3/target.ts';
 import { runContext } from '../context.ts';
 import { checkCredentialLifetime } from '../credentials.ts';
 import { finalizeStep } from '../finalize.ts';
@@ -36,8 +34,7 @@ export async function run(): Promise<void> {
 }
 
 async function migrate(config: Config): Promise<void> {
-  const s3 = new S3Client(s3ClientConfig(config.s3));
-  applyExpectedBucketOwner(s3, config.s3);
+  const s3 = s3ClientFor(config.s3);
   await checkCredentialLifetime(config, s3);
   const store = ledgerStoreFor(config, runContext(), s3);
   const restored = await core.group(`Restoring the ledger from ${store.description}`, () =>
@@ -90,8 +87,7 @@ async function migrate(config: Config): Promise<void> {
  * the summary issue or the progress, the failures CSV, the job summary and outputs.
  */
 async function finalizeShards(config: Config): Promise<void> {
-  const s3 = new S3Client(s3ClientConfig(config.s3));
-  applyExpectedBucketOwner(s3, config.s3);
+  const s3 = s3ClientFor(config.s3);
   const context = runContext();
   const root = dirname(config.ledgerDir);
   const { count } = config.shard;
@@ -128,7 +124,7 @@ async function finalizeShards(config: Config): Promise<void> {
 async function planStep(config: Config): Promise<void> {
   await core.group('Looking for a saved ledger to measure the transfer rate', async () => {
     try {
-      const s3 = new S3Client(s3ClientConfig(config.s3));
+      const s3 = s3ClientFor(config.s3);
       const store = ledgerStoreFor(config, runContext(), s3);
       const restored =
         config.s3.bucket === '' && config.action?.ledgerStore === 's3'

@@ -1,8 +1,6 @@
 import * as core from '@actions/core';
-import { S3Client } from '@aws-sdk/client-s3';
 import { messageOf } from '../../errors.ts';
-import { applyExpectedBucketOwner } from '../../s3/bucket-settings.ts';
-import { s3ClientConfig } from '../../s3/target.ts';
+import { s3ClientFor } from '../../s3/target.ts';
 import { runContext } from '../context.ts';
 import { readConfig } from '../inputs.ts';
 import { mainRestored, mainSaved } from '../state.ts';
@@ -25,8 +23,7 @@ export async function run(): Promise<void> {
       return;
     }
     const config = readConfig();
-    const s3 = new S3Client(s3ClientConfig(config.s3));
-    applyExpectedBucketOwner(s3, config.s3);
+    const s3 = s3ClientFor(config.s3);
     const store = ledgerStoreFor(config, runContext(), s3);
     await store.save(config.ledgerDir, 'post');
     core.info(`The main step did not finish; its ledger was saved to ${store.description}.`);
