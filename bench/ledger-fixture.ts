@@ -6,6 +6,7 @@
 import { buildConfig } from '../src/config/config.ts';
 import { DropboxSource } from '../src/dropbox/source.ts';
 import { pinnedSettings } from '../src/engine/chunk.ts';
+import { pendingRecord } from '../src/engine/inventory.ts';
 import type { SourceEntry, SourceFile } from '../src/engine/source.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import type { FileRecord } from '../src/ledger/records.ts';
@@ -66,17 +67,8 @@ export async function writeLedger(
     for (const folder of listing.folders) ledger.setFolder(folder.pathLower, folder.pathDisplay);
     for (const [i, file] of listing.files.entries()) {
       const record: FileRecord = {
-        id: file.id,
-        path: file.pathDisplay,
-        pathLower: file.pathLower,
-        rev: file.rev,
-        size: file.size,
-        contentHash: file.contentHash,
-        serverModified: file.serverModified,
-        clientModified: file.clientModified,
-        key: objectKey(target.prefix, file.pathDisplay),
-        attempts: 0,
-        ...(i < migrated ? { status: 'migrated', migratedAt: at } : { status: 'pending' }),
+        ...pendingRecord(file, file.pathDisplay, objectKey(target.prefix, file.pathDisplay)),
+        ...(i < migrated ? { status: 'migrated', migratedAt: at } : {}),
       };
       ledger.put(record);
     }

@@ -47,18 +47,21 @@ export interface ChunkLine {
   readonly error?: string;
 }
 
+/** What the servers did while a piece of work ran, with the work's result. */
+interface ServersDuring<T> {
+  readonly result: T;
+  readonly emulatorCpu: number;
+  readonly s3Cpu: number;
+  readonly dropbox: Record<string, number>;
+  readonly rateLimited: number;
+  readonly s3: Record<string, number>;
+}
+
 /** Measures what the servers do while `work` runs: CPU, Dropbox requests, S3 requests. */
 export async function measureServers<T>(
   servers: Servers,
   work: () => Promise<T>,
-): Promise<{
-  result: T;
-  emulatorCpu: number;
-  s3Cpu: number;
-  dropbox: Record<string, number>;
-  rateLimited: number;
-  s3: Record<string, number>;
-}> {
+): Promise<ServersDuring<T>> {
   await servers.emulator.resetStats();
   await servers.s3.clearRequests();
   const emulatorCpu = cpuMeter(servers.emulator.pid);
@@ -137,15 +140,7 @@ export async function engineRun(
   const run = measured.result;
   const line = chunkLineOf(run);
   return {
-    label,
-    files: line.chunk.migrated,
-    bytes: line.chunk.bytes,
-    wallSeconds: run.wallSeconds,
-    cpu: { program: run.cpuSeconds, emulator: measured.emulatorCpu, s3: measured.s3Cpu },
-    peakRssMiB: run.maxRssBytes / MiB,
-    dropboxRequests: measured.dropbox,
-    rateLimited: measured.rateLimited,
-    s3Requests: measured.s3,
+    ...figuresOf(label, line.chunk.migrated, line.chunk.bytes, measured),
     ...(run.markSeconds === undefined ? {} : { planSeconds: run.markSeconds }),
     line,
   };
@@ -184,10 +179,21 @@ export async function rawRun(
   if (run.code !== 0)
     throw new Error(`the raw pipe failed (exit ${String(run.code)}):\n${run.stderr}`);
   const report = JSON.parse(run.stdout.trim()) as { files: number; bytes: number };
+  return figuresOf('raw pipe', report.files, report.bytes, measured);
+}
+
+/** One measured program run, beside what the servers did meanwhile, as the report shows it. */
+function figuresOf(
+  label: string,
+  files: number,
+  bytes: number,
+  measured: ServersDuring<MeasuredRun>,
+): RunFigures {
+  const run = measured.result;
   return {
-    label: 'raw pipe',
-    files: report.files,
-    bytes: report.bytes,
+    label,
+    files,
+    bytes,
     wallSeconds: run.wallSeconds,
     cpu: { program: run.cpuSeconds, emulator: measured.emulatorCpu, s3: measured.s3Cpu },
     peakRssMiB: run.maxRssBytes / MiB,

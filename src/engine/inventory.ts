@@ -415,17 +415,7 @@ class InventoryRun {
     }
 
     const base: FileRecord = {
-      id: file.id,
-      path,
-      pathLower: file.pathLower,
-      rev: file.rev,
-      size: file.size,
-      contentHash: file.contentHash,
-      serverModified: file.serverModified,
-      clientModified: file.clientModified,
-      key: keyText,
-      status: 'pending',
-      attempts: 0,
+      ...pendingRecord(file, path, keyText),
       ...(exported?.kind === 'export' ? { exportFormat: exported.format } : {}),
       // Kept so the chunk can abort the old rev's unfinished upload (it may be under another key).
       ...(existing?.checkpoint === undefined ? {} : { checkpoint: existing.checkpoint }),
@@ -493,4 +483,21 @@ class InventoryRun {
     this.deletedIds.add(record.id);
     this.ledger.put({ ...record, deletedAt: this.options.now() });
   }
+}
+
+/** A listed file as the ledger first records it: pending under `key`, shown as `path`. */
+export function pendingRecord(file: SourceFile, path: string, key: string): FileRecord {
+  return {
+    id: file.id,
+    path,
+    pathLower: file.pathLower,
+    rev: file.rev,
+    size: file.size,
+    contentHash: file.contentHash,
+    serverModified: file.serverModified,
+    clientModified: file.clientModified,
+    key,
+    status: 'pending',
+    attempts: 0,
+  };
 }
