@@ -99,6 +99,12 @@ function withoutMaskLines(text: string): string {
   return text.replace(/^::add-mask::.*$/gm, '');
 }
 
+/** Everything steps printed (but their mask commands) and every file their jobs were left with. */
+async function stepTexts(runs: readonly StepRun[], jobs: readonly ActionJob[]): Promise<string[]> {
+  const files = await Promise.all(jobs.map(filesOf));
+  return [...runs.flatMap((run) => [withoutMaskLines(run.stdout), run.stderr]), ...files.flat()];
+}
+
 function assertNoSecret(texts: readonly string[], secrets: readonly string[]): void {
   for (const secret of secrets) {
     for (const text of texts)
@@ -173,15 +179,7 @@ test('the action carries a shard to done over two runs, through the s3 ledger st
       ...maskedValues(run2).filter((value) => value.startsWith('sl.')),
     ];
     assertNoSecret(
-      [
-        withoutMaskLines(run1.stdout),
-        withoutMaskLines(run2.stdout),
-        run1.stderr,
-        run2.stderr,
-        ...(await filesOf(first)),
-        ...(await filesOf(second)),
-        ...(await ownObjects(bed)),
-      ],
+      [...(await stepTexts([run1, run2], [first, second])), ...(await ownObjects(bed))],
       secrets,
     );
   });
@@ -372,17 +370,12 @@ for (const store of ['cache', 'artifact'] as const) {
     }
     const masked = [...maskedValues(run1), ...maskedValues(run2)];
     assert.ok(masked.includes(GH_TOKEN));
-    assertNoSecret(
-      [
-        withoutMaskLines(run1.stdout),
-        withoutMaskLines(run2.stdout),
-        run1.stderr,
-        run2.stderr,
-        ...(await filesOf(first)),
-        ...(await filesOf(second)),
-      ],
-      [GH_TOKEN, APP_SECRET, REFRESH_TOKEN, ...masked.filter((value) => value.startsWith('sl.'))],
-    );
+    assertNoSecret(await stepTexts([run1, run2], [first, second]), [
+      GH_TOKEN,
+      APP_SECRET,
+      REFRESH_TOKEN,
+      ...masked.filter((value) => value.startsWith('sl.')),
+    ]);
   });
 }
 

@@ -52,6 +52,15 @@ function runOf(gh: GitHubRest, runId: string): RunContext {
   };
 }
 
+/** The issue tracker finalize uses, talking to the REST stand-in. */
+function trackerFor(gh: GitHubRest): OctokitIssueTracker {
+  return new OctokitIssueTracker({
+    token: TOKEN,
+    repository: `${gh.owner}/${gh.repo}`,
+    baseUrl: gh.url,
+  });
+}
+
 test('finalize opens one summary issue, updates it, leaves others alone and disables the schedule', async (t) => {
   const gh = await startGitHubRest({
     token: TOKEN,
@@ -64,11 +73,7 @@ test('finalize opens one summary issue, updates it, leaves others alone and disa
     body: summaryMarker({ bucket: 'bucket', prefix: 'dropbox-old' }),
     labels: [SUMMARY_LABEL],
   });
-  const tracker = new OctokitIssueTracker({
-    token: TOKEN,
-    repository: `${gh.owner}/${gh.repo}`,
-    baseUrl: gh.url,
-  });
+  const tracker = trackerFor(gh);
   const shards = [
     await shard('0/2', [
       fileRecord(1, { status: 'migrated' }),
@@ -135,11 +140,7 @@ test('a secondary rate limit on creating the issue is waited out, and still one 
     pathPrefix: `/repos/${gh.owner}/${gh.repo}/issues`,
     retryAfterSeconds: 1,
   });
-  const tracker = new OctokitIssueTracker({
-    token: TOKEN,
-    repository: `${gh.owner}/${gh.repo}`,
-    baseUrl: gh.url,
-  });
+  const tracker = trackerFor(gh);
   const result = await finalize(
     [await shard('0/1', [fileRecord(1, { status: 'migrated' })])],
     tracker,
@@ -159,11 +160,7 @@ test('without the permission to disable workflows, finalize still writes the iss
     workflows: [{ path: '.github/workflows/migrate.yml' }],
   });
   t.after(() => gh.close());
-  const tracker = new OctokitIssueTracker({
-    token: TOKEN,
-    repository: `${gh.owner}/${gh.repo}`,
-    baseUrl: gh.url,
-  });
+  const tracker = trackerFor(gh);
   const result = await finalize(
     [await shard('0/1', [fileRecord(1, { status: 'migrated' })])],
     tracker,

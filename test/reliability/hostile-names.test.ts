@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readShardLedgers } from '../../src/report/shards.ts';
@@ -18,7 +17,7 @@ import {
   writesPerKey,
 } from '../support/reliability.ts';
 import { cell, PROFILE, writeResult } from '../support/profile.ts';
-import { requireTool } from '../support/tools.ts';
+import { renderGfm } from '../support/tools.ts';
 import { flagsToArgs, startTestbed } from '../support/testbed.ts';
 
 const PREFIX = 'hostile';
@@ -107,17 +106,6 @@ const NAMES: readonly NameRow[] = [
  */
 function codeCell(text: string): string {
   return `\`${text.replaceAll('`', "'").replaceAll('|', '\\|')}\``;
-}
-
-/** Renders Markdown as GitHub does (cmark-gfm with GitHub's extensions). */
-function render(markdown: string): string {
-  const result = spawnSync(
-    requireTool('cmark-gfm'),
-    ['-e', 'table', '-e', 'autolink', '-e', 'strikethrough', '-e', 'tagfilter', '--unsafe'],
-    { input: markdown, encoding: 'utf8' },
-  );
-  assert.equal(result.status, 0, result.stderr);
-  return result.stdout;
 }
 
 /** A JavaScript string literal of a name, with control characters shown, for the table. */
@@ -209,7 +197,7 @@ test(`hostile file names (${String(NAMES.length)} rows): each gives its document
     run: { serverUrl: 'https://github.com', repository: 'octo/migrate' },
   });
   assert.equal(issue.failuresShown, deep.length, 'every hostile name is listed in the issue');
-  const html = render(issue.body);
+  const html = renderGfm(issue.body);
   const cells = [...html.matchAll(/<td>(.*?)<\/td>/gs)].map((match) => match[1] ?? '');
   assert.ok(cells.length >= 2 * deep.length, 'each failure is one table row of two cells');
   for (const text of cells) assert.doesNotMatch(text, /</, `HTML or formatting in a cell: ${text}`);

@@ -18,3 +18,14 @@ export function requireTool(tool: string): string {
   const install = INSTALL[tool] ?? `install ${tool}`;
   throw new Error(`${tool} is needed by this test but is not on PATH; install it with: ${install}`);
 }
+
+/** Renders Markdown as GitHub does: cmark-gfm with GitHub's extensions. */
+export function renderGfm(markdown: string): string {
+  const result = spawnSync(
+    requireTool('cmark-gfm'),
+    ['-e', 'table', '-e', 'autolink', '-e', 'strikethrough', '-e', 'tagfilter', '--unsafe'],
+    { input: markdown, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`cmark-gfm failed: ${result.stderr}`);
+  return result.stdout;
+}

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { escapeMarkdown, printable } from '../../src/report/escape.ts';
-import { requireTool } from '../support/tools.ts';
+import { renderGfm } from '../support/tools.ts';
 
 /** File names a hostile or unlucky Dropbox user could have, and what each would do unescaped. */
 const HOSTILE: readonly string[] = [
@@ -47,16 +46,6 @@ function decodeHtml(html: string): string {
   );
 }
 
-function render(markdown: string): string {
-  const result = spawnSync(
-    requireTool('cmark-gfm'),
-    ['-e', 'table', '-e', 'autolink', '-e', 'strikethrough', '-e', 'tagfilter', '--unsafe'],
-    { input: markdown, encoding: 'utf8' },
-  );
-  assert.equal(result.status, 0, result.stderr);
-  return result.stdout;
-}
-
 describe('escapeMarkdown', () => {
   it('leaves no Markdown punctuation, line break or control character in the text', () => {
     for (const name of HOSTILE) {
@@ -96,7 +85,9 @@ describe('escapeMarkdown', () => {
   it('is inert in a GFM table cell and in a paragraph (rendered by cmark-gfm)', () => {
     for (const name of HOSTILE) {
       const cell = escapeMarkdown(name);
-      const html = render(`| Path | Reason |\n| --- | --- |\n| ${cell} | ${cell} |\n\n${cell}\n`);
+      const html = renderGfm(
+        `| Path | Reason |\n| --- | --- |\n| ${cell} | ${cell} |\n\n${cell}\n`,
+      );
       assert.equal(html.match(/<td>/g)?.length, 2, `cells for ${name}:\n${html}`);
       assert.equal(html.match(/<tr>/g)?.length, 2, `rows for ${name}:\n${html}`);
       assert.doesNotMatch(
