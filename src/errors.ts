@@ -5,32 +5,41 @@
  */
 export type FailureKind = 'retryable' | 'permanent' | 'fatal';
 
-/** A short, stable name for why something failed; failures are grouped by it in reports. */
-export type FailureClass =
-  | 'rate_limited'
-  | 'server_error'
-  | 'network'
-  | 'timeout'
-  | 'expired_token'
-  | 'not_found'
-  | 'restricted_content'
-  | 'unsupported_file'
-  | 'key_too_long'
-  | 'key_collision'
-  | 'export_not_ready'
-  | 'reserved_key'
-  | 'hash_mismatch'
-  | 'size_mismatch'
-  | 'access_denied'
-  | 'bad_credentials'
-  | 'expired_aws_credentials'
-  | 'missing_bucket'
-  | 'service_down'
+/**
+ * Short, stable names for why something failed; failures are grouped by them in reports, and
+ * `--retry-failed CLASS` names one of them.
+ */
+export const FAILURE_CLASSES = [
+  'rate_limited',
+  'server_error',
+  'network',
+  'timeout',
+  'expired_token',
+  'not_found',
+  'restricted_content',
+  'unsupported_file',
+  'key_too_long',
+  'key_collision',
+  'export_not_ready',
+  'reserved_key',
+  'hash_mismatch',
+  'size_mismatch',
+  'access_denied',
+  'bad_credentials',
+  'expired_aws_credentials',
+  'missing_bucket',
+  'service_down',
   /** S3 no longer has a multipart upload (aborted by a lifecycle rule or by hand): start over. */
-  | 'upload_lost'
+  'upload_lost',
   /** The Dropbox account's root namespace changed under --team-root (it changed teams). */
-  | 'invalid_path_root'
-  | 'unknown';
+  'invalid_path_root',
+  'unknown',
+] as const;
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+export function isFailureClass(text: string): text is FailureClass {
+  return (FAILURE_CLASSES as readonly string[]).includes(text);
+}
 
 export class MigrationError extends Error {
   readonly kind: FailureKind;

@@ -58152,6 +58152,35 @@ var {
 import { join } from "node:path";
 
 // src/errors.ts
+var FAILURE_CLASSES = [
+  "rate_limited",
+  "server_error",
+  "network",
+  "timeout",
+  "expired_token",
+  "not_found",
+  "restricted_content",
+  "unsupported_file",
+  "key_too_long",
+  "key_collision",
+  "export_not_ready",
+  "reserved_key",
+  "hash_mismatch",
+  "size_mismatch",
+  "access_denied",
+  "bad_credentials",
+  "expired_aws_credentials",
+  "missing_bucket",
+  "service_down",
+  /** S3 no longer has a multipart upload (aborted by a lifecycle rule or by hand): start over. */
+  "upload_lost",
+  /** The Dropbox account's root namespace changed under --team-root (it changed teams). */
+  "invalid_path_root",
+  "unknown"
+];
+function isFailureClass(text) {
+  return FAILURE_CLASSES.includes(text);
+}
 var MigrationError = class extends Error {
   kind;
   failureClass;
@@ -58499,6 +58528,12 @@ function segmentSource(segment) {
 // src/engine/shard.ts
 import { createHash } from "node:crypto";
 var WHOLE_ACCOUNT = { index: 0, count: 1 };
+function shardLabel(shard) {
+  return `shard-${String(shard.index)}-of-${String(shard.count)}`;
+}
+function shardText(shard) {
+  return `${String(shard.index)}/${String(shard.count)}`;
+}
 function shardOf(id, count2) {
   if (count2 === 1) return 0;
   return createHash("sha256").update(id).digest().readUInt32BE(0) % count2;
@@ -58543,7 +58578,7 @@ function checkedObjectKey(prefix2, path, reserved) {
   if (reserved !== void 0 && key.startsWith(reserved)) {
     return permanent(
       "reserved_key",
-      `the S3 key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its manifest. Migrate with a --prefix (or another --manifest-prefix), or rename the folder in Dropbox.`
+      `the S3 key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its manifest. Migrate with a --prefix (or another --tool-prefix), or rename the folder in Dropbox.`
     );
   }
   const bytes = utf8Bytes(key);
@@ -58575,7 +58610,7 @@ function ourRuleIds(prefix2) {
   return { transitions: base, uploads: `${base}${suffix}` };
 }
 function needsTag(scope) {
-  return scope.prefix === "" || scope.reservedPrefix.startsWith(`${scope.prefix}/`);
+  return scope.prefix === "" || scope.toolPrefix.startsWith(`${scope.prefix}/`);
 }
 function ourRules(setting, scope) {
   const ids = ourRuleIds(scope.prefix);
@@ -58779,9 +58814,9 @@ var OPTIONS = [
     commands: MIGRATE_VERIFY
   },
   {
-    name: "manifest-prefix",
+    name: "tool-prefix",
     value: "prefix",
-    description: "Reserved prefix for the tool's own objects (the manifest); migrated keys never start with it.",
+    description: "The tool prefix: where the tool keeps its own objects (manifests, and the ledger with `ledger-store: s3`); migrated keys never start with it.",
     defaultText: "`_dropbox-to-s3/`",
     commands: MIGRATE_VERIFY
   },
@@ -58979,7 +59014,7 @@ var OPTIONS = [
   {
     name: "ledger-store",
     value: "cache|artifact|s3",
-    description: "Where the shard's ledger is kept between runs: the Actions cache, a workflow artifact, or objects under --manifest-prefix in the bucket (durable). See Use it as a GitHub Action.",
+    description: "Where the shard's ledger is kept between runs: the Actions cache, a workflow artifact, or objects under --tool-prefix in the bucket (durable). See Use it as a GitHub Action.",
     defaultText: "cache",
     actionDefault: "cache",
     commands: ["action"]
@@ -59081,6 +59116,8 @@ function parseChoice(text, flag, choices) {
   }
   return found;
 }
+
+// src/format.ts
 function formatBytes(bytes) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
   let value = bytes;
@@ -59102,7 +59139,7 @@ function formatDuration(ms) {
 }
 
 // src/config/config.ts
-var RESERVED_PREFIX = "_dropbox-to-s3/";
+var DEFAULT_TOOL_PREFIX = "_dropbox-to-s3/";
 var SSE_MODES = ["AES256", "aws:kms"];
 var STORAGE_CLASSES = [
   "STANDARD",
@@ -59137,7 +59174,7 @@ function buildConfig(command5, raw, env2, front = "cli") {
     command: command5,
     action: front === "action" ? actionSettings(read) : void 0,
     shard,
-    ledgerDir: join(ledgerRoot, `shard-${String(shard.index)}-of-${String(shard.count)}`),
+    ledgerDir: join(ledgerRoot, shardLabel(shard)),
     json: read.flag("json")
   };
   const partSizeBytes = partSize(read.text("part-size"));
@@ -59153,7 +59190,7 @@ function buildConfig(command5, raw, env2, front = "cli") {
   if (maxDurationMs !== void 0 && maxDurationMs < 1e3) {
     throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
   }
-  const manifestPrefix = reservedPrefix(read.text("manifest-prefix") ?? RESERVED_PREFIX);
+  const toolPrefix = toolPrefixOf(read.text("tool-prefix") ?? DEFAULT_TOOL_PREFIX);
   const sse = optional(read.text("sse"), (text) => parseChoice(text, "--sse", SSE_MODES));
   const sseKmsKeyId = read.text("sse-kms-key-id");
   if (sseKmsKeyId !== void 0 && sse !== "aws:kms") {
@@ -59165,7 +59202,7 @@ function buildConfig(command5, raw, env2, front = "cli") {
     STORAGE_CLASSES
   );
   const lifecycleSetting = lifecycle(read.text("lifecycle"), storageClass);
-  const s3Prefix = prefix(read.text("prefix") ?? "", manifestPrefix);
+  const s3Prefix = prefix(read.text("prefix") ?? "", toolPrefix);
   return {
     ...common,
     lifecycle: lifecycleSetting,
@@ -59182,8 +59219,8 @@ function buildConfig(command5, raw, env2, front = "cli") {
         (command5 === "migrate" || command5 === "verify") && common.action?.mode !== "plan" ? bucketName(read.text("bucket")) : read.text("bucket") ?? ""
       ),
       prefix: s3Prefix,
-      manifestPrefix,
-      tagging: lifecycleSetting !== void 0 && lifecycleSetting.transitions.length > 0 && needsTag({ prefix: s3Prefix, reservedPrefix: manifestPrefix }) ? MIGRATED_TAGGING : void 0,
+      toolPrefix,
+      tagging: lifecycleSetting !== void 0 && lifecycleSetting.transitions.length > 0 && needsTag({ prefix: s3Prefix, toolPrefix }) ? MIGRATED_TAGGING : void 0,
       sse,
       sseKmsKeyId,
       expectedBucketOwner: optional(read.text("expected-bucket-owner"), accountId),
@@ -59408,11 +59445,11 @@ function concurrencyOf(text, maxText) {
   });
   return { fixed, max: Math.max(max, fixed ?? 1) };
 }
-function reservedPrefix(text) {
+function toolPrefixOf(text) {
   const value = `${text.replace(/^\/+|\/+$/g, "")}/`;
   if (value === "/" || value.includes("//")) {
     throw new ConfigError(
-      `--manifest-prefix "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`
+      `--tool-prefix "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`
     );
   }
   return value;
@@ -59498,9 +59535,9 @@ function retryFailed(value) {
   if (typeof value !== "string") throw new ConfigError("--retry-failed may be given only once.");
   const text = value.trim();
   if (text === "" || text === "all" || text === "true") return true;
-  if (!/^[a-z_]+$/.test(text)) {
+  if (!isFailureClass(text)) {
     throw new ConfigError(
-      `--retry-failed "${text}" is not a failure class: give one as status shows it (e.g. access_denied), or none for all.`
+      `--retry-failed "${text}" is not a failure class: give one as status shows it (one of ${FAILURE_CLASSES.join(", ")}), or none for all.`
     );
   }
   return text;
@@ -59767,6 +59804,9 @@ function stringField(reply, name) {
   return typeof value === "string" ? value : void 0;
 }
 
+// src/cli/exit-codes.ts
+var EXIT = { ok: 0, fatal: 1, usage: 2 };
+
 // src/cli/prompt.ts
 import { createInterface } from "node:readline";
 var PromptClosed = class extends Error {
@@ -59807,9 +59847,6 @@ function createPrompter(input = process.stdin, output = process.stdout) {
 }
 
 // src/cli/auth.ts
-var EXIT_OK = 0;
-var EXIT_FATAL = 1;
-var EXIT_USAGE = 2;
 var APP_CONSOLE = "https://www.dropbox.com/developers/apps";
 async function runAuth(config, io = { input: process.stdin, output: process.stdout, errors: process.stderr }) {
   const say = (text = "") => {
@@ -59829,7 +59866,7 @@ async function runAuth(config, io = { input: process.stdin, output: process.stdo
     const appKey = config.dropbox.credentials.appKey ?? await askAppKey(prompter, say);
     if (appKey === void 0) {
       return fail(
-        EXIT_USAGE,
+        EXIT.usage,
         `no app key: set DROPBOX_APP_KEY or type it when asked (${APP_CONSOLE} \u2192 your app \u2192 Settings \u2192 App key).`
       );
     }
@@ -59850,7 +59887,7 @@ async function runAuth(config, io = { input: process.stdin, output: process.stdo
     say("2. Dropbox then shows an access code. It works once, for a few minutes.");
     const code2 = (await prompter.ask("   Paste it here and press Enter: ")).trim();
     if (code2 === "") {
-      return fail(EXIT_USAGE, "no access code was pasted. Run `dropbox-to-s3 auth` again.");
+      return fail(EXIT.usage, "no access code was pasted. Run `dropbox-to-s3 auth` again.");
     }
     secrets.push(code2);
     say();
@@ -59859,20 +59896,20 @@ async function runAuth(config, io = { input: process.stdin, output: process.stdo
     const missing = missingScopes(grant);
     if (missing.length > 0) {
       return fail(
-        EXIT_FATAL,
+        EXIT.fatal,
         `the app lacks the permission${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which every migration needs. In ${APP_CONSOLE} \u2192 your app \u2192 Permissions, tick ${missing.join(" and ")}, press Submit, then run \`dropbox-to-s3 auth\` again (a token keeps the scopes it was issued with).`
       );
     }
     const account = await currentAccount(where2, grant.accessToken);
     const kind = await checkRefresh(where2, app, grant.refreshToken);
     printResult(say, appKey, account, grant.refreshToken, kind, appSecret !== void 0);
-    return EXIT_OK;
+    return EXIT.ok;
   } catch (error2) {
     if (error2 instanceof PromptClosed) {
-      return fail(EXIT_USAGE, `${error2.message}: type the answer, or pipe it in on its own line.`);
+      return fail(EXIT.usage, `${error2.message}: type the answer, or pipe it in on its own line.`);
     }
-    if (error2 instanceof AuthError) return fail(EXIT_FATAL, `${error2.message} ${advice(error2)}`);
-    return fail(EXIT_FATAL, messageOf(error2));
+    if (error2 instanceof AuthError) return fail(EXIT.fatal, `${error2.message} ${advice(error2)}`);
+    return fail(EXIT.fatal, messageOf(error2));
   } finally {
     prompter.close();
   }
@@ -60941,7 +60978,7 @@ function emptyFolders(ledger, shard, settings) {
     const relative = (settings.keyCase === "lower" ? pathLower : path).slice(
       settings.sourcePath.length
     );
-    const key = checkedObjectKey(settings.prefix, `${relative}/`, settings.reservedPrefix);
+    const key = checkedObjectKey(settings.prefix, `${relative}/`, settings.toolPrefix);
     empty.push({ pathLower, path, key });
   }
   return empty;
@@ -61019,9 +61056,9 @@ async function removeDeletedMarkers(ledger, target, stopped) {
 import { createHash as createHash4 } from "node:crypto";
 var MANIFEST_FORMAT = 1;
 var BATCH_BYTES = 64 * 1024;
-function manifestKey(manifestPrefix, prefix2, shard) {
+function manifestKey(toolPrefix, prefix2, shard) {
   const scope = prefix2 === "" ? "" : `${prefix2}/`;
-  return `${manifestPrefix}${scope}manifest/shard-${String(shard.index)}-of-${String(shard.count)}.jsonl`;
+  return `${toolPrefix}${scope}manifest/${shardLabel(shard)}.jsonl`;
 }
 function fileLine(record) {
   return JSON.stringify({
@@ -61051,7 +61088,7 @@ function* bodyLines(ledger, folders) {
   }
 }
 async function writeManifest(ledger, target, folders, settings, now) {
-  const key = manifestKey(settings.manifestPrefix, settings.prefix, settings.shard);
+  const key = manifestKey(settings.toolPrefix, settings.prefix, settings.shard);
   const hash = createHash4("sha256");
   let files2 = 0;
   let bytes = 0;
@@ -61075,7 +61112,7 @@ async function writeManifest(ledger, target, folders, settings, now) {
     format: MANIFEST_FORMAT,
     version: VERSION,
     writtenAt,
-    shard: `${String(settings.shard.index)}/${String(settings.shard.count)}`,
+    shard: shardText(settings.shard),
     sourcePath: settings.sourcePath,
     bucket: settings.bucket,
     prefix: settings.prefix,
@@ -61179,7 +61216,7 @@ async function upkeepBucket(config, context) {
   const folderSettings = {
     sourcePath: config.dropbox.sourcePath,
     prefix: config.s3.prefix,
-    reservedPrefix: config.s3.manifestPrefix,
+    toolPrefix: config.s3.toolPrefix,
     keyCase: config.keyCase
   };
   const folders = emptyFolders(ledger, config.shard, folderSettings);
@@ -61208,7 +61245,7 @@ async function upkeepBucket(config, context) {
           sourcePath: config.dropbox.sourcePath,
           bucket: config.s3.bucket,
           prefix: config.s3.prefix,
-          manifestPrefix: config.s3.manifestPrefix,
+          toolPrefix: config.s3.toolPrefix,
           shard: config.shard
         },
         now
@@ -61223,7 +61260,7 @@ async function warnOnFailure(context, what, work) {
   } catch (error2) {
     if (stopsUpkeep(error2)) throw error2;
     context.progress.note(
-      `Could not ${what} (${messageOf(error2)}); the next chunk tries again. Objects under --manifest-prefix need s3:PutObject, deleting objects needs s3:DeleteObject.`
+      `Could not ${what} (${messageOf(error2)}); the next chunk tries again. Objects under --tool-prefix need s3:PutObject, deleting objects needs s3:DeleteObject.`
     );
   }
 }
@@ -61926,7 +61963,7 @@ var InventoryRun = class {
       return;
     }
     const relative = this.relative(this.settings.keyCase === "lower" ? file.pathLower : path) + (exported?.kind === "export" ? `.${exported.extension}` : "");
-    const key = checkedObjectKey(this.settings.prefix, relative, this.settings.reservedPrefix);
+    const key = checkedObjectKey(this.settings.prefix, relative, this.settings.toolPrefix);
     const existing = this.ledger.get(file.id);
     const keyText = typeof key === "string" ? key : objectKey(this.settings.prefix, relative);
     const live = existing !== void 0 && existing.deletedAt === void 0;
@@ -62134,7 +62171,7 @@ async function gzipIfSmaller(body) {
 
 // src/engine/reconcile.ts
 var HEAD_CONCURRENCY = 16;
-async function reconcile(ledger, target, prefix2, now, reservedPrefix2) {
+async function reconcile(ledger, target, prefix2, now, toolPrefix) {
   const pending = /* @__PURE__ */ new Map();
   for (const record of ledger.records()) {
     const corrupt = record.failure?.failureClass === "hash_mismatch";
@@ -62145,7 +62182,7 @@ async function reconcile(ledger, target, prefix2, now, reservedPrefix2) {
   let listed = 0;
   const candidates2 = [];
   for await (const object of target.list(prefix2 === "" ? "" : `${prefix2}/`)) {
-    if (object.key.startsWith(reservedPrefix2)) continue;
+    if (object.key.startsWith(toolPrefix)) continue;
     listed += 1;
     const record = pending.get(object.key);
     if (record === void 0) continue;
@@ -62510,7 +62547,7 @@ function pinnedSettings(config) {
     bucket: config.s3.bucket,
     prefix: config.s3.prefix,
     keyCase: config.keyCase,
-    shard: `${String(config.shard.index)}/${String(config.shard.count)}`,
+    shard: shardText(config.shard),
     teamRoot: config.dropbox.teamRoot ? "on" : "off",
     include: config.filters.include.join(", "),
     exclude: config.filters.exclude.join(", "),
@@ -62526,7 +62563,7 @@ function inventorySettings(config) {
     shard: config.shard,
     filter: new PathFilter(config.filters),
     exports: config.exports,
-    reservedPrefix: config.s3.manifestPrefix,
+    toolPrefix: config.s3.toolPrefix,
     recordOtherShards: config.shard.index === 0 && config.shard.count > 1
   };
 }
@@ -62608,7 +62645,7 @@ var ChunkRun = class {
           this.deps.target,
           this.config.s3.prefix,
           () => this.now(),
-          this.config.s3.manifestPrefix
+          this.config.s3.toolPrefix
         );
         if (reconciled.confirmed > 0) {
           this.progress.note(
@@ -63029,7 +63066,7 @@ async function applyLifecycle(client, config, lines, warnings) {
   }
   const plan = planLifecycle(current, config.lifecycle, {
     prefix: config.s3.prefix,
-    reservedPrefix: config.s3.manifestPrefix
+    toolPrefix: config.s3.toolPrefix
   });
   const names = plan.ids.join(" and ");
   if (plan.action === "unchanged") {
@@ -63604,7 +63641,7 @@ async function runMigrate(config) {
     progress.stop();
   }
   report(config, result);
-  return result.fatal === void 0 ? 0 : 1;
+  return result.fatal === void 0 ? EXIT.ok : EXIT.fatal;
 }
 function report(config, result) {
   const { chunk, total } = result;
@@ -64484,7 +64521,7 @@ async function runPlan(config) {
     log: note
   });
   process.stdout.write(config.json ? renderJson(plan) : renderText(plan));
-  return 0;
+  return EXIT.ok;
 }
 
 // src/report/failures.ts
@@ -64563,7 +64600,7 @@ async function runStatus(config) {
 `
       );
     }
-    return 0;
+    return EXIT.ok;
   }
   const totals = ledger.totals();
   const failures = failuresByClass(ledger.records());
@@ -64575,7 +64612,7 @@ async function runStatus(config) {
       `${JSON.stringify({ settings: ledger.settings, total: totals, done, failures, deletions, chunks })}
 `
     );
-    return 0;
+    return EXIT.ok;
   }
   const { settings } = ledger;
   const lines = [
@@ -64618,7 +64655,7 @@ async function runStatus(config) {
   }
   process.stdout.write(`${lines.join("\n")}
 `);
-  return 0;
+  return EXIT.ok;
 }
 
 // src/engine/verify.ts
@@ -64689,7 +64726,7 @@ async function runVerify(config, deps) {
         deps.target,
         config.s3.prefix,
         () => new Date(clock.now()).toISOString(),
-        config.s3.manifestPrefix
+        config.s3.toolPrefix
       );
     }
     const run = new VerifyRun(config, deps.target, clock, progress);
@@ -64885,7 +64922,7 @@ async function runVerifyCommand(config) {
     progress: stderrLines()
   });
   report2(config, result);
-  return result.differences.length === 0 ? 0 : 1;
+  return result.differences.length === 0 ? EXIT.ok : EXIT.fatal;
 }
 function stderrLines() {
   let last = Date.now();
@@ -64943,7 +64980,6 @@ function report2(config, result) {
 }
 
 // src/cli/program.ts
-var EXIT = { ok: 0, fatal: 1, usage: 2 };
 function addOptions(command5, name) {
   for (const spec of OPTIONS) {
     if (!spec.commands.includes(name) || spec.secret === true) continue;

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.ts';
-import { formatDuration } from '../config/values.ts';
+import { formatDuration } from '../format.ts';
 import { ConfigError } from '../errors.ts';
 
 /** Saving the ledger and the summary after the chunk also needs the credentials. */

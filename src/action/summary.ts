@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import { formatBytes, formatDuration } from '../config/values.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import type { ChunkResult } from '../engine/chunk.ts';
 import { escapeMarkdown } from '../report/escape.ts';
 

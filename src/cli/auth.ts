@@ -13,6 +13,7 @@ import {
   type App,
   type RefreshKind,
 } from '../dropbox/oauth.ts';
+import { EXIT } from './exit-codes.ts';
 import { createPrompter, PromptClosed, type Prompter } from './prompt.ts';
 
 export interface AuthIo {
@@ -20,11 +21,6 @@ export interface AuthIo {
   readonly output: NodeJS.WritableStream;
   readonly errors: NodeJS.WritableStream;
 }
-
-// program.ts's EXIT (importing it here would be circular).
-const EXIT_OK = 0;
-const EXIT_FATAL = 1;
-const EXIT_USAGE = 2;
 
 /** Where a person finds what the questions ask for. */
 const APP_CONSOLE = 'https://www.dropbox.com/developers/apps';
@@ -53,7 +49,7 @@ export async function runAuth(
     const appKey = config.dropbox.credentials.appKey ?? (await askAppKey(prompter, say));
     if (appKey === undefined) {
       return fail(
-        EXIT_USAGE,
+        EXIT.usage,
         `no app key: set DROPBOX_APP_KEY or type it when asked (${APP_CONSOLE} → your app → Settings → App key).`,
       );
     }
@@ -77,7 +73,7 @@ export async function runAuth(
     say('2. Dropbox then shows an access code. It works once, for a few minutes.');
     const code = (await prompter.ask('   Paste it here and press Enter: ')).trim();
     if (code === '') {
-      return fail(EXIT_USAGE, 'no access code was pasted. Run `dropbox-to-s3 auth` again.');
+      return fail(EXIT.usage, 'no access code was pasted. Run `dropbox-to-s3 auth` again.');
     }
     secrets.push(code);
     say();
@@ -87,7 +83,7 @@ export async function runAuth(
     const missing = missingScopes(grant);
     if (missing.length > 0) {
       return fail(
-        EXIT_FATAL,
+        EXIT.fatal,
         `the app lacks the permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which every ` +
           `migration needs. In ${APP_CONSOLE} → your app → Permissions, tick ${missing.join(' and ')}, ` +
           'press Submit, then run `dropbox-to-s3 auth` again (a token keeps the scopes it was issued with).',
@@ -96,13 +92,13 @@ export async function runAuth(
     const account = await currentAccount(where, grant.accessToken);
     const kind = await checkRefresh(where, app, grant.refreshToken);
     printResult(say, appKey, account, grant.refreshToken, kind, appSecret !== undefined);
-    return EXIT_OK;
+    return EXIT.ok;
   } catch (error) {
     if (error instanceof PromptClosed) {
-      return fail(EXIT_USAGE, `${error.message}: type the answer, or pipe it in on its own line.`);
+      return fail(EXIT.usage, `${error.message}: type the answer, or pipe it in on its own line.`);
     }
-    if (error instanceof AuthError) return fail(EXIT_FATAL, `${error.message} ${advice(error)}`);
-    return fail(EXIT_FATAL, messageOf(error));
+    if (error instanceof AuthError) return fail(EXIT.fatal, `${error.message} ${advice(error)}`);
+    return fail(EXIT.fatal, messageOf(error));
   } finally {
     prompter.close();
   }

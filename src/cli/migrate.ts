@@ -1,11 +1,12 @@
 import type { Config } from '../config/config.ts';
-import { formatBytes, formatDuration } from '../config/values.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { DropboxSource } from '../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../engine/chunk.ts';
 import { setUpBucket } from '../s3/bucket-lifecycle.ts';
 import { S3Target, s3ClientFor } from '../s3/target.ts';
 import { stderrProgress } from './progress.ts';
 import { stopOnSignals } from '../signals.ts';
+import { EXIT } from './exit-codes.ts';
 
 /** `dropbox-to-s3 migrate`: one chunk. Returns the exit code. */
 export async function runMigrate(config: Config): Promise<number> {
@@ -40,7 +41,7 @@ export async function runMigrate(config: Config): Promise<number> {
     progress.stop();
   }
   report(config, result);
-  return result.fatal === undefined ? 0 : 1;
+  return result.fatal === undefined ? EXIT.ok : EXIT.fatal;
 }
 
 function report(config: Config, result: ChunkResult): void {

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import { DropboxSource } from '../dropbox/source.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { renderJson, renderText } from '../plan/render.ts';
+import { EXIT } from './exit-codes.ts';
 
 /**
  * `dropbox-to-s3 plan`: lists the account (no ledger is written, S3 is not called) and prints what
@@ -18,5 +19,5 @@ export async function runPlan(config: Config): Promise<number> {
     log: note,
   });
   process.stdout.write(config.json ? renderJson(plan) : renderText(plan));
-  return 0;
+  return EXIT.ok;
 }

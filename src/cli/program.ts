@@ -4,13 +4,11 @@ import { OPTIONS, type Command as CommandName } from '../config/options.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { runAuth } from './auth.ts';
+import { EXIT } from './exit-codes.ts';
 import { runMigrate } from './migrate.ts';
 import { runPlan } from './plan.ts';
 import { runStatus } from './status.ts';
 import { runVerifyCommand } from './verify.ts';
-
-/** Exit codes: 0 the command ran (work may be left), 1 a fatal error, 2 invalid input. */
-export const EXIT = { ok: 0, fatal: 1, usage: 2 } as const;
 
 function addOptions(command: Command, name: CommandName): Command {
   for (const spec of OPTIONS) {

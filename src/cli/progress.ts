@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { formatBytes, formatDuration } from '../config/values.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import type { ProgressListener } from '../engine/progress.ts';
 
 const LINE_EVERY_MS = 10_000;

@@ -1,9 +1,10 @@
 import type { Config } from '../config/config.ts';
-import { formatBytes, formatDuration } from '../config/values.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { LedgerView } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
 import { printable } from '../report/escape.ts';
 import { deletionsOf, failuresByClass } from '../report/failures.ts';
+import { EXIT } from './exit-codes.ts';
 
 function deletedNote(records: Iterable<FileRecord>): string {
   let removed = 0;
@@ -43,7 +44,7 @@ export async function runStatus(config: Config): Promise<number> {
         `${JSON.stringify({ settings: null, total: null, done: false, failures: [], deletions: { count: 0, examples: [] }, chunks: [] })}\n`,
       );
     }
-    return 0;
+    return EXIT.ok;
   }
   const totals = ledger.totals();
   const failures = failuresByClass(ledger.records());
@@ -54,7 +55,7 @@ export async function runStatus(config: Config): Promise<number> {
     process.stdout.write(
       `${JSON.stringify({ settings: ledger.settings, total: totals, done, failures, deletions, chunks })}\n`,
     );
-    return 0;
+    return EXIT.ok;
   }
   const { settings } = ledger;
   const lines = [
@@ -98,5 +99,5 @@ export async function runStatus(config: Config): Promise<number> {
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return EXIT.ok;
 }

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import { DropboxSource } from '../dropbox/source.ts';
 import { runVerify, type VerifyProgress, type VerifyResult } from '../engine/verify.ts';
 import { S3Target } from '../s3/target.ts';
+import { EXIT } from './exit-codes.ts';
 
 const LINE_EVERY_MS = 10_000;
 
@@ -13,7 +14,7 @@ export async function runVerifyCommand(config: Config): Promise<number> {
     progress: stderrLines(),
   });
   report(config, result);
-  return result.differences.length === 0 ? 0 : 1;
+  return result.differences.length === 0 ? EXIT.ok : EXIT.fatal;
 }
 
 /** Notes as they come, and how far the check is at most every ten seconds. */

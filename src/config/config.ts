@@ -1,22 +1,16 @@
 import { join } from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, FAILURE_CLASSES, isFailureClass, type FailureClass } from '../errors.ts';
 import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
 import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
-import { parseShard, type Shard } from '../engine/shard.ts';
+import { parseShard, shardLabel, type Shard } from '../engine/shard.ts';
 import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
 import { MIGRATED_TAGGING, needsTag } from '../s3/lifecycle.ts';
 import { OPTIONS, type Command, type OptionSpec } from './options.ts';
-import {
-  formatBytes,
-  parseBoolean,
-  parseChoice,
-  parseDuration,
-  parseInteger,
-  parseSize,
-} from './values.ts';
+import { parseBoolean, parseChoice, parseDuration, parseInteger, parseSize } from './values.ts';
+import { formatBytes } from '../format.ts';
 
 /** Where the tool keeps its own objects in the bucket; migrated keys never start with it. */
-export const RESERVED_PREFIX = '_dropbox-to-s3/';
+export const DEFAULT_TOOL_PREFIX = '_dropbox-to-s3/';
 
 export const SSE_MODES = ['AES256', 'aws:kms'] as const;
 export type SseMode = (typeof SSE_MODES)[number];
@@ -124,7 +118,7 @@ export interface Config {
     /** Sent with every S3 call: S3 refuses the call when another account owns the bucket. */
     readonly expectedBucketOwner: string | undefined;
     /** The tool's own objects (manifest) live here; ends with "/"; migrated keys never start with it. */
-    readonly manifestPrefix: string;
+    readonly toolPrefix: string;
     /**
      * `x-amz-tagging` of migrated objects (never of the tool's own): set when our lifecycle rule
      * finds them by tag because a prefix cannot (see src/s3/lifecycle.ts); undefined otherwise.
@@ -149,7 +143,7 @@ export interface Config {
   readonly keepEmptyFolders: boolean;
   readonly onSourceDelete: 'keep' | 'delete';
   /** Failures to make pending again: every class (true), one class, or none (undefined). */
-  readonly retryFailed: true | string | undefined;
+  readonly retryFailed: true | FailureClass | undefined;
   readonly verify: { readonly deep: boolean; readonly requeue: boolean };
   readonly budget: {
     readonly maxDurationMs: number | undefined;
@@ -191,7 +185,7 @@ export function buildConfig(
     command,
     action: front === 'action' ? actionSettings(read) : undefined,
     shard,
-    ledgerDir: join(ledgerRoot, `shard-${String(shard.index)}-of-${String(shard.count)}`),
+    ledgerDir: join(ledgerRoot, shardLabel(shard)),
     json: read.flag('json'),
   };
   const partSizeBytes = partSize(read.text('part-size'));
@@ -209,7 +203,7 @@ export function buildConfig(
   if (maxDurationMs !== undefined && maxDurationMs < 1000) {
     throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
   }
-  const manifestPrefix = reservedPrefix(read.text('manifest-prefix') ?? RESERVED_PREFIX);
+  const toolPrefix = toolPrefixOf(read.text('tool-prefix') ?? DEFAULT_TOOL_PREFIX);
   const sse = optional(read.text('sse'), (text) => parseChoice(text, '--sse', SSE_MODES));
   const sseKmsKeyId = read.text('sse-kms-key-id');
   if (sseKmsKeyId !== undefined && sse !== 'aws:kms') {
@@ -221,7 +215,7 @@ export function buildConfig(
     STORAGE_CLASSES,
   );
   const lifecycleSetting = lifecycle(read.text('lifecycle'), storageClass);
-  const s3Prefix = prefix(read.text('prefix') ?? '', manifestPrefix);
+  const s3Prefix = prefix(read.text('prefix') ?? '', toolPrefix);
   return {
     ...common,
     lifecycle: lifecycleSetting,
@@ -239,11 +233,11 @@ export function buildConfig(
           ? bucketName(read.text('bucket'))
           : (read.text('bucket') ?? ''),
       prefix: s3Prefix,
-      manifestPrefix,
+      toolPrefix,
       tagging:
         lifecycleSetting !== undefined &&
         lifecycleSetting.transitions.length > 0 &&
-        needsTag({ prefix: s3Prefix, reservedPrefix: manifestPrefix })
+        needsTag({ prefix: s3Prefix, toolPrefix: toolPrefix })
           ? MIGRATED_TAGGING
           : undefined,
       sse,
@@ -524,11 +518,11 @@ function concurrencyOf(
   return { fixed, max: Math.max(max, fixed ?? 1) };
 }
 
-function reservedPrefix(text: string): string {
+function toolPrefixOf(text: string): string {
   const value = `${text.replace(/^\/+|\/+$/g, '')}/`;
   if (value === '/' || value.includes('//')) {
     throw new ConfigError(
-      `--manifest-prefix "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`,
+      `--tool-prefix "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`,
     );
   }
   return value;
@@ -634,15 +628,16 @@ function isColder(a: StorageClass, b: StorageClass): boolean {
   return rank(a) > rank(b);
 }
 
-function retryFailed(value: RawSettings[string]): true | string | undefined {
+function retryFailed(value: RawSettings[string]): true | FailureClass | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return true;
   if (typeof value !== 'string') throw new ConfigError('--retry-failed may be given only once.');
   const text = value.trim();
   if (text === '' || text === 'all' || text === 'true') return true;
-  if (!/^[a-z_]+$/.test(text)) {
+  if (!isFailureClass(text)) {
     throw new ConfigError(
-      `--retry-failed "${text}" is not a failure class: give one as status shows it (e.g. access_denied), or none for all.`,
+      `--retry-failed "${text}" is not a failure class: give one as status shows it ` +
+        `(one of ${FAILURE_CLASSES.join(', ')}), or none for all.`,
     );
   }
   return text;

@@ -174,10 +174,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: MIGRATE_VERIFY,
   },
   {
-    name: 'manifest-prefix',
+    name: 'tool-prefix',
     value: 'prefix',
     description:
-      "Reserved prefix for the tool's own objects (the manifest); migrated keys never start with it.",
+      'The tool prefix: where the tool keeps its own objects (manifests, and the ledger with `ledger-store: s3`); migrated keys never start with it.',
     defaultText: '`_dropbox-to-s3/`',
     commands: MIGRATE_VERIFY,
   },
@@ -389,7 +389,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'ledger-store',
     value: 'cache|artifact|s3',
     description:
-      "Where the shard's ledger is kept between runs: the Actions cache, a workflow artifact, or objects under --manifest-prefix in the bucket (durable). See Use it as a GitHub Action.",
+      "Where the shard's ledger is kept between runs: the Actions cache, a workflow artifact, or objects under --tool-prefix in the bucket (durable). See Use it as a GitHub Action.",
     defaultText: 'cache',
     actionDefault: 'cache',
     commands: ['action'],

@@ -58,7 +58,7 @@ export async function upkeepBucket(config: Config, context: UpkeepContext): Prom
   const folderSettings = {
     sourcePath: config.dropbox.sourcePath,
     prefix: config.s3.prefix,
-    reservedPrefix: config.s3.manifestPrefix,
+    toolPrefix: config.s3.toolPrefix,
     keyCase: config.keyCase,
   };
   const folders = emptyFolders(ledger, config.shard, folderSettings);
@@ -90,7 +90,7 @@ export async function upkeepBucket(config: Config, context: UpkeepContext): Prom
           sourcePath: config.dropbox.sourcePath,
           bucket: config.s3.bucket,
           prefix: config.s3.prefix,
-          manifestPrefix: config.s3.manifestPrefix,
+          toolPrefix: config.s3.toolPrefix,
           shard: config.shard,
         },
         now,
@@ -111,7 +111,7 @@ async function warnOnFailure(
     if (stopsUpkeep(error)) throw error;
     context.progress.note(
       `Could not ${what} (${messageOf(error)}); the next chunk tries again. ` +
-        'Objects under --manifest-prefix need s3:PutObject, deleting objects needs s3:DeleteObject.',
+        'Objects under --tool-prefix need s3:PutObject, deleting objects needs s3:DeleteObject.',
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import { formatBytes } from '../config/values.ts';
+import { formatBytes } from '../format.ts';
 import {
   fatal,
   messageOf,
@@ -28,6 +28,7 @@ import { SILENT, type ProgressListener } from './progress.ts';
 import { RateGate } from './rate-gate.ts';
 import { reconcile, type ReconcileResult } from './reconcile.ts';
 import { retryFailures } from './retry-failed.ts';
+import { shardText } from './shard.ts';
 import { schedule } from './scheduler.ts';
 import type { Source, SourceFile } from './source.ts';
 import type { Target } from './target.ts';
@@ -86,7 +87,7 @@ export function pinnedSettings(config: Config): PinnedSettings {
     bucket: config.s3.bucket,
     prefix: config.s3.prefix,
     keyCase: config.keyCase,
-    shard: `${String(config.shard.index)}/${String(config.shard.count)}`,
+    shard: shardText(config.shard),
     teamRoot: config.dropbox.teamRoot ? 'on' : 'off',
     include: config.filters.include.join(', '),
     exclude: config.filters.exclude.join(', '),
@@ -107,7 +108,7 @@ export function inventorySettings(config: Config): InventorySettings {
     shard: config.shard,
     filter: new PathFilter(config.filters),
     exports: config.exports,
-    reservedPrefix: config.s3.manifestPrefix,
+    toolPrefix: config.s3.toolPrefix,
     recordOtherShards: config.shard.index === 0 && config.shard.count > 1,
   };
 }
@@ -200,7 +201,7 @@ class ChunkRun {
           this.deps.target,
           this.config.s3.prefix,
           () => this.now(),
-          this.config.s3.manifestPrefix,
+          this.config.s3.toolPrefix,
         );
         if (reconciled.confirmed > 0) {
           this.progress.note(

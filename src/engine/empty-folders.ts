@@ -14,7 +14,7 @@ export interface EmptyFolder {
 export interface FolderKeySettings {
   readonly sourcePath: string;
   readonly prefix: string;
-  readonly reservedPrefix: string;
+  readonly toolPrefix: string;
   readonly keyCase: KeyCase;
 }
 
@@ -50,7 +50,7 @@ export function emptyFolders(
     const relative = (settings.keyCase === 'lower' ? pathLower : path).slice(
       settings.sourcePath.length,
     );
-    const key = checkedObjectKey(settings.prefix, `${relative}/`, settings.reservedPrefix);
+    const key = checkedObjectKey(settings.prefix, `${relative}/`, settings.toolPrefix);
     empty.push({ pathLower, path, key });
   }
   return empty;

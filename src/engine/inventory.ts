@@ -46,7 +46,7 @@ export interface InventorySettings {
   /** --include / --exclude; everything when absent. */
   readonly filter?: PathFilter;
   /** Keys may not start with this (the manifest's prefix): such files fail as `reserved_key`. */
-  readonly reservedPrefix?: string;
+  readonly toolPrefix?: string;
   /** Keep other shards' file paths in the ledger (shard 0 of several, to tell empty folders). */
   readonly recordOtherShards?: boolean;
 }
@@ -405,7 +405,7 @@ class InventoryRun {
     const relative =
       this.relative(this.settings.keyCase === 'lower' ? file.pathLower : path) +
       (exported?.kind === 'export' ? `.${exported.extension}` : '');
-    const key = checkedObjectKey(this.settings.prefix, relative, this.settings.reservedPrefix);
+    const key = checkedObjectKey(this.settings.prefix, relative, this.settings.toolPrefix);
     const existing = this.ledger.get(file.id);
     const keyText = typeof key === 'string' ? key : objectKey(this.settings.prefix, relative);
     const live = existing !== undefined && existing.deletedAt === undefined;

@@ -3,7 +3,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
 import { VERSION } from '../version.ts';
 import type { EmptyFolder } from './empty-folders.ts';
-import type { Shard } from './shard.ts';
+import { shardLabel, shardText, type Shard } from './shard.ts';
 import type { Target } from './target.ts';
 
 /** The manifest's line format; a reader checks it in the header line. */
@@ -15,8 +15,8 @@ export interface ManifestSettings {
   readonly sourcePath: string;
   readonly bucket: string;
   readonly prefix: string;
-  /** The reserved prefix, ending with "/". */
-  readonly manifestPrefix: string;
+  /** The tool prefix, ending with "/". */
+  readonly toolPrefix: string;
   readonly shard: Shard;
 }
 
@@ -29,13 +29,13 @@ export interface ManifestResult {
 }
 
 /**
- * Where a shard's manifest goes: `<manifest prefix><prefix>/manifest/shard-<i>-of-<n>.jsonl`
+ * Where a shard's manifest goes: `<tool prefix><prefix>/manifest/shard-<i>-of-<n>.jsonl`
  * (without `<prefix>/` when the prefix is empty). Migrations into one bucket with different
  * prefixes, and different shards of one migration, each have their own key.
  */
-export function manifestKey(manifestPrefix: string, prefix: string, shard: Shard): string {
+export function manifestKey(toolPrefix: string, prefix: string, shard: Shard): string {
   const scope = prefix === '' ? '' : `${prefix}/`;
-  return `${manifestPrefix}${scope}manifest/shard-${String(shard.index)}-of-${String(shard.count)}.jsonl`;
+  return `${toolPrefix}${scope}manifest/${shardLabel(shard)}.jsonl`;
 }
 
 /** One line a migrated file: what it was in Dropbox and where it is in S3. */
@@ -88,7 +88,7 @@ export async function writeManifest(
   settings: ManifestSettings,
   now: () => string,
 ): Promise<ManifestResult> {
-  const key = manifestKey(settings.manifestPrefix, settings.prefix, settings.shard);
+  const key = manifestKey(settings.toolPrefix, settings.prefix, settings.shard);
   const hash = createHash('sha256');
   let files = 0;
   let bytes = 0;
@@ -113,7 +113,7 @@ export async function writeManifest(
     format: MANIFEST_FORMAT,
     version: VERSION,
     writtenAt,
-    shard: `${String(settings.shard.index)}/${String(settings.shard.count)}`,
+    shard: shardText(settings.shard),
     sourcePath: settings.sourcePath,
     bucket: settings.bucket,
     prefix: settings.prefix,

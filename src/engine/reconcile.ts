@@ -27,7 +27,7 @@ export async function reconcile(
   prefix: string,
   now: () => string,
   /** The tool's own area (the manifest): never a migrated file, even with an empty prefix. */
-  reservedPrefix: string,
+  toolPrefix: string,
 ): Promise<ReconcileResult> {
   const pending = new Map<string, FileRecord>();
   for (const record of ledger.records()) {
@@ -41,7 +41,7 @@ export async function reconcile(
   let listed = 0;
   const candidates: FileRecord[] = [];
   for await (const object of target.list(prefix === '' ? '' : `${prefix}/`)) {
-    if (object.key.startsWith(reservedPrefix)) continue;
+    if (object.key.startsWith(toolPrefix)) continue;
     listed += 1;
     const record = pending.get(object.key);
     if (record === undefined) continue;

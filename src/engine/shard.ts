@@ -9,6 +9,16 @@ export interface Shard {
 
 export const WHOLE_ACCOUNT: Shard = { index: 0, count: 1 };
 
+/** The shard in names of folders, keys and store entries: `shard-0-of-4`. */
+export function shardLabel(shard: Shard): string {
+  return `shard-${String(shard.index)}-of-${String(shard.count)}`;
+}
+
+/** The shard as a person writes it (and `--shard` takes it): `0/4`. */
+export function shardText(shard: Shard): string {
+  return `${String(shard.index)}/${String(shard.count)}`;
+}
+
 /**
  * The shard a Dropbox file belongs to: the first four bytes of sha256(id), as an unsigned
  * big-endian integer, modulo the shard count. Ids are stable across renames, so a moved file stays

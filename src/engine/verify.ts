@@ -153,7 +153,7 @@ export async function runVerify(config: Config, deps: VerifyDependencies): Promi
         deps.target,
         config.s3.prefix,
         () => new Date(clock.now()).toISOString(),
-        config.s3.manifestPrefix,
+        config.s3.toolPrefix,
       );
     }
     const run = new VerifyRun(config, deps.target, clock, progress);

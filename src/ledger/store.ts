@@ -44,8 +44,3 @@ export async function replaceLedgerFiles(from: string, to: string): Promise<stri
   for (const name of LEDGER_FILES) await rm(join(to, name), { force: true });
   return copyLedgerFiles(from, to);
 }
-
-/** The shard's part of a store's names: `shard-0-of-4`. */
-export function shardName(shard: { index: number; count: number }): string {
-  return `shard-${String(shard.index)}-of-${String(shard.count)}`;
-}

@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration } from '../config/values.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { escapeMarkdown, tableCell } from '../report/escape.ts';
 import type { CostBreakdown } from './cost.ts';
 import type { Plan, StrategyPlan } from './plan.ts';

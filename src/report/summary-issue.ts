@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration } from '../config/values.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import type { FileRecord, PinnedSettings } from '../ledger/records.ts';
 import { toCsv } from './csv.ts';
 import { escapeMarkdown, tableCell } from './escape.ts';

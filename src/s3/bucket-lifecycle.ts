@@ -53,7 +53,7 @@ async function applyLifecycle(
   }
   const plan = planLifecycle(current, config.lifecycle, {
     prefix: config.s3.prefix,
-    reservedPrefix: config.s3.manifestPrefix,
+    toolPrefix: config.s3.toolPrefix,
   });
   const names = plan.ids.join(' and ');
   if (plan.action === 'unchanged') {

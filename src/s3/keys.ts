@@ -34,7 +34,7 @@ export function checkedObjectKey(
     return permanent(
       'reserved_key',
       `the S3 key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its manifest. ` +
-        'Migrate with a --prefix (or another --manifest-prefix), or rename the folder in Dropbox.',
+        'Migrate with a --prefix (or another --tool-prefix), or rename the folder in Dropbox.',
     );
   }
   const bytes = utf8Bytes(key);

@@ -13,11 +13,10 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.ts';
-import type { Shard } from '../engine/shard.ts';
+import { shardLabel, type Shard } from '../engine/shard.ts';
 import {
   ledgerFilesIn,
   replaceLedgerFiles,
-  shardName,
   type LedgerStore,
   type SavePhase,
 } from '../ledger/store.ts';
@@ -32,17 +31,17 @@ interface Pointer {
   readonly phase: SavePhase;
 }
 
-/** `<manifest prefix><prefix>/ledger/shard-<i>-of-<n>/`: beside the manifest, never migrated over. */
-export function ledgerStorePrefix(manifestPrefix: string, prefix: string, shard: Shard): string {
+/** `<tool prefix><prefix>/ledger/shard-<i>-of-<n>/`: beside the manifest, never migrated over. */
+export function ledgerStorePrefix(toolPrefix: string, prefix: string, shard: Shard): string {
   const scope = prefix === '' ? '' : `${prefix}/`;
-  return `${manifestPrefix}${scope}ledger/${shardName(shard)}/`;
+  return `${toolPrefix}${scope}ledger/${shardLabel(shard)}/`;
 }
 
 /**
  * The ledger as objects in the bucket: each save writes its files under a new generation, then
  * the small `current.json` that names it, so a save cut off half-way leaves the previous ledger
  * whole. Older generations are deleted after the pointer moves. Durable, unlike caches and
- * artifacts, and needs no GitHub permission; the bucket policy must allow the reserved prefix.
+ * artifacts, and needs no GitHub permission; the bucket policy must allow the tool prefix.
  */
 export class S3LedgerStore implements LedgerStore {
   readonly description: string;
@@ -53,7 +52,7 @@ export class S3LedgerStore implements LedgerStore {
   constructor(client: S3Client, s3: Config['s3'], shard: Shard) {
     this.client = client;
     this.s3 = s3;
-    this.base = ledgerStorePrefix(s3.manifestPrefix, s3.prefix, shard);
+    this.base = ledgerStorePrefix(s3.toolPrefix, s3.prefix, shard);
     this.description = `S3 (s3://${s3.bucket}/${this.base})`;
   }
 

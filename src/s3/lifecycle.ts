@@ -67,20 +67,20 @@ export function ourRuleIds(prefix: string): { transitions: string; uploads: stri
   return { transitions: base, uploads: `${base}${suffix}` };
 }
 
-/** Where the migrated objects are: under `prefix` ('' = the bucket root), never under `reservedPrefix`. */
+/** Where the migrated objects are: under `prefix` ('' = the bucket root), never under `toolPrefix`. */
 export interface RuleScope {
   readonly prefix: string;
-  /** The tool's own objects (ledger, manifest), `--manifest-prefix`, ending with "/". */
-  readonly reservedPrefix: string;
+  /** The tool's own objects (ledger, manifest), `--tool-prefix`, ending with "/". */
+  readonly toolPrefix: string;
 }
 
 /**
  * Whether a prefix alone cannot tell migrated objects from the tool's own: the prefix is empty, or
- * the reserved prefix lies inside it. Then migrated objects are tagged at upload and our
+ * the tool prefix lies inside it. Then migrated objects are tagged at upload and our
  * transitions rule filters on the tag.
  */
 export function needsTag(scope: RuleScope): boolean {
-  return scope.prefix === '' || scope.reservedPrefix.startsWith(`${scope.prefix}/`);
+  return scope.prefix === '' || scope.toolPrefix.startsWith(`${scope.prefix}/`);
 }
 
 /** The rules of ours that `setting` asks for. */
@@ -105,7 +105,7 @@ export function ourRules(setting: LifecycleSetting, scope: RuleScope): Lifecycle
       },
     ];
   }
-  // The reserved prefix is in scope too: only tagged (migrated) objects move.
+  // The tool prefix is in scope too: only tagged (migrated) objects move.
   const rules: LifecycleRule[] = [];
   if (transitions.length > 0) {
     rules.push({
@@ -118,7 +118,7 @@ export function ourRules(setting: LifecycleSetting, scope: RuleScope): Lifecycle
       Transitions: transitions,
     });
   }
-  // Aborting stale uploads under the reserved prefix too is harmless: the tool's own uploads
+  // Aborting stale uploads under the tool prefix too is harmless: the tool's own uploads
   // finish within the run that starts them.
   rules.push({ ID: ids.uploads, Status: 'Enabled', Filter: { Prefix: keyPrefix }, ...abort });
   return rules;

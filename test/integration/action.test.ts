@@ -28,7 +28,13 @@ import {
   permissionsOf,
   readmeBucketPolicy,
 } from '../support/bucket-policy.ts';
-import { bytesFor, listKeys, objectBytes, RESERVED_PREFIX, writeTree } from '../support/bucket.ts';
+import {
+  bytesFor,
+  listKeys,
+  objectBytes,
+  DEFAULT_TOOL_PREFIX,
+  writeTree,
+} from '../support/bucket.ts';
 import {
   APP_KEY,
   APP_SECRET,
@@ -82,7 +88,7 @@ async function filesOf(job: ActionJob): Promise<string[]> {
 async function ownObjects(bed: Testbed): Promise<string[]> {
   const page = await bed.s3
     .client()
-    .send(new ListObjectsV2Command({ Bucket: bed.s3.bucket, Prefix: RESERVED_PREFIX }));
+    .send(new ListObjectsV2Command({ Bucket: bed.s3.bucket, Prefix: DEFAULT_TOOL_PREFIX }));
   const texts: string[] = [];
   for (const object of page.Contents ?? []) {
     texts.push((await objectBytes(bed, object.Key ?? '')).toString('utf8'));

@@ -15,7 +15,7 @@ test('the s3 ledger store keeps one whole generation and restores it over a stal
   assert.equal(result.done, true);
   const config = bed.config({ prefix: 'archive' });
   const store = new S3LedgerStore(bed.s3.client(), config.s3, config.shard);
-  const base = ledgerStorePrefix(config.s3.manifestPrefix, 'archive', config.shard);
+  const base = ledgerStorePrefix(config.s3.toolPrefix, 'archive', config.shard);
   assert.equal(base, '_dropbox-to-s3/archive/ledger/shard-0-of-1/');
 
   const empty = await mkdtemp(join(tmpdir(), 'ledger-none-'));

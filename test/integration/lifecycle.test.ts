@@ -17,7 +17,7 @@ import type { RawSettings } from '../../src/config/config.ts';
 import {
   bytesFor,
   listKeys,
-  RESERVED_PREFIX,
+  DEFAULT_TOOL_PREFIX,
   runCli,
   writeTree,
   type CliRun,
@@ -88,7 +88,7 @@ test('empty prefix: tagged uploads, a tag rule and an uploads rule, foreign rule
   assert.equal(settings.TransitionDefaultMinimumObjectSize, 'varies_by_storage_class');
 
   // Migrated objects carry the tag; the tool's own (manifest) do not.
-  const keys = [...(await listKeys(bed)), ...(await listKeys(bed, RESERVED_PREFIX))];
+  const keys = [...(await listKeys(bed)), ...(await listKeys(bed, DEFAULT_TOOL_PREFIX))];
   for (const Key of keys) {
     const { TagSet } = await client.send(
       new GetObjectTaggingCommand({ Bucket: bed.s3.bucket, Key }),
@@ -145,7 +145,7 @@ test('with a prefix: one rule on the prefix, untagged objects, STANDARD for the 
     new HeadObjectCommand({ Bucket: bed.s3.bucket, Key: 'photos/a.txt' }),
   );
   assert.equal(head.StorageClass, 'GLACIER_IR');
-  const own = await listKeys(bed, RESERVED_PREFIX);
+  const own = await listKeys(bed, DEFAULT_TOOL_PREFIX);
   assert.ok(own.length > 0);
   for (const Key of own) {
     const result = await client.send(new HeadObjectCommand({ Bucket: bed.s3.bucket, Key }));

@@ -208,7 +208,7 @@ test('with several shards, a folder holding only another shard’s file is not e
   assert.ok(await head(bed, `s${folder}/`), `${folder} got its marker`);
 });
 
-test('a Dropbox folder named like the manifest prefix, with no --prefix, fails as reserved_key', async (t) => {
+test('a Dropbox folder named like the tool prefix, with no --prefix, fails as reserved_key', async (t) => {
   const bed = await startTestbed();
   t.after(() => bed.close());
   await writeTree(bed.root, {

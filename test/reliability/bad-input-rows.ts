@@ -147,10 +147,15 @@ export const ROWS: readonly InputRow[] = [
     expected: refused(/--sse-kms-key-id needs --sse aws:kms/),
   },
   flag('expected-bucket-owner', '1234', /is not an AWS account id: it has 12 digits/),
-  flag('manifest-prefix', '/', /--manifest-prefix "\/" must be a non-empty key prefix/),
+  flag('tool-prefix', '/', /--tool-prefix "\/" must be a non-empty key prefix/),
   switchWithValue('keep-empty-folders'),
   flag('on-source-delete', 'purge', /--on-source-delete "purge" must be one of: keep, delete/),
   flag('retry-failed', 'Access Denied!', /--retry-failed "Access Denied!" is not a failure class/),
+  flag(
+    'retry-failed',
+    'foo',
+    /--retry-failed "foo" is not a failure class: .*one of rate_limited, /,
+  ),
   {
     door: 'cli',
     input: '--deep on migrate (a verify flag)',

@@ -20,7 +20,7 @@ import {
   writesPerKey,
   type CliRun,
 } from '../support/reliability.ts';
-import { RESERVED_PREFIX } from '../support/bucket.ts';
+import { DEFAULT_TOOL_PREFIX } from '../support/bucket.ts';
 import { byProfile, PROFILE, reportFigures } from '../support/profile.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
 
@@ -55,7 +55,7 @@ async function assertVisibleObjectsCorrect(bed: Testbed, seen: Map<string, strin
     for (const item of page.Contents ?? []) {
       const key = item.Key ?? '';
       const version = `${item.ETag ?? ''} ${String(item.LastModified?.getTime())} ${String(item.Size)}`;
-      if (seen.get(key) === version || key.startsWith(RESERVED_PREFIX)) continue;
+      if (seen.get(key) === version || key.startsWith(DEFAULT_TOOL_PREFIX)) continue;
       assert.ok(key.startsWith(`${PREFIX}/`), `unexpected object ${key}`);
       const source = await readFile(join(bed.root, key.slice(PREFIX.length + 1))).catch(() => {
         throw new Error(`object ${key} is not a source file`);

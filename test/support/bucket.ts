@@ -37,14 +37,14 @@ export async function objectBytes(bed: Testbed, key: string): Promise<Buffer> {
 }
 
 /** Where the tool keeps its own objects (the manifest) by default. */
-export const RESERVED_PREFIX = '_dropbox-to-s3/';
+export const DEFAULT_TOOL_PREFIX = '_dropbox-to-s3/';
 
 /**
  * Every key in the test bucket (below `prefix`), sorted by UTF-8 bytes. The tool's own objects
- * under the reserved prefix are left out unless `prefix` asks for them.
+ * under the tool prefix are left out unless `prefix` asks for them.
  */
 export async function listKeys(bed: Testbed, prefix = ''): Promise<string[]> {
-  const own = prefix.startsWith(RESERVED_PREFIX);
+  const own = prefix.startsWith(DEFAULT_TOOL_PREFIX);
   const keys: string[] = [];
   let token: string | undefined;
   do {
@@ -56,7 +56,8 @@ export async function listKeys(bed: Testbed, prefix = ''): Promise<string[]> {
       }),
     );
     for (const object of page.Contents ?? []) {
-      if (object.Key === undefined || (!own && object.Key.startsWith(RESERVED_PREFIX))) continue;
+      if (object.Key === undefined || (!own && object.Key.startsWith(DEFAULT_TOOL_PREFIX)))
+        continue;
       keys.push(object.Key);
     }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;

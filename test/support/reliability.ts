@@ -22,7 +22,7 @@ import type { Target } from '../../src/engine/target.ts';
 import { listedKeyDecoder } from '../../src/s3/keys.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
 import { APP_SECRET, flagsToArgs, REFRESH_TOKEN, type Testbed } from './testbed.ts';
-import { RESERVED_PREFIX } from './bucket.ts';
+import { DEFAULT_TOOL_PREFIX } from './bucket.ts';
 
 export const MiB = 1024 * 1024;
 const CLI = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
@@ -106,7 +106,7 @@ export async function listKeys(client: S3Client, bucket: string): Promise<string
       const key =
         item.Key === undefined ? undefined : listedKeyDecoder(page.EncodingType)(item.Key);
       // The tool's own objects (the manifest) are not source files.
-      if (key !== undefined && !key.startsWith(RESERVED_PREFIX)) keys.push(key);
+      if (key !== undefined && !key.startsWith(DEFAULT_TOOL_PREFIX)) keys.push(key);
     }
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);

@@ -96,7 +96,7 @@ const BAD: [string, RawSettings, NodeJS.ProcessEnv, RegExp][] = [
     ENV,
     /--source-path "Photos" must be a Dropbox folder path/,
   ],
-  ['reserved prefix', { ...GOOD, prefix: '_dropbox-to-s3/x' }, ENV, /keeps for its own files/],
+  ['tool prefix', { ...GOOD, prefix: '_dropbox-to-s3/x' }, ENV, /keeps for its own files/],
   [
     'endpoint',
     { ...GOOD, 's3-endpoint': 'not a url' },

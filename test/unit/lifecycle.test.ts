@@ -29,8 +29,8 @@ const DEFAULT: LifecycleSetting = {
   ],
 };
 const RESERVED = '_dropbox-to-s3/';
-const PHOTOS: RuleScope = { prefix: 'photos', reservedPrefix: RESERVED };
-const ROOT: RuleScope = { prefix: '', reservedPrefix: RESERVED };
+const PHOTOS: RuleScope = { prefix: 'photos', toolPrefix: RESERVED };
+const ROOT: RuleScope = { prefix: '', toolPrefix: RESERVED };
 
 /** Rules of others, as GetBucketLifecycleConfiguration would hand them over. */
 const FOREIGN: LifecycleRule[] = [
@@ -130,7 +130,7 @@ test('the second time is a no-op: nothing to write', () => {
   assert.equal(planLifecycle(first, other, ROOT).action, 'write');
 });
 
-test('never the reserved prefix: with an empty prefix the transitions filter on our tag', () => {
+test('never the tool prefix: with an empty prefix the transitions filter on our tag', () => {
   const rules = ourRules(DEFAULT, ROOT);
   const ids = ourRuleIds('');
   const transitions = rules.find((rule) => rule.ID === ids.transitions);
@@ -151,8 +151,8 @@ test('never the reserved prefix: with an empty prefix the transitions filter on 
   }
 });
 
-test('never the reserved prefix: a manifest prefix inside --prefix needs the tag too', () => {
-  const scope = { prefix: 'backup', reservedPrefix: 'backup/_meta/' };
+test('never the tool prefix: a tool prefix inside --prefix needs the tag too', () => {
+  const scope = { prefix: 'backup', toolPrefix: 'backup/_meta/' };
   const rules = ourRules(DEFAULT, scope);
   const moving = rules.filter((rule) => (rule.Transitions ?? []).length > 0);
   assert.equal(moving.length, 1);
@@ -160,8 +160,8 @@ test('never the reserved prefix: a manifest prefix inside --prefix needs the tag
     And: { Prefix: 'backup/', Tags: [{ ...MIGRATED_TAG }] },
   });
   assert.ok(rules.every((rule) => !usesTag(rule) || !rule.AbortIncompleteMultipartUpload));
-  // A prefix alone is enough when the reserved prefix is elsewhere (even one sharing its start).
-  const beside = ourRules(DEFAULT, { prefix: 'backup', reservedPrefix: 'backup-meta/' });
+  // A prefix alone is enough when the tool prefix is elsewhere (even one sharing its start).
+  const beside = ourRules(DEFAULT, { prefix: 'backup', toolPrefix: 'backup-meta/' });
   assert.deepEqual(beside[0]?.Filter, { Prefix: 'backup/' });
 });
 
@@ -170,7 +170,7 @@ test('two prefixes in one bucket keep separate rules', () => {
     planLifecycle({ rules: [], transitionDefaultMinimumObjectSize: undefined }, DEFAULT, PHOTOS),
   );
   const both = written(
-    planLifecycle(first, DEFAULT, { prefix: 'documents', reservedPrefix: RESERVED }),
+    planLifecycle(first, DEFAULT, { prefix: 'documents', toolPrefix: RESERVED }),
   );
   assert.deepEqual(
     both.rules.map((rule) => rule.ID),

@@ -2,9 +2,10 @@ import { dirname, join } from 'node:path';
 import * as core from '@actions/core';
 import { failuresByClass } from '../../report/failures.ts';
 import type { Config } from '../../config/config.ts';
-import { formatBytes } from '../../config/values.ts';
+import { formatBytes } from '../../format.ts';
 import { DropboxSource } from '../../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../../engine/chunk.ts';
+import { shardLabel, shardText } from '../../engine/shard.ts';
 import type { ProgressListener } from '../../engine/progress.ts';
 import { messageOf } from '../../errors.ts';
 import { LedgerView } from '../../ledger/ledger.ts';
@@ -94,14 +95,14 @@ async function finalizeShards(config: Config): Promise<void> {
   const shards: { shard: string; dir: string }[] = [];
   for (let index = 0; index < count; index += 1) {
     const shard = { index, count };
-    const ledgerDir = join(root, `shard-${String(index)}-of-${String(count)}`);
+    const ledgerDir = join(root, shardLabel(shard));
     const store = ledgerStoreFor({ ...config, shard, ledgerDir }, context, s3);
     const restored = await core.group(
       `Restoring the ledger of shard ${String(index)} of ${String(count)} from ${store.description}`,
       () => store.restore(ledgerDir),
     );
     if (!restored) core.info(`Shard ${String(index)} of ${String(count)} has no saved ledger yet.`);
-    shards.push({ shard: `${String(index)}/${String(count)}`, dir: ledgerDir });
+    shards.push({ shard: shardText(shard), dir: ledgerDir });
   }
   const bucketSetup = await core.group(`Lifecycle rule of ${config.s3.bucket}`, () =>
     setUpBucket(s3, config),

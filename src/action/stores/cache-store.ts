@@ -7,10 +7,10 @@ import { messageOf } from '../../errors.ts';
 import {
   copyLedgerFiles,
   replaceLedgerFiles,
-  shardName,
   type LedgerStore,
   type SavePhase,
 } from '../../ledger/store.ts';
+import { shardLabel } from '../../engine/shard.ts';
 import { ownerAndRepo, type RunContext } from '../context.ts';
 import { ledgerEntryPrefix } from './names.ts';
 
@@ -28,7 +28,7 @@ export class CacheLedgerStore implements LedgerStore {
 
   constructor(config: Config, context: RunContext) {
     this.prefix = ledgerEntryPrefix(config);
-    this.staging = `.dropbox-to-s3-cache/${shardName(config.shard)}`;
+    this.staging = `.dropbox-to-s3-cache/${shardLabel(config.shard)}`;
     this.context = context;
     this.token = config.action?.githubToken;
   }

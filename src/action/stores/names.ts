@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../../config/config.ts';
-import { shardName } from '../../ledger/store.ts';
+import { shardLabel } from '../../engine/shard.ts';
 
 /**
  * The start of every cache key and artifact name of one shard of one migration:
@@ -13,5 +13,5 @@ export function ledgerEntryPrefix(config: Config): string {
     .update(`${config.s3.prefix}\n${config.dropbox.sourcePath}`)
     .digest('hex')
     .slice(0, 12);
-  return `dropbox-to-s3-ledger-${config.s3.bucket}-${scope}-${shardName(config.shard)}-`;
+  return `dropbox-to-s3-ledger-${config.s3.bucket}-${scope}-${shardLabel(config.shard)}-`;
 }
