@@ -37,7 +37,7 @@ function configFor(dropboxUrl: string, s3: S3Harness, ledger: string, prefix: st
 /** The whole account, as the engine's source lists it. */
 export async function listAccount(dropboxUrl: string, s3: S3Harness): Promise<Listing> {
   const config = configFor(dropboxUrl, s3, '/nonexistent', 'x');
-  const source = new DropboxSource(config.dropbox, fetch, () => undefined);
+  const source = new DropboxSource(config.dropbox, { note: () => undefined });
   const files: SourceFile[] = [];
   const folders: SourceEntry[] = [];
   let page = await source.list('', true);

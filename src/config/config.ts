@@ -5,6 +5,8 @@ import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
 import { parseShard, shardLabel, type Shard } from '../engine/shard.ts';
 import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
 import { MIGRATED_TAGGING, needsTag } from '../s3/lifecycle.ts';
+import type { S3Settings } from '../s3/settings.ts';
+import type { DropboxCredentials, DropboxSettings } from '../dropbox/settings.ts';
 import { OPTIONS, type Command, type OptionSpec } from './options.ts';
 import { parseBoolean, parseChoice, parseDuration, parseInteger, parseSize } from './values.ts';
 import { formatBytes } from '../format.ts';
@@ -58,12 +60,7 @@ export interface LifecycleSetting {
 const MiB = 1024 * 1024;
 const DEFAULT_LEDGER_DIR = '.dropbox-to-s3';
 
-export interface DropboxCredentials {
-  readonly appKey: string | undefined;
-  readonly appSecret: string | undefined;
-  readonly refreshToken: string | undefined;
-  readonly accessToken: string | undefined;
-}
+export type { DropboxCredentials } from '../dropbox/settings.ts';
 
 export const ACTION_MODES = ['migrate', 'plan', 'finalize'] as const;
 export type ActionMode = (typeof ACTION_MODES)[number];
@@ -97,34 +94,12 @@ export interface Config {
   readonly command: Command;
   /** Undefined for the CLI. */
   readonly action: ActionSettings | undefined;
-  readonly dropbox: {
-    readonly credentials: DropboxCredentials;
-    /** One server for every Dropbox host (the emulator); undefined for Dropbox itself. */
-    readonly baseUrl: string | undefined;
+  readonly dropbox: DropboxSettings & {
     /** '' for the whole account, else "/Folder" (no trailing slash). */
     readonly sourcePath: string;
-    /** List and download from the team's root namespace instead of the member's home. */
-    readonly teamRoot: boolean;
   };
-  readonly s3: {
-    readonly bucket: string;
-    readonly prefix: string;
-    readonly region: string;
-    readonly endpoint: string | undefined;
-    readonly forcePathStyle: boolean;
-    readonly storageClass: StorageClass;
-    readonly sse: SseMode | undefined;
-    readonly sseKmsKeyId: string | undefined;
-    /** Sent with every S3 call: S3 refuses the call when another account owns the bucket. */
-    readonly expectedBucketOwner: string | undefined;
-    /** The tool's own objects (manifest) live here; ends with "/"; migrated keys never start with it. */
-    readonly toolPrefix: string;
-    /**
-     * `x-amz-tagging` of migrated objects (never of the tool's own): set when our lifecycle rule
-     * finds them by tag because a prefix cannot (see src/s3/lifecycle.ts); undefined otherwise.
-     */
-    readonly tagging: string | undefined;
-  };
+  // TODO(merge): once S3Settings takes storage-classes.ts's StorageClass, this is just S3Settings.
+  readonly s3: S3Settings & { readonly storageClass: StorageClass };
   /** Undefined for `--lifecycle none`: no rule of ours is written (an existing one is removed). */
   readonly lifecycle: LifecycleSetting | undefined;
   readonly plan: {

@@ -1,5 +1,4 @@
 import { Dropbox, DropboxAuth, DropboxResponseError, type files } from 'dropbox';
-import type { Config } from '../config/config.ts';
 import { fatal, MigrationError } from '../errors.ts';
 import type {
   ExportedDocument,
@@ -11,12 +10,23 @@ import type {
 import { classifyDropboxError, classifyNetworkError, type DropboxHttpError } from './errors.ts';
 import { CONTENT_BASE_URL, redirectingFetch } from './hosts.ts';
 import { pathRootFetch, teamRootOf } from './path-root.ts';
+import type { DropboxSettings } from './settings.ts';
 
 /** Dropbox's largest page of a listing. */
 export const LIST_LIMIT = 2000;
 
 type Metadata =
   files.FileMetadataReference | files.FolderMetadataReference | files.DeletedMetadataReference;
+
+/** What a front door hands the Dropbox source besides its settings; each has a default. */
+export interface DropboxSourceOptions {
+  /** Every HTTP request goes through it (tests send them to the emulator). */
+  readonly fetch?: typeof fetch;
+  /** Lines for the log (the path root found, a refresh); stderr by default. */
+  readonly note?: (line: string) => void;
+  /** Told every access token the SDK obtains, before it is used (the action masks them). */
+  readonly onSecret?: (secret: string) => void;
+}
 
 /** Dropbox as a `Source`: the SDK for auth and listing, plain streaming `fetch` for content. */
 export class DropboxSource implements Source {
@@ -36,16 +46,16 @@ export class DropboxSource implements Source {
   private readonly onSecret: (secret: string) => void;
   private lastToken = '';
 
-  constructor(
-    config: Config['dropbox'],
-    fetcher: typeof fetch = fetch,
-    note: (line: string) => void = (line) => process.stderr.write(`dropbox-to-s3: ${line}\n`),
-    onSecret: (secret: string) => void = () => undefined,
-  ) {
-    const { credentials, baseUrl } = config;
-    this.onSecret = onSecret;
-    this.teamRoot = config.teamRoot;
-    this.note = note;
+  constructor(settings: DropboxSettings, options: DropboxSourceOptions = {}) {
+    const { credentials, baseUrl } = settings;
+    const fetcher = options.fetch ?? fetch;
+    this.onSecret = options.onSecret ?? (() => undefined);
+    this.teamRoot = settings.teamRoot;
+    this.note =
+      options.note ??
+      ((line) => {
+        process.stderr.write(`dropbox-to-s3: ${line}\n`);
+      });
     this.fetcher = pathRootFetch(
       baseUrl === undefined ? fetcher : redirectingFetch(baseUrl, fetcher),
       () => this.pathRoot,

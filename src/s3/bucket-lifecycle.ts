@@ -5,10 +5,14 @@ import {
   PutBucketLifecycleConfigurationCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Config } from '../config/config.ts';
 import { messageOf, MigrationError } from '../errors.ts';
 import { httpStatusOf } from './errors.ts';
-import { planLifecycle, type BucketLifecycle } from './lifecycle.ts';
+import {
+  planLifecycle,
+  type BucketLifecycle,
+  type LifecycleSetting,
+  type RuleScope,
+} from './lifecycle.ts';
 
 /** What setting up the bucket did, for the log and the job summary, and what needs a person. */
 export interface BucketSetupResult {
@@ -18,7 +22,12 @@ export interface BucketSetupResult {
   readonly warnings: readonly string[];
 }
 
-type SetupConfig = Pick<Config, 's3' | 'lifecycle'>;
+/** The bucket, where the migrated objects are in it, and the rule `--lifecycle` asks for. */
+export interface BucketSetup extends RuleScope {
+  readonly bucket: string;
+  /** Undefined for `--lifecycle none`: no rule of ours (an existing one is removed). */
+  readonly lifecycle: LifecycleSetting | undefined;
+}
 
 /**
  * Once per migration (the action's finalize, the CLI's shard 0): our lifecycle rule, merged into
@@ -28,41 +37,39 @@ type SetupConfig = Pick<Config, 's3' | 'lifecycle'>;
  */
 export async function setUpBucket(
   client: S3Client,
-  config: SetupConfig,
+  setup: BucketSetup,
 ): Promise<BucketSetupResult> {
-  const lines: string[] = [];
-  const warnings: string[] = [];
-  await applyLifecycle(client, config, lines, warnings);
-  const versioning = await versioningWarning(client, config.s3.bucket);
-  if (versioning !== undefined) warnings.push(versioning);
-  return { lines, warnings };
+  const lifecycle = await applyLifecycle(client, setup);
+  const versioning = await versioningWarning(client, setup.bucket);
+  return {
+    lines: 'line' in lifecycle ? [lifecycle.line] : [],
+    warnings: [
+      ...('warning' in lifecycle ? [lifecycle.warning] : []),
+      ...(versioning === undefined ? [] : [versioning]),
+    ],
+  };
 }
 
+/** What became of our rule (one line), or why nothing was written (one warning). */
 async function applyLifecycle(
   client: S3Client,
-  config: SetupConfig,
-  lines: string[],
-  warnings: string[],
-): Promise<void> {
-  const { bucket } = config.s3;
+  setup: BucketSetup,
+): Promise<{ line: string } | { warning: string }> {
+  const { bucket } = setup;
   const current = await readLifecycle(client, bucket);
   if (typeof current === 'string') {
     // Without the current configuration a write would drop the bucket's other rules.
-    warnings.push(current);
-    return;
+    return { warning: current };
   }
-  const plan = planLifecycle(current, config.lifecycle, {
-    prefix: config.s3.prefix,
-    toolPrefix: config.s3.toolPrefix,
-  });
+  const plan = planLifecycle(current, setup.lifecycle, setup);
   const names = plan.ids.join(' and ');
   if (plan.action === 'unchanged') {
-    lines.push(
-      plan.ids.length === 0
-        ? `No lifecycle rule of dropbox-to-s3 in ${bucket} (--lifecycle none).`
-        : `Lifecycle rule ${names} in ${bucket}: unchanged.`,
-    );
-    return;
+    return {
+      line:
+        plan.ids.length === 0
+          ? `No lifecycle rule of dropbox-to-s3 in ${bucket} (--lifecycle none).`
+          : `Lifecycle rule ${names} in ${bucket}: unchanged.`,
+    };
   }
   try {
     if (plan.action === 'delete') {
@@ -81,17 +88,16 @@ async function applyLifecycle(
       );
     }
   } catch (error) {
-    warnings.push(
-      problem(
+    return {
+      warning: problem(
         error,
         `write the lifecycle rule ${names} of ${bucket}`,
         's3:PutLifecycleConfiguration',
       ),
-    );
-    return;
+    };
   }
-  const removed = config.lifecycle === undefined;
-  lines.push(`Lifecycle rule ${names} in ${bucket}: ${removed ? 'removed' : 'written'}.`);
+  const removed = setup.lifecycle === undefined;
+  return { line: `Lifecycle rule ${names} in ${bucket}: ${removed ? 'removed' : 'written'}.` };
 }
 
 /** The bucket's rules (none without a configuration), or a warning when they cannot be read. */

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Config } from '../config/config.ts';
 import { ownerMismatchError } from './errors.ts';
+import type { S3Settings } from './settings.ts';
 
 const OWNER_HEADER = 'x-amz-expected-bucket-owner';
 
@@ -10,7 +10,10 @@ const OWNER_HEADER = 'x-amz-expected-bucket-owner';
  * it out, including calls added later. A 403 then becomes a fatal error that names the flag.
  * The client becomes this migration's: do not share it with code that must not send the header.
  */
-export function applyExpectedBucketOwner(client: S3Client, s3: Config['s3']): void {
+export function applyExpectedBucketOwner(
+  client: S3Client,
+  s3: Pick<S3Settings, 'bucket' | 'expectedBucketOwner'>,
+): void {
   const owner = s3.expectedBucketOwner;
   if (owner === undefined) return;
   client.middlewareStack.add(

@@ -12,7 +12,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Config } from '../config/config.ts';
 import { shardLabel, type Shard } from '../engine/shard.ts';
 import {
   ledgerFilesIn,
@@ -21,8 +20,15 @@ import {
   type SavePhase,
 } from '../ledger/store.ts';
 import { classifyS3Error } from './errors.ts';
+import type { S3Settings } from './settings.ts';
 
 const POINTER = 'current.json';
+
+/** Where the ledger objects go and how they are encrypted: the migration's own bucket settings. */
+export type LedgerBucket = Pick<
+  S3Settings,
+  'bucket' | 'prefix' | 'toolPrefix' | 'sse' | 'sseKmsKeyId'
+>;
 
 interface Pointer {
   readonly generation: string;
@@ -46,10 +52,10 @@ export function ledgerStorePrefix(toolPrefix: string, prefix: string, shard: Sha
 export class S3LedgerStore implements LedgerStore {
   readonly description: string;
   private readonly client: S3Client;
-  private readonly s3: Config['s3'];
+  private readonly s3: LedgerBucket;
   private readonly base: string;
 
-  constructor(client: S3Client, s3: Config['s3'], shard: Shard) {
+  constructor(client: S3Client, s3: LedgerBucket, shard: Shard) {
     this.client = client;
     this.s3 = s3;
     this.base = ledgerStorePrefix(s3.toolPrefix, s3.prefix, shard);

@@ -10,15 +10,15 @@ import {
   ListPartsCommand,
   paginateListObjectsV2,
   PutObjectCommand,
-  S3Client,
   UploadPartCommand,
-  type S3ClientConfig,
+  type S3Client,
+  type ServerSideEncryption,
+  type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { lookup as mimeLookup } from 'mime-types';
-import type { Config, SseMode, StorageClass } from '../config/config.ts';
 import type {
   CompletedPart,
   ObjectHead,
@@ -30,8 +30,10 @@ import type {
 } from '../engine/target.ts';
 import { fatal } from '../errors.ts';
 import { applyExpectedBucketOwner } from './bucket-settings.ts';
+import { s3ClientFor } from './client.ts';
 import { classifyS3Error, httpStatusOf } from './errors.ts';
 import { listedKeyDecoder } from './keys.ts';
+import type { S3Settings } from './settings.ts';
 
 /** Part size for the tool's own streamed objects; one part is buffered at a time. */
 const STREAM_PART_SIZE = 8 * 1024 * 1024;
@@ -68,32 +70,20 @@ function objectHead(result: {
   };
 }
 
-function s3ClientConfig(s3: Config['s3']): S3ClientConfig {
-  return {
-    region: s3.region,
-    ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
-    forcePathStyle: s3.forcePathStyle,
-  };
-}
-
-/** The S3 client of this migration: its region and endpoint, and the bucket-owner check on every call. */
-export function s3ClientFor(s3: Config['s3']): S3Client {
-  const client = new S3Client(s3ClientConfig(s3));
-  applyExpectedBucketOwner(client, s3);
-  return client;
-}
-
 /** S3 (or a compatible store) as a `Target`. */
 export class S3Target implements Target {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly storageClass: StorageClass;
   /** --sse and --sse-kms-key-id, for PutObject and CreateMultipartUpload (parts inherit them). */
-  private readonly encryption: { ServerSideEncryption?: SseMode; SSEKMSKeyId?: string };
-  /** The tag our lifecycle rule finds migrated objects by, when a prefix cannot (config.s3.tagging). */
+  private readonly encryption: {
+    ServerSideEncryption?: ServerSideEncryption;
+    SSEKMSKeyId?: string;
+  };
+  /** The tag our lifecycle rule finds migrated objects by, when a prefix cannot (`S3Settings.tagging`). */
   private readonly tagging: string | undefined;
 
-  constructor(s3: Config['s3'], client: S3Client = s3ClientFor(s3)) {
+  constructor(s3: S3Settings, client: S3Client = s3ClientFor(s3)) {
     this.client = client;
     this.bucket = s3.bucket;
     this.storageClass = s3.storageClass;

@@ -194,11 +194,9 @@ test('auth without an app secret: PKCE, the person pastes the code, the token re
     {
       credentials: { appKey: APP_KEY, appSecret: undefined, refreshToken, accessToken: undefined },
       baseUrl: emu.url,
-      sourcePath: '',
       teamRoot: false,
     },
-    fetch,
-    () => undefined,
+    { note: () => undefined },
   );
   await source.connect();
   const page = await source.list('', true);

@@ -18,7 +18,7 @@ async function chunkWithNotes(
   const notes: string[] = [];
   const config = bed.config(extra);
   const result = await runChunk(config, {
-    source: new DropboxSource(config.dropbox, fetch, (line) => notes.push(line)),
+    source: new DropboxSource(config.dropbox, { note: (line) => notes.push(line) }),
     target: new S3Target(config.s3, bed.s3.client()),
   });
   return { result, notes };

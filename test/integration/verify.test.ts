@@ -42,7 +42,7 @@ async function chunk(
   };
   const config = bed.config({ ...FLAGS, ...extra });
   const result = await runChunk(config, {
-    source: new DropboxSource(config.dropbox, fetcher),
+    source: new DropboxSource(config.dropbox, { fetch: fetcher }),
     target: new S3Target(config.s3, bed.s3.client()),
     progress,
   });

@@ -73,7 +73,7 @@ function corruptingFetch(at: (size: number) => number): Corruption {
 function chunkThrough(bed: Testbed, fetcher: typeof fetch): Promise<ChunkResult> {
   const config = bed.config(FLAGS);
   return runChunk(config, {
-    source: new DropboxSource(config.dropbox, fetcher),
+    source: new DropboxSource(config.dropbox, { fetch: fetcher }),
     target: new S3Target(config.s3, bed.s3.client()),
   });
 }

@@ -2,10 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, type Config, type RawSettings } from '../../src/config/config.ts';
-import { DropboxSource } from '../../src/dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
 import type { ProgressListener } from '../../src/engine/progress.ts';
-import { S3Target } from '../../src/s3/target.ts';
+import { openSource, openTarget } from '../../src/wiring/open.ts';
 import { startDropboxEmulator, type DropboxEmulator } from '../emulators/dropbox/index.ts';
 import type { DropboxEmulatorOptions } from '../emulators/dropbox/types.ts';
 import { startS3, type S3Harness, type StartS3Options } from '../emulators/s3/index.ts';
@@ -75,8 +74,8 @@ export async function startTestbed(
     chunk: (extra = {}, chunkOptions = {}) => {
       const built = config(extra);
       return runChunk(built, {
-        source: new DropboxSource(built.dropbox),
-        target: new S3Target(built.s3, s3.client()),
+        source: openSource(built),
+        target: openTarget(built, s3.client()),
         ...chunkOptions,
       });
     },
