@@ -1,11 +1,9 @@
 import type { Config } from '../config/config.ts';
 import { formatBytes, formatDuration } from '../format.ts';
-import { DropboxSource } from '../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../engine/chunk.ts';
-import { setUpBucket } from '../s3/bucket-lifecycle.ts';
-import { S3Target, s3ClientFor } from '../s3/target.ts';
-import { stderrProgress } from './progress.ts';
 import { stopOnSignals } from '../signals.ts';
+import { openS3, openSource, openTarget, setUpBucketFor } from '../wiring/open.ts';
+import { stderrProgress } from './progress.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** `dropbox-to-s3 migrate`: one chunk. Returns the exit code. */
@@ -19,18 +17,20 @@ export async function runMigrate(config: Config): Promise<number> {
   );
   let result: ChunkResult;
   try {
-    const client = s3ClientFor(config.s3);
-    const target = new S3Target(config.s3, client);
+    const client = openS3(config);
+    const target = openTarget(config, client);
     // Once per migration, not by every shard: shard 0 runs in every migration.
     if (config.shard.index === 0) {
       // Its lines go to stderr with the other notes; the --json line keeps its documented shape.
-      const setup = await setUpBucket(client, config);
+      const setup = await setUpBucketFor(config, client);
       for (const line of setup.lines) progress.note(line);
       for (const warning of setup.warnings) progress.note(`Warning: ${warning}`);
     }
     result = await runChunk(config, {
-      source: new DropboxSource(config.dropbox, fetch, (line) => {
-        progress.note(line);
+      source: openSource(config, {
+        note: (line) => {
+          progress.note(line);
+        },
       }),
       target,
       progress,

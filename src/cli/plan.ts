@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.ts';
-import { DropboxSource } from '../dropbox/source.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { renderJson, renderText } from '../plan/render.ts';
+import { openSource } from '../wiring/open.ts';
 import { EXIT } from './exit-codes.ts';
 
 /**
@@ -15,7 +15,7 @@ export async function runPlan(config: Config): Promise<number> {
   };
   if (!config.json) note('Listing the account to plan the migration; nothing is copied.');
   const plan = await buildPlan(config, {
-    source: new DropboxSource(config.dropbox, fetch, note),
+    source: openSource(config, { note }),
     log: note,
   });
   process.stdout.write(config.json ? renderJson(plan) : renderText(plan));

@@ -1,7 +1,6 @@
 import type { Config } from '../config/config.ts';
-import { DropboxSource } from '../dropbox/source.ts';
 import { runVerify, type VerifyProgress, type VerifyResult } from '../engine/verify.ts';
-import { S3Target } from '../s3/target.ts';
+import { openSource, openTarget } from '../wiring/open.ts';
 import { EXIT } from './exit-codes.ts';
 
 const LINE_EVERY_MS = 10_000;
@@ -9,8 +8,8 @@ const LINE_EVERY_MS = 10_000;
 /** `dropbox-to-s3 verify`: 0 when every migrated file's object matches, 1 when one differs. */
 export async function runVerifyCommand(config: Config): Promise<number> {
   const result = await runVerify(config, {
-    source: new DropboxSource(config.dropbox),
-    target: new S3Target(config.s3),
+    source: openSource(config),
+    target: openTarget(config),
     progress: stderrLines(),
   });
   report(config, result);

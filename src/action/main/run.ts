@@ -3,21 +3,20 @@ import * as core from '@actions/core';
 import { failuresByClass } from '../../report/failures.ts';
 import type { Config } from '../../config/config.ts';
 import { formatBytes } from '../../format.ts';
-import { DropboxSource } from '../../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../../engine/chunk.ts';
 import { shardLabel, shardText } from '../../engine/shard.ts';
 import type { ProgressListener } from '../../engine/progress.ts';
+import type { Source } from '../../engine/source.ts';
 import { messageOf } from '../../errors.ts';
 import { LedgerView } from '../../ledger/ledger.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { renderMarkdown, renderText } from '../../plan/render.ts';
-import { setUpBucket } from '../../s3/bucket-lifecycle.ts';
-import { S3Target, s3ClientFor } from '../../s3/target.ts';
 import { runContext } from '../context.ts';
 import { checkCredentialLifetime } from '../credentials.ts';
 import { finalizeStep } from '../finalize.ts';
 import { readConfig, readMode } from '../inputs.ts';
 import { stopOnSignals } from '../../signals.ts';
+import { openS3, openSource, openTarget, setUpBucketFor } from '../../wiring/open.ts';
 import { markRestored, markSaved } from '../state.ts';
 import { ledgerStoreFor } from '../stores/index.ts';
 import { summaryMarkdown, type FailureGroup } from '../summary.ts';
@@ -35,7 +34,7 @@ export async function run(): Promise<void> {
 }
 
 async function migrate(config: Config): Promise<void> {
-  const s3 = s3ClientFor(config.s3);
+  const s3 = openS3(config);
   await checkCredentialLifetime(config, s3);
   const store = ledgerStoreFor(config, runContext(), s3);
   const restored = await core.group(`Restoring the ledger from ${store.description}`, () =>
@@ -62,7 +61,7 @@ async function migrate(config: Config): Promise<void> {
   try {
     result = await runChunk(config, {
       source: dropboxSource(config),
-      target: new S3Target(config.s3, s3),
+      target: openTarget(config, s3),
       progress: actionProgress(),
       stop: cancel.signal,
     });
@@ -88,7 +87,7 @@ async function migrate(config: Config): Promise<void> {
  * the summary issue or the progress, the failures CSV, the job summary and outputs.
  */
 async function finalizeShards(config: Config): Promise<void> {
-  const s3 = s3ClientFor(config.s3);
+  const s3 = openS3(config);
   const context = runContext();
   const root = dirname(config.ledgerDir);
   const { count } = config.shard;
@@ -105,7 +104,7 @@ async function finalizeShards(config: Config): Promise<void> {
     shards.push({ shard: shardText(shard), dir: ledgerDir });
   }
   const bucketSetup = await core.group(`Lifecycle rule of ${config.s3.bucket}`, () =>
-    setUpBucket(s3, config),
+    setUpBucketFor(config, s3),
   );
   await finalizeStep({
     shards,
@@ -125,7 +124,7 @@ async function finalizeShards(config: Config): Promise<void> {
 async function planStep(config: Config): Promise<void> {
   await core.group('Looking for a saved ledger to measure the transfer rate', async () => {
     try {
-      const s3 = s3ClientFor(config.s3);
+      const s3 = openS3(config);
       const store = ledgerStoreFor(config, runContext(), s3);
       const restored =
         config.s3.bucket === '' && config.action?.ledgerStore === 's3'
@@ -158,15 +157,13 @@ async function planStep(config: Config): Promise<void> {
 }
 
 /** Dropbox as the action uses it: notes go to the log, every access token is masked on sight. */
-function dropboxSource(config: Config): DropboxSource {
-  return new DropboxSource(
-    config.dropbox,
-    fetch,
-    (line) => {
+function dropboxSource(config: Config): Source {
+  return openSource(config, {
+    note: (line) => {
       core.info(line);
     },
-    core.setSecret,
-  );
+    onSecret: core.setSecret,
+  });
 }
 
 function actionProgress(): ProgressListener {

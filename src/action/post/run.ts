@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { messageOf } from '../../errors.ts';
-import { s3ClientFor } from '../../s3/target.ts';
+import { openS3 } from '../../wiring/open.ts';
 import { runContext } from '../context.ts';
 import { readConfig } from '../inputs.ts';
 import { mainRestored, mainSaved } from '../state.ts';
@@ -23,7 +23,7 @@ export async function run(): Promise<void> {
       return;
     }
     const config = readConfig();
-    const s3 = s3ClientFor(config.s3);
+    const s3 = openS3(config);
     const store = ledgerStoreFor(config, runContext(), s3);
     await store.save(config.ledgerDir, 'post');
     core.info(`The main step did not finish; its ledger was saved to ${store.description}.`);

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../../config/config.ts';
 import type { LedgerStore } from '../../ledger/store.ts';
-import { S3LedgerStore } from '../../s3/ledger-store.ts';
+import { openS3LedgerStore } from '../../wiring/open.ts';
 import type { RunContext } from '../context.ts';
 import { ArtifactLedgerStore } from './artifact-store.ts';
 import { CacheLedgerStore } from './cache-store.ts';
@@ -10,7 +10,7 @@ import { CacheLedgerStore } from './cache-store.ts';
 export function ledgerStoreFor(config: Config, context: RunContext, s3: S3Client): LedgerStore {
   switch (config.action?.ledgerStore ?? 'cache') {
     case 's3':
-      return new S3LedgerStore(s3, config.s3, config.shard);
+      return openS3LedgerStore(config, s3);
     case 'artifact':
       return new ArtifactLedgerStore(config, context);
     case 'cache':
