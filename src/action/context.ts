@@ -1,26 +1,35 @@
+import type { RunContext } from '../report/run-context.ts';
+
 /**
- * What the runner tells a step about its run, read once from the environment the runner sets.
- * Stores name their entries with it and find earlier runs' entries through the REST API.
+ * What the runner tells a step about its run, read once from the environment the runner sets:
+ * the summary links to the run with it, and stores name their entries with it and find earlier
+ * runs' entries through the REST API.
  */
-export interface RunContext {
-  readonly runId: string;
+export interface StepContext extends RunContext {
+  /** `GITHUB_RUN_ID`; undefined outside GitHub Actions. */
+  readonly runId: string | undefined;
   readonly runAttempt: string;
-  /** `owner/name`; empty outside GitHub Actions. */
-  readonly repository: string;
   /** A folder that outlives the step (the workspace), for staging what a store saves. */
   readonly workspace: string;
 }
 
-export function runContext(env: NodeJS.ProcessEnv = process.env): RunContext {
+export function stepContext(env: NodeJS.ProcessEnv = process.env): StepContext {
   return {
-    runId: env.GITHUB_RUN_ID ?? '0',
-    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+    serverUrl: env.GITHUB_SERVER_URL ?? 'https://github.com',
     repository: env.GITHUB_REPOSITORY ?? '',
+    runId: env.GITHUB_RUN_ID,
+    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+    workflowRef: env.GITHUB_WORKFLOW_REF,
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
   };
 }
 
-export function ownerAndRepo(context: RunContext): { owner: string; repo: string } {
+/** `<run id>-<attempt>`: one run's entries apart from another's ("0" outside GitHub Actions). */
+export function runLabel(context: StepContext): string {
+  return `${context.runId ?? '0'}-${context.runAttempt}`;
+}
+
+export function ownerAndRepo(context: StepContext): { owner: string; repo: string } {
   const [owner = '', repo = ''] = context.repository.split('/');
   if (owner === '' || repo === '') {
     throw new Error(

@@ -7,7 +7,8 @@ import { messageOf } from '../errors.ts';
 import type { BucketSetupResult } from '../s3/bucket-lifecycle.ts';
 import { finalize, type FinalizeResult } from '../report/finalize.ts';
 import { readShardLedgers } from '../report/shards.ts';
-import { FAILURES_ARTIFACT, FAILURES_CSV, runContextFromEnv } from '../report/summary-issue.ts';
+import { FAILURES_ARTIFACT, FAILURES_CSV } from '../report/failures-csv.ts';
+import { stepContext } from './context.ts';
 import { OctokitIssueTracker } from './issue-tracker.ts';
 
 export interface FinalizeStepOptions {
@@ -29,7 +30,7 @@ export interface FinalizeStepOptions {
  * (`done`, `attention` or `progress`), `done` and `issue-number`.
  */
 export async function finalizeStep(options: FinalizeStepOptions): Promise<FinalizeResult> {
-  const run = runContextFromEnv(options.env);
+  const run = stepContext(options.env);
   const tracker = new OctokitIssueTracker({
     token: options.token,
     repository: run.repository,

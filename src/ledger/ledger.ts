@@ -16,7 +16,7 @@ import {
 
 const SNAPSHOT = 'snapshot.jsonl';
 const JOURNAL = 'journal.jsonl';
-const KEPT_CHUNKS = 50;
+export const KEPT_CHUNKS = 50;
 /** The files that are the ledger (not its lock): what a ledger store saves and restores. */
 export const LEDGER_FILES: readonly string[] = [SNAPSHOT, JOURNAL];
 

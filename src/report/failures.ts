@@ -1,4 +1,5 @@
 import type { FileRecord } from '../ledger/records.ts';
+import type { ShardLedger } from './shards.ts';
 
 const EXAMPLES_PER_CLASS = 3;
 
@@ -24,6 +25,27 @@ export function failuresByClass(
     groups.set(failureClass, { ...group, count: group.count + 1 });
   }
   return [...groups.values()].sort((a, b) => b.count - a.count);
+}
+
+export interface FailedFile {
+  readonly shard: string;
+  readonly record: FileRecord;
+}
+
+/** Every failed (and not since deleted) file of every shard, by class then path. */
+export function failedFiles(shards: readonly ShardLedger[]): FailedFile[] {
+  const failed: FailedFile[] = [];
+  for (const { shard, ledger } of shards) {
+    if (ledger === undefined) continue;
+    for (const record of ledger.records()) {
+      if (record.status === 'failed' && record.deletedAt === undefined)
+        failed.push({ shard, record });
+    }
+  }
+  const classOf = (file: FailedFile): string => file.record.failure?.failureClass ?? 'unknown';
+  return failed.sort(
+    (a, b) => classOf(a).localeCompare(classOf(b)) || a.record.path.localeCompare(b.record.path),
+  );
 }
 
 const DELETION_EXAMPLES = 10;

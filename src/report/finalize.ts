@@ -1,13 +1,9 @@
 import { messageOf } from '../errors.ts';
 import type { IssueTracker, TrackedIssue } from './issue-tracker.ts';
 import type { Outcome, ShardLedger, ShardState } from './shards.ts';
-import {
-  ATTENTION_HEADLINE,
-  failuresCsv,
-  summaryIssue,
-  workflowFile,
-  type RunContext,
-} from './summary-issue.ts';
+import { failuresCsv } from './failures-csv.ts';
+import { workflowFile, type RunContext } from './run-context.ts';
+import { ATTENTION_HEADLINE, summaryIssue } from './summary-issue.ts';
 
 /** The label the summary issue carries; with the marker it finds the issue again. */
 export const SUMMARY_LABEL = 'dropbox-to-s3';

@@ -11,7 +11,7 @@ import { messageOf } from '../../errors.ts';
 import { LedgerView } from '../../ledger/ledger.ts';
 import { buildPlan } from '../../plan/plan.ts';
 import { renderMarkdown, renderText } from '../../plan/render.ts';
-import { runContext } from '../context.ts';
+import { stepContext } from '../context.ts';
 import { checkCredentialLifetime } from '../credentials.ts';
 import { finalizeStep } from '../finalize.ts';
 import { readConfig, readMode } from '../inputs.ts';
@@ -36,7 +36,7 @@ export async function run(): Promise<void> {
 async function migrate(config: Config): Promise<void> {
   const s3 = openS3(config);
   await checkCredentialLifetime(config, s3);
-  const store = ledgerStoreFor(config, runContext(), s3);
+  const store = ledgerStoreFor(config, stepContext(), s3);
   const restored = await core.group(`Restoring the ledger from ${store.description}`, () =>
     store.restore(config.ledgerDir),
   );
@@ -88,7 +88,7 @@ async function migrate(config: Config): Promise<void> {
  */
 async function finalizeShards(config: Config): Promise<void> {
   const s3 = openS3(config);
-  const context = runContext();
+  const context = stepContext();
   const root = dirname(config.ledgerDir);
   const { count } = config.shard;
   const shards: { shard: string; dir: string }[] = [];
@@ -125,7 +125,7 @@ async function planStep(config: Config): Promise<void> {
   await core.group('Looking for a saved ledger to measure the transfer rate', async () => {
     try {
       const s3 = openS3(config);
-      const store = ledgerStoreFor(config, runContext(), s3);
+      const store = ledgerStoreFor(config, stepContext(), s3);
       const restored =
         config.s3.bucket === '' && config.action?.ledgerStore === 's3'
           ? false

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { messageOf } from '../../errors.ts';
 import { openS3 } from '../../wiring/open.ts';
-import { runContext } from '../context.ts';
+import { stepContext } from '../context.ts';
 import { readConfig } from '../inputs.ts';
 import { mainRestored, mainSaved } from '../state.ts';
 import { ledgerStoreFor } from '../stores/index.ts';
@@ -24,7 +24,7 @@ export async function run(): Promise<void> {
     }
     const config = readConfig();
     const s3 = openS3(config);
-    const store = ledgerStoreFor(config, runContext(), s3);
+    const store = ledgerStoreFor(config, stepContext(), s3);
     await store.save(config.ledgerDir, 'post');
     core.info(`The main step did not finish; its ledger was saved to ${store.description}.`);
   } catch (error) {

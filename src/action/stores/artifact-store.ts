@@ -12,7 +12,7 @@ import {
   type LedgerStore,
   type SavePhase,
 } from '../../ledger/store.ts';
-import { ownerAndRepo, type RunContext } from '../context.ts';
+import { ownerAndRepo, runLabel, type StepContext } from '../context.ts';
 import { ledgerEntryPrefix } from './names.ts';
 
 /** Pages of the repository's artifact list searched for the newest ledger (100 a page). */
@@ -32,11 +32,11 @@ interface FoundArtifact {
 export class ArtifactLedgerStore implements LedgerStore {
   readonly description = 'a workflow artifact';
   private readonly prefix: string;
-  private readonly context: RunContext;
+  private readonly context: StepContext;
   private readonly token: string | undefined;
   private readonly client = new DefaultArtifactClient();
 
-  constructor(config: Config, context: RunContext) {
+  constructor(config: Config, context: StepContext) {
     this.prefix = ledgerEntryPrefix(config);
     this.context = context;
     this.token = config.action?.githubToken;
@@ -78,7 +78,7 @@ export class ArtifactLedgerStore implements LedgerStore {
   async save(localDir: string, phase: SavePhase): Promise<void> {
     const files = await ledgerFilesIn(localDir);
     if (files.length === 0) return;
-    const name = `${this.prefix}${this.context.runId}-${this.context.runAttempt}-${phase}`;
+    const name = `${this.prefix}${runLabel(this.context)}-${phase}`;
     const uploaded = await this.client.uploadArtifact(
       name,
       files.map((file) => join(localDir, file)),

@@ -11,7 +11,7 @@ import {
   type SavePhase,
 } from '../../ledger/store.ts';
 import { shardLabel } from '../../engine/shard.ts';
-import { ownerAndRepo, type RunContext } from '../context.ts';
+import { ownerAndRepo, runLabel, type StepContext } from '../context.ts';
 import { ledgerEntryPrefix } from './names.ts';
 
 /**
@@ -23,10 +23,10 @@ export class CacheLedgerStore implements LedgerStore {
   readonly description = 'the Actions cache';
   private readonly prefix: string;
   private readonly staging: string;
-  private readonly context: RunContext;
+  private readonly context: StepContext;
   private readonly token: string | undefined;
 
-  constructor(config: Config, context: RunContext) {
+  constructor(config: Config, context: StepContext) {
     this.prefix = ledgerEntryPrefix(config);
     this.staging = `.dropbox-to-s3-cache/${shardLabel(config.shard)}`;
     this.context = context;
@@ -47,7 +47,7 @@ export class CacheLedgerStore implements LedgerStore {
     await rm(this.staging, { recursive: true, force: true });
     const files = await copyLedgerFiles(localDir, this.staging);
     if (files.length === 0) return;
-    const key = `${this.prefix}${this.context.runId}-${this.context.runAttempt}-${phase}`;
+    const key = `${this.prefix}${runLabel(this.context)}-${phase}`;
     const id = await cache.saveCache([this.staging], key);
     await rm(this.staging, { recursive: true, force: true });
     // saveCache reports most failures as -1 (and a log line), not as an error.
