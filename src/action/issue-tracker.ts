@@ -126,7 +126,7 @@ export class OctokitIssueTracker implements IssueTracker {
   async updateIssue(
     issueNumber: number,
     content: IssueContent,
-    reopen: boolean,
+    { reopen }: { readonly reopen: boolean },
   ): Promise<TrackedIssue> {
     const { data } = await this.octokit.rest.issues.update({
       owner: this.owner,

@@ -78,7 +78,7 @@ export async function runAuth(
     secrets.push(code);
     say();
 
-    const grant = await exchangeCode(where, app, code, pkce);
+    const grant = await exchangeCode(where, app, { code, pkce });
     secrets.push(grant.accessToken);
     const missing = missingScopes(grant);
     if (missing.length > 0) {
@@ -91,7 +91,13 @@ export async function runAuth(
     }
     const account = await currentAccount(where, grant.accessToken);
     const kind = await checkRefresh(where, app, grant.refreshToken);
-    printResult(say, appKey, account, grant.refreshToken, kind, appSecret !== undefined);
+    printResult(say, {
+      appKey,
+      account,
+      refreshToken: grant.refreshToken,
+      kind,
+      secretGiven: appSecret !== undefined,
+    });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof PromptClosed) {
@@ -140,14 +146,18 @@ function advice(error: AuthError): string {
   }
 }
 
-function printResult(
-  say: (text?: string) => void,
-  appKey: string,
-  account: AccountSummary,
-  refreshToken: string,
-  kind: RefreshKind,
-  secretGiven: boolean,
-): void {
+/** What auth found out, for the person to store. */
+interface AuthResult {
+  readonly appKey: string;
+  readonly account: AccountSummary;
+  readonly refreshToken: string;
+  readonly kind: RefreshKind;
+  /** DROPBOX_APP_SECRET was set (a PKCE token does not need it). */
+  readonly secretGiven: boolean;
+}
+
+function printResult(say: (text?: string) => void, result: AuthResult): void {
+  const { appKey, account, refreshToken, kind, secretGiven } = result;
   const team =
     account.team === undefined ? '' : `, member of the team "${printable(account.team)}"`;
   const unverified = account.emailVerified ? '' : ' (email not verified)';

@@ -94,19 +94,22 @@ export interface Grant {
   readonly scopes: readonly string[] | undefined;
 }
 
+/** The code a person pasted, and the PKCE pair of the run that printed the authorize link. */
+export interface PastedCode {
+  readonly code: string;
+  readonly pkce: Pkce;
+}
+
 /** Trades the pasted code (and this run's verifier) for tokens. */
 export async function exchangeCode(
   where: Endpoints,
   app: App,
-  code: string,
-  pkce: Pkce,
+  { code, pkce }: PastedCode,
 ): Promise<Grant> {
-  const reply = await tokenRequest(
-    where,
-    app,
-    { grant_type: 'authorization_code', code, code_verifier: pkce.verifier },
-    'exchanging the access code',
-  );
+  const reply = await tokenRequest(where, app, {
+    params: { grant_type: 'authorization_code', code, code_verifier: pkce.verifier },
+    what: 'exchanging the access code',
+  });
   const accessToken = stringField(reply, 'access_token');
   const refreshToken = stringField(reply, 'refresh_token');
   if (accessToken === undefined) {
@@ -149,16 +152,18 @@ export async function checkRefresh(
   app: App,
   refreshToken: string,
 ): Promise<RefreshKind> {
-  const body = { grant_type: 'refresh_token', refresh_token: refreshToken };
-  const what = 'checking the refresh token';
+  const request = {
+    params: { grant_type: 'refresh_token', refresh_token: refreshToken },
+    what: 'checking the refresh token',
+  };
   try {
-    await tokenRequest(where, { appKey: app.appKey }, body, what);
+    await tokenRequest(where, { appKey: app.appKey }, request);
     return 'app-key-alone';
   } catch (error) {
     const needsSecret = error instanceof AuthError && error.failure === 'refresh_failed';
     if (!needsSecret || app.appSecret === undefined) throw error;
   }
-  await tokenRequest(where, app, body, what);
+  await tokenRequest(where, app, request);
   return 'needs-secret';
 }
 
@@ -198,12 +203,14 @@ export async function currentAccount(
 
 type Reply = Record<string, unknown>;
 
-async function tokenRequest(
-  where: Endpoints,
-  app: App,
-  params: Record<string, string>,
-  what: string,
-): Promise<Reply> {
+/** A form for /oauth2/token, and what it is for in a person's words (for error messages). */
+interface TokenRequest {
+  readonly params: Readonly<Record<string, string>>;
+  readonly what: string;
+}
+
+async function tokenRequest(where: Endpoints, app: App, request: TokenRequest): Promise<Reply> {
+  const { params, what } = request;
   const headers: Record<string, string> = {
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',
@@ -229,19 +236,16 @@ async function tokenRequest(
   const text = await response.text().catch(() => '');
   const reply = parseJson(text);
   if (response.ok && reply !== undefined) return reply;
-  throw tokenError(response.status, reply, what, params.grant_type === 'refresh_token');
+  throw tokenError(response.status, reply, request);
 }
 
 /**
  * Only Dropbox's `error` tag and description are ever shown: never the request, whose body holds
  * the code and verifier and whose header holds the secret.
  */
-function tokenError(
-  status: number,
-  reply: Reply | undefined,
-  what: string,
-  refreshing: boolean,
-): AuthError {
+function tokenError(status: number, reply: Reply | undefined, request: TokenRequest): AuthError {
+  const { what } = request;
+  const refreshing = request.params.grant_type === 'refresh_token';
   const tag = reply === undefined ? undefined : stringField(reply, 'error');
   const description = reply === undefined ? undefined : stringField(reply, 'error_description');
   const said = `${tag ?? `HTTP ${String(status)}`}${description === undefined ? '' : `: ${description}`}`;

@@ -95,20 +95,38 @@ export interface Objects {
   readonly uploadRequests: number;
 }
 
-interface Segment {
-  readonly storageClass: StorageClass;
+/** Days [from, to) after the upload. */
+interface Span {
   readonly from: number;
   readonly to: number;
 }
 
+interface Segment extends Span {
+  readonly storageClass: StorageClass;
+}
+
 /**
- * The classes an object passes through. Lifecycle rules do not move objects under 128 KiB (S3's
- * default since September 2024): they stay in the class they were written in.
+ * Objects costed alike: all under 128 KiB, or all from it. Lifecycle rules do not move objects
+ * under 128 KiB (S3's default since September 2024): they stay in the class they were written in.
  */
-function timeline(strategy: Strategy, movable: boolean): Segment[] {
+interface Group {
+  readonly objects: Count;
+  readonly movable: boolean;
+}
+
+/** What every group of one strategy's cost is worked out with, and where its costs add up. */
+interface Costing {
+  readonly strategy: Strategy;
+  readonly prices: PriceTable;
+  readonly horizonDays: number;
+  readonly tally: Tally;
+}
+
+/** The classes the group's objects pass through. */
+function timeline(strategy: Strategy, group: Group): Segment[] {
   const starts = [
     { storageClass: strategy.uploadClass, days: 0 },
-    ...(movable ? strategy.transitions : []),
+    ...(group.movable ? strategy.transitions : []),
   ];
   return starts.map((start, index) => ({
     storageClass: start.storageClass,
@@ -141,21 +159,16 @@ function storagePrice(prices: PriceTable, storageClass: StorageClass): number {
     : prices.s3.storage[storageClass];
 }
 
-/** One group of objects (all under 128 KiB, or all from it) over days [0, horizonDays). */
-function costGroup(
-  group: Count,
-  movable: boolean,
-  strategy: Strategy,
-  prices: PriceTable,
-  horizonDays: number,
-  tally: Tally,
-): void {
-  if (group.files === 0) return;
+/** One group of objects over days [0, horizonDays). */
+function costGroup(group: Group, costing: Costing): void {
+  const { objects, movable } = group;
+  const { strategy, prices, horizonDays, tally } = costing;
+  if (objects.files === 0) return;
   const billedBytes =
     !movable && BILLED_AS_128_KIB.has(strategy.uploadClass)
-      ? group.files * SMALL_OBJECT_BYTES
-      : group.bytes;
-  const segments = timeline(strategy, movable);
+      ? objects.files * SMALL_OBJECT_BYTES
+      : objects.bytes;
+  const segments = timeline(strategy, group);
   for (const [index, segment] of segments.entries()) {
     if (segment.from >= horizonDays) break;
     const { storageClass } = segment;
@@ -164,23 +177,23 @@ function costGroup(
     const price = storagePrice(prices, storageClass);
     const bytes = billedBytes;
     if (storageClass === 'INTELLIGENT_TIERING') {
-      costTiers(group, bytes, movable, segment.from, end, prices, tally);
+      costTiers(group, bytes, { from: segment.from, to: end }, costing);
     } else {
       tally.addStorage(storageClass, (bytes / GiB) * months, price);
     }
     const overheadPerObject = OVERHEAD_CLASSES.has(storageClass) ? OVERHEAD_CLASS_BYTES : 0;
     if (overheadPerObject > 0) {
       tally.glacierOverhead +=
-        ((group.files * OVERHEAD_STANDARD_BYTES) / GiB) * months * prices.s3.storage.STANDARD +
-        ((group.files * overheadPerObject) / GiB) * months * price;
+        ((objects.files * OVERHEAD_STANDARD_BYTES) / GiB) * months * prices.s3.storage.STANDARD +
+        ((objects.files * overheadPerObject) / GiB) * months * price;
     }
     if (index > 0) {
       tally.transitions +=
-        (group.files / 1000) *
+        (objects.files / 1000) *
         prices.s3.transition[storageClass as keyof PriceTable['s3']['transition']];
     }
     const shortOf = (daysIn: number): number => Math.max(0, MINIMUM_DAYS[storageClass] - daysIn);
-    const classBytes = bytes + group.files * overheadPerObject;
+    const classBytes = bytes + objects.files * overheadPerObject;
     const chargeFor = (days: number): number =>
       (classBytes / GiB) * (days / DAYS_PER_MONTH) * price;
     if (segment.to < horizonDays) {
@@ -191,19 +204,16 @@ function costGroup(
   }
 }
 
-/** Intelligent-Tiering with no access: frequent for 30 days, infrequent to day 90, then archive instant. */
-function costTiers(
-  group: Count,
-  bytes: number,
-  movable: boolean,
-  from: number,
-  to: number,
-  prices: PriceTable,
-  tally: Tally,
-): void {
-  const tiers = prices.s3.intelligentTiering;
+/**
+ * `bytes` of the group in Intelligent-Tiering over `span`, with no access: frequent for 30 days,
+ * infrequent to day 90, then archive instant.
+ */
+function costTiers(group: Group, bytes: number, span: Span, costing: Costing): void {
+  const { from, to } = span;
+  const { tally } = costing;
+  const tiers = costing.prices.s3.intelligentTiering;
   const gb = bytes / GiB;
-  if (!movable) {
+  if (!group.movable) {
     // Under 128 KiB: not monitored, always billed at the frequent tier.
     tally.addStorage(
       'INTELLIGENT_TIERING frequent',
@@ -233,21 +243,24 @@ function costTiers(
     }
   }
   tally.monitoring +=
-    (group.files / 1000) * ((to - from) / DAYS_PER_MONTH) * tiers.monitoringPer1000;
+    (group.objects.files / 1000) * ((to - from) / DAYS_PER_MONTH) * tiers.monitoringPer1000;
+}
+
+export interface CostInputs {
+  readonly objects: Objects;
+  readonly prices: PriceTable;
+  readonly months: number;
+  /** USD of the migration's GitHub Actions minutes. */
+  readonly actions: number;
 }
 
 /** What a strategy costs over the first `months` months, the migration's Actions minutes included. */
-export function costOver(
-  strategy: Strategy,
-  objects: Objects,
-  prices: PriceTable,
-  months: number,
-  actions: number,
-): CostBreakdown {
+export function costOver(strategy: Strategy, inputs: CostInputs): CostBreakdown {
+  const { objects, prices, months, actions } = inputs;
   const tally = new Tally();
-  const days = months * DAYS_PER_MONTH;
-  costGroup(objects.small, false, strategy, prices, days, tally);
-  costGroup(objects.large, true, strategy, prices, days, tally);
+  const costing: Costing = { strategy, prices, horizonDays: months * DAYS_PER_MONTH, tally };
+  costGroup({ objects: objects.small, movable: false }, costing);
+  costGroup({ objects: objects.large, movable: true }, costing);
   const put = (objects.uploadRequests / 1000) * prices.s3.put[strategy.uploadClass];
   const storage = [...tally.storage].map(([storageClass, line]) => ({ storageClass, ...line }));
   const storageCost = storage.reduce((sum, line) => sum + line.cost, 0);

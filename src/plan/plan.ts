@@ -122,13 +122,11 @@ export async function buildPlan(config: Config, deps: PlanDependencies): Promise
     source: 'default' as const,
     chunks: 0,
   };
-  const transfer = estimateTransfer(
-    listing.migrate.files,
-    listing.migrate.bytes,
+  const transfer = estimateTransfer(listing.migrate, {
     rate,
-    listingMs / 1000,
-    prices.actions.linuxPerMinute,
-  );
+    listingSeconds: listingMs / 1000,
+    pricePerMinute: prices.actions.linuxPerMinute,
+  });
   const current = currentStrategy(config);
   const strategies = STRATEGIES.some((strategy) => sameStrategy(strategy, current))
     ? STRATEGIES
@@ -140,7 +138,7 @@ export async function buildPlan(config: Config, deps: PlanDependencies): Promise
     transitions: strategy.transitions,
     current: sameStrategy(strategy, current),
     horizons: HORIZONS.map((months) =>
-      costOver(strategy, listing.objects, prices, months, transfer.cost),
+      costOver(strategy, { objects: listing.objects, prices, months, actions: transfer.cost }),
     ),
   }));
   return {

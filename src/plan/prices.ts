@@ -95,10 +95,17 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  * names the key.
  */
 export function withOverrides(table: PriceTable, overrides: unknown, origin: string): PriceTable {
-  return merge(table as unknown as Json, overrides, origin, '') as unknown as PriceTable;
+  return merge(table as unknown as Json, overrides, { origin, at: '' }) as unknown as PriceTable;
 }
 
-function merge(base: Json, override: unknown, origin: string, at: string): Json {
+/** Where an override is: the file it came from, and its key path in the table ('' at the top). */
+interface Place {
+  readonly origin: string;
+  readonly at: string;
+}
+
+function merge(base: Json, override: unknown, place: Place): Json {
+  const { origin, at } = place;
   const name = at === '' ? 'the top level' : `"${at}"`;
   if (Array.isArray(base)) {
     if (!Array.isArray(override) || !override.every((item) => typeof item === 'string')) {
@@ -130,7 +137,7 @@ function merge(base: Json, override: unknown, origin: string, at: string): Json 
       const known = Object.keys(base).join(', ');
       throw new ConfigError(`${origin}: unknown key "${path}" (known here: ${known}).`);
     }
-    merged[key] = merge(base[key] as Json, value, origin, path);
+    merged[key] = merge(base[key] as Json, value, { origin, at: path });
   }
   return merged;
 }

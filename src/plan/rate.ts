@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ACTION_MAX_DURATION_MS } from '../config/config.ts';
 import { LEDGER_FILES } from '../ledger/ledger.ts';
 import { readEntries } from '../ledger/journal.ts';
+import type { Count } from './tally.ts';
 
 const MiB = 1024 * 1024;
 
@@ -68,17 +69,21 @@ export async function measuredRate(ledgerRoot: string): Promise<Rate | undefined
   };
 }
 
+export interface TransferTerms {
+  readonly rate: Rate;
+  /** How long listing the account took. */
+  readonly listingSeconds: number;
+  /** USD per billed minute of a runner. */
+  readonly pricePerMinute: number;
+}
+
 /**
- * Time at the rate: whichever of bytes and files takes longer, plus the listing, cut into jobs of
- * the action's budget, each billed in whole minutes with its set-up.
+ * Time to move `work` at the rate: whichever of bytes and files takes longer, plus the listing,
+ * cut into jobs of the action's budget, each billed in whole minutes with its set-up.
  */
-export function estimateTransfer(
-  files: number,
-  bytes: number,
-  rate: Rate,
-  listingSeconds: number,
-  pricePerMinute: number,
-): TransferEstimate {
+export function estimateTransfer(work: Readonly<Count>, terms: TransferTerms): TransferEstimate {
+  const { files, bytes } = work;
+  const { rate, listingSeconds, pricePerMinute } = terms;
   const transferSeconds = Math.max(
     rate.bytesPerSecond > 0 ? bytes / rate.bytesPerSecond : 0,
     rate.filesPerSecond > 0 ? files / rate.filesPerSecond : 0,

@@ -48,8 +48,9 @@ function textTable(table: Table): string {
   return [line(header), rule, ...rows.map(line)].map((text) => `  ${text}`).join('\n');
 }
 
-/** Cells are this tool's own text, except the first column's when `named` (folder names). */
-function markdownTable(table: Table, named = false): string {
+/** Cells are this tool's own text, except the first column's with `namesFirst` (folder names). */
+function markdownTable(table: Table, options: { namesFirst?: boolean } = {}): string {
+  const named = options.namesFirst === true;
   const [header, ...rows] = table;
   if (header === undefined) return '';
   const cell = (text: string, index: number): string =>
@@ -267,7 +268,7 @@ export function renderMarkdown(plan: Plan): string {
     `Migration: ${rateLine(plan)}.`,
     '### Files',
     markdownTable(bandsTable(plan)),
-    markdownTable(foldersTable(plan), true),
+    markdownTable(foldersTable(plan), { namesFirst: true }),
     '### Cannot be migrated or left out',
     problems.length === 0
       ? 'Nothing.'

@@ -68,7 +68,7 @@ export async function finalize(
     const stale = existing !== undefined && existing.body.includes(ATTENTION_HEADLINE);
     const issue = stale
       ? {
-          ...(await tracker.updateIssue(existing.number, content, false)),
+          ...(await tracker.updateIssue(existing.number, content, { reopen: false })),
           action: 'updated' as const,
         }
       : undefined;
@@ -83,7 +83,7 @@ export async function finalize(
     issue = { ...existing, action: 'unchanged' };
   } else {
     issue = {
-      ...(await tracker.updateIssue(existing.number, content, reopen)),
+      ...(await tracker.updateIssue(existing.number, content, { reopen })),
       action: 'updated',
     };
   }

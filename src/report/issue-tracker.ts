@@ -21,7 +21,11 @@ export interface IssueTracker {
   /** Opens an issue with the label (created first when the repository lacks it). */
   createIssue(content: IssueContent, label: string): Promise<TrackedIssue>;
   /** Replaces title and body; `reopen` opens it again when someone closed it. */
-  updateIssue(issueNumber: number, content: IssueContent, reopen: boolean): Promise<TrackedIssue>;
+  updateIssue(
+    issueNumber: number,
+    content: IssueContent,
+    options: { readonly reopen: boolean },
+  ): Promise<TrackedIssue>;
   /** Disables a workflow (its schedule stops); `workflow` is its file name or id. */
   disableWorkflow(workflow: string): Promise<void>;
 }

@@ -32,7 +32,7 @@ export function applyExpectedBucketOwner(
         const command = (context.commandName ?? 'a request').replace(/Command$/, '');
         const key = (args.input as { Key?: unknown }).Key;
         const what = typeof key === 'string' ? `${command} of ${key}` : command;
-        throw ownerMismatchError(error, what, s3.bucket, owner) ?? error;
+        throw ownerMismatchError(error, { what, bucket: s3.bucket, owner }) ?? error;
       }
     },
     { step: 'initialize', name: 'dropboxToS3ExpectedBucketOwnerErrors', override: true },

@@ -51,10 +51,9 @@ function kmsError(detail: string, options: { cause: unknown }): MigrationError {
  */
 export function ownerMismatchError(
   error: unknown,
-  what: string,
-  bucket: string,
-  owner: string,
+  call: { readonly what: string; readonly bucket: string; readonly owner: string },
 ): MigrationError | undefined {
+  const { what, bucket, owner } = call;
   if (error instanceof MigrationError) return undefined;
   const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
   const name = typeof shape.name === 'string' ? shape.name : 'Error';

@@ -96,11 +96,12 @@ export class S3LedgerStore implements LedgerStore {
     for (const name of files) {
       const file = join(localDir, name);
       const { size } = await stat(file);
-      await this.put(`${this.base}${generation}/${name}`, createReadStream(file), size, what);
+      const key = `${this.base}${generation}/${name}`;
+      await this.put(key, { body: createReadStream(file), size }, what);
     }
     const pointer: Pointer = { generation, files, savedAt: new Date().toISOString(), phase };
     const text = JSON.stringify(pointer);
-    await this.put(`${this.base}${POINTER}`, text, Buffer.byteLength(text), what);
+    await this.put(`${this.base}${POINTER}`, { body: text, size: Buffer.byteLength(text) }, what);
     await this.deleteOtherGenerations(generation);
   }
 
@@ -134,8 +135,7 @@ export class S3LedgerStore implements LedgerStore {
 
   private async put(
     key: string,
-    body: string | Readable,
-    size: number,
+    { body, size }: { readonly body: string | Readable; readonly size: number },
     what: string,
   ): Promise<void> {
     try {

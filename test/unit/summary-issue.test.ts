@@ -91,7 +91,11 @@ class MemoryTracker implements IssueTracker {
     return Promise.resolve(issue);
   }
 
-  updateIssue(issueNumber: number, content: IssueContent, reopen: boolean): Promise<TrackedIssue> {
+  updateIssue(
+    issueNumber: number,
+    content: IssueContent,
+    { reopen }: { reopen: boolean },
+  ): Promise<TrackedIssue> {
     this.calls.push(reopen ? 'update+reopen' : 'update');
     const index = this.issues.findIndex((issue) => issue.number === issueNumber);
     const before = this.issues[index];
