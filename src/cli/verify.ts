@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.ts';
+import { engineSettings } from '../config/engine-settings.ts';
 import { DropboxSource } from '../dropbox/source.ts';
 import { runVerify, type VerifyProgress, type VerifyResult } from '../engine/verify.ts';
 import { S3Target } from '../s3/target.ts';
@@ -8,7 +9,7 @@ const LINE_EVERY_MS = 10_000;
 
 /** `dropbox-to-s3 verify`: 0 when every migrated file's object matches, 1 when one differs. */
 export async function runVerifyCommand(config: Config): Promise<number> {
-  const result = await runVerify(config, {
+  const result = await runVerify(engineSettings(config), {
     source: new DropboxSource(config.dropbox),
     target: new S3Target(config.s3),
     progress: stderrLines(),

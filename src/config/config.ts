@@ -3,7 +3,8 @@ import { ConfigError, FAILURE_CLASSES, isFailureClass, type FailureClass } from 
 import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
 import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
 import { parseShard, shardLabel, type Shard } from '../engine/shard.ts';
-import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
+import { utf8Bytes, type KeyCase } from '../engine/keys.ts';
+import { S3_LIMITS } from '../s3/limits.ts';
 import { MIGRATED_TAGGING, needsTag } from '../s3/lifecycle.ts';
 import { OPTIONS, type Command, type OptionSpec } from './options.ts';
 import { parseBoolean, parseChoice, parseDuration, parseInteger, parseSize } from './values.ts';
@@ -447,9 +448,10 @@ function prefix(text: string, reserved: string): string {
       `--prefix "${text}" is inside ${reserved}, which this tool keeps for its own files; choose another prefix.`,
     );
   }
-  if (utf8Bytes(value) > MAX_KEY_BYTES / 2) {
+  const maxBytes = S3_LIMITS.maxKeyBytes / 2;
+  if (utf8Bytes(value) > maxBytes) {
     throw new ConfigError(
-      `--prefix is ${String(utf8Bytes(value))} bytes; keep it under ${String(MAX_KEY_BYTES / 2)} so keys stay within S3's 1024.`,
+      `--prefix is ${String(utf8Bytes(value))} bytes; keep it under ${String(maxBytes)} so keys stay within S3's ${String(S3_LIMITS.maxKeyBytes)}.`,
     );
   }
   return value;

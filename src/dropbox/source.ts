@@ -1,5 +1,6 @@
 import { Dropbox, DropboxAuth, DropboxResponseError, type files } from 'dropbox';
 import type { Config } from '../config/config.ts';
+import { SHA256_BLOCKS } from '../engine/content-hash.ts';
 import { fatal, MigrationError } from '../errors.ts';
 import type {
   ExportedDocument,
@@ -20,6 +21,12 @@ type Metadata =
 
 /** Dropbox as a `Source`: the SDK for auth and listing, plain streaming `fetch` for content. */
 export class DropboxSource implements Source {
+  /**
+   * Dropbox's `content_hash`: SHA-256 over the SHA-256 digests of each 4 MiB block
+   * (https://www.dropbox.com/developers/reference/content-hash). An export's `export_hash` is
+   * "similar to content hash" (the API spec's ExportMetadata), and checked the same way.
+   */
+  readonly contentHash = SHA256_BLOCKS;
   private readonly client: Dropbox;
   private readonly auth: DropboxAuth;
   private readonly contentUrl: string;

@@ -32,6 +32,7 @@ import { fatal } from '../errors.ts';
 import { applyExpectedBucketOwner } from './bucket-settings.ts';
 import { classifyS3Error, httpStatusOf } from './errors.ts';
 import { listedKeyDecoder } from './keys.ts';
+import { S3_LIMITS } from './limits.ts';
 
 /** Part size for the tool's own streamed objects; one part is buffered at a time. */
 const STREAM_PART_SIZE = 8 * 1024 * 1024;
@@ -59,7 +60,7 @@ function objectHead(result: {
     contentHash: metadata[META.contentHash],
     rev: metadata[META.rev],
     exportFormat: metadata[META.exportFormat],
-    dropboxId: metadata[META.id],
+    sourceId: metadata[META.id],
     originalSize: /^\d{1,15}$/.test(original) ? Number(original) : undefined,
     contentEncoding:
       result.ContentEncoding === undefined || result.ContentEncoding === ''
@@ -85,6 +86,7 @@ export function s3ClientFor(s3: Config['s3']): S3Client {
 
 /** S3 (or a compatible store) as a `Target`. */
 export class S3Target implements Target {
+  readonly limits = S3_LIMITS;
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly storageClass: StorageClass;
@@ -399,7 +401,7 @@ export class S3Target implements Target {
       ...this.encryption,
       Metadata: {
         [META.contentHash]: metadata.contentHash,
-        [META.id]: metadata.dropboxId,
+        [META.id]: metadata.sourceId,
         [META.rev]: metadata.rev,
         [META.size]: String(metadata.size),
         [META.mtime]: String(Date.parse(metadata.modified) / 1000),

@@ -9,6 +9,7 @@ import { S3Target } from '../../src/s3/target.ts';
 import { startDropboxEmulator, type DropboxEmulator } from '../emulators/dropbox/index.ts';
 import type { DropboxEmulatorOptions } from '../emulators/dropbox/types.ts';
 import { startS3, type S3Harness, type StartS3Options } from '../emulators/s3/index.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 export const APP_KEY = 'test-app-key';
 export const APP_SECRET = 'test-app-secret';
@@ -74,7 +75,7 @@ export async function startTestbed(
     config,
     chunk: (extra = {}, chunkOptions = {}) => {
       const built = config(extra);
-      return runChunk(built, {
+      return runChunk(engineSettings(built), {
         source: new DropboxSource(built.dropbox),
         target: new S3Target(built.s3, s3.client()),
         ...chunkOptions,

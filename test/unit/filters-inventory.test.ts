@@ -12,6 +12,8 @@ import { WHOLE_ACCOUNT } from '../../src/engine/shard.ts';
 import type { ListPage, Source, SourceEntry } from '../../src/engine/source.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { SETTINGS, fileRecord } from '../support/records.ts';
+import { SHA256_BLOCKS } from '../../src/engine/content-hash.ts';
+import { S3_LIMITS } from '../../src/s3/limits.ts';
 
 function file(id: string, path: string): SourceEntry {
   return {
@@ -31,6 +33,7 @@ function file(id: string, path: string): SourceEntry {
 
 function oneDelta(entries: SourceEntry[]): Source {
   return {
+    contentHash: SHA256_BLOCKS,
     list: () => Promise.reject(new Error('no full listing expected')),
     latestCursor: () => Promise.reject(new Error('no cursor expected')),
     open: () => Promise.reject(new Error('no download expected')),
@@ -77,6 +80,7 @@ test('a migrated file moved to a left-out path leaves the migration: recorded as
       sourcePath: '',
       prefix: '',
       keyCase: 'display',
+      keyLimits: S3_LIMITS,
       shard: WHOLE_ACCOUNT,
       filter: new PathFilter({ include: [], exclude: ['archive/'] }),
       exports: { mode: 'export', format: undefined },

@@ -12,6 +12,8 @@ import { WHOLE_ACCOUNT } from '../../src/engine/shard.ts';
 import type { ListPage, Source, SourceEntry } from '../../src/engine/source.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { SETTINGS, fileRecord } from '../support/records.ts';
+import { SHA256_BLOCKS } from '../../src/engine/content-hash.ts';
+import { S3_LIMITS } from '../../src/s3/limits.ts';
 
 function file(id: string, path: string, rev = 'r1'): SourceEntry {
   return {
@@ -52,6 +54,7 @@ function deleted(path: string): SourceEntry {
 function scripted(pages: SourceEntry[][]): Source {
   let next = 0;
   return {
+    contentHash: SHA256_BLOCKS,
     list: () => Promise.reject(new Error('no full listing expected')),
     latestCursor: () => Promise.reject(new Error('no cursor expected')),
     open: () => Promise.reject(new Error('no download expected')),
@@ -111,6 +114,7 @@ async function withLedger(
       sourcePath: '',
       prefix: '',
       keyCase: 'display',
+      keyLimits: S3_LIMITS,
       shard: WHOLE_ACCOUNT,
       exports: { mode: 'export', format: undefined },
     },

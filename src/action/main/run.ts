@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import * as core from '@actions/core';
 import { failuresByClass } from '../../report/failures.ts';
 import type { Config } from '../../config/config.ts';
+import { engineSettings } from '../../config/engine-settings.ts';
 import { formatBytes } from '../../format.ts';
 import { DropboxSource } from '../../dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../../engine/chunk.ts';
@@ -60,7 +61,7 @@ async function migrate(config: Config): Promise<void> {
   );
   let result: ChunkResult;
   try {
-    result = await runChunk(config, {
+    result = await runChunk(engineSettings(config), {
       source: dropboxSource(config),
       target: new S3Target(config.s3, s3),
       progress: actionProgress(),
