@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LifecycleRule, TransitionDefaultMinimumObjectSize } from '@aws-sdk/client-s3';
-import type { LifecycleSetting } from '../config/config.ts';
+import type { LifecycleSetting } from './storage-classes.ts';
 
 // The bucket's lifecycle configuration, merged with our rules: pure functions, no S3 calls
 // (src/s3/bucket-lifecycle.ts reads and writes it).

@@ -18,7 +18,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { lookup as mimeLookup } from 'mime-types';
-import type { Config, SseMode, StorageClass } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import type {
   CompletedPart,
   ObjectHead,
@@ -30,9 +30,11 @@ import type {
 } from '../engine/target.ts';
 import { fatal } from '../errors.ts';
 import { applyExpectedBucketOwner } from './bucket-settings.ts';
+import type { SseMode } from './encryption.ts';
 import { classifyS3Error, httpStatusOf } from './errors.ts';
 import { listedKeyDecoder } from './keys.ts';
 import { S3_LIMITS } from './limits.ts';
+import type { StorageClass } from './storage-classes.ts';
 
 /** Part size for the tool's own streamed objects; one part is buffered at a time. */
 const STREAM_PART_SIZE = 8 * 1024 * 1024;
