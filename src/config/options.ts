@@ -166,7 +166,7 @@ const TABLE = [
     value: 'transitions|none',
     description:
       'Lifecycle rule for the migrated objects: `CLASS:DAYS` transitions, comma-separated, or `none`. Applied once per migration (CLI: by shard 0; action: by `finalize`), keeping every other rule of the bucket. See Storage classes and lifecycle.',
-    // Parsed by the s3 section of buildConfig: it needs --storage-class.
+    // Read by buildConfig's storage section, with --storage-class (src/s3/storage-classes.ts).
     default: DEFAULT_LIFECYCLE,
     commands: ['migrate', 'plan'],
   },
@@ -553,7 +553,7 @@ export function optionNamed(name: string): OptionSpec | undefined {
 }
 
 /** How messages name an option: `--name`, or the bare input name for inputs only the action has. */
-export function flagOf(option: OptionSpec): string {
+function flagOf(option: OptionSpec): string {
   return actionOnly(option) ? option.name : `--${option.name}`;
 }
 

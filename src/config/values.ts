@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.ts';
 
+const MiB = 1024 * 1024;
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses "50m", "1h30m", "90s", "500ms" or a bare number of seconds into milliseconds. */
@@ -87,8 +89,6 @@ export function parsePositiveSize(text: string, flag: string): number {
   if (value <= 0) throw new ConfigError(`${flag} must be more than 0.`);
   return value;
 }
-
-const MiB = 1024 * 1024;
 
 /** A multipart part size: a multiple of Dropbox's 4 MiB hash blocks, within S3's part limits. */
 export function parsePartSize(text: string, flag: string): number {
