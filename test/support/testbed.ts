@@ -89,6 +89,33 @@ export async function startTestbed(
   };
 }
 
+/** The Dropbox credentials the emulator accepts by default, as the environment gives them. */
+const EMULATOR_ENV: NodeJS.ProcessEnv = {
+  DROPBOX_APP_KEY: APP_KEY,
+  DROPBOX_APP_SECRET: APP_SECRET,
+  DROPBOX_REFRESH_TOKEN: REFRESH_TOKEN,
+};
+
+/** DropboxSource for an emulator, built from a Config the way the front doors build it. */
+export function emulatorSource(dropbox: DropboxEmulator): DropboxSource {
+  const config = buildConfig(
+    'migrate',
+    { bucket: 'unused', 'dropbox-base-url': dropbox.url },
+    EMULATOR_ENV,
+  );
+  return new DropboxSource(config.dropbox);
+}
+
+/** S3Target for the harness's bucket, built from a Config the way the front doors build it. */
+export function harnessTarget(s3: S3Harness): S3Target {
+  const config = buildConfig(
+    'migrate',
+    { bucket: s3.bucket, 's3-endpoint': s3.endpoint, 's3-force-path-style': true },
+    EMULATOR_ENV,
+  );
+  return new S3Target(config.s3, s3.client());
+}
+
 /** Raw settings as command-line arguments: a switch alone, a value after its flag, a list repeated. */
 export function flagsToArgs(raw: RawSettings): string[] {
   const args: string[] = [];
