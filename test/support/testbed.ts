@@ -15,6 +15,13 @@ export const APP_KEY = 'test-app-key';
 export const APP_SECRET = 'test-app-secret';
 export const REFRESH_TOKEN = 'test-refresh-token';
 
+/** The Dropbox credentials the emulator accepts by default, as the environment gives them. */
+const EMULATOR_ENV: NodeJS.ProcessEnv = {
+  DROPBOX_APP_KEY: APP_KEY,
+  DROPBOX_APP_SECRET: APP_SECRET,
+  DROPBOX_REFRESH_TOKEN: REFRESH_TOKEN,
+};
+
 /** A Dropbox emulator on a fresh folder, an S3 server, and a ledger folder, for one test. */
 export interface Testbed {
   readonly root: string;
@@ -44,11 +51,7 @@ export async function startTestbed(
   await mkdir(root);
   const dropbox = await startDropboxEmulator({ root, warn: () => undefined, ...options });
   const s3 = await startS3(s3Options);
-  const env = (): NodeJS.ProcessEnv => ({
-    DROPBOX_APP_KEY: APP_KEY,
-    DROPBOX_APP_SECRET: APP_SECRET,
-    DROPBOX_REFRESH_TOKEN: REFRESH_TOKEN,
-  });
+  const env = (): NodeJS.ProcessEnv => ({ ...EMULATOR_ENV });
   const flags = (extra: RawSettings = {}): RawSettings => ({
     bucket: s3.bucket,
     's3-endpoint': s3.endpoint,
@@ -87,6 +90,26 @@ export async function startTestbed(
       await rm(base, { recursive: true, force: true });
     },
   };
+}
+
+/** DropboxSource for an emulator, built from a Config the way the front doors build it. */
+export function emulatorSource(dropbox: DropboxEmulator): DropboxSource {
+  const config = buildConfig(
+    'migrate',
+    { bucket: 'unused', 'dropbox-base-url': dropbox.url },
+    EMULATOR_ENV,
+  );
+  return new DropboxSource(config.dropbox);
+}
+
+/** S3Target for the harness's bucket, built from a Config the way the front doors build it. */
+export function harnessTarget(s3: S3Harness): S3Target {
+  const config = buildConfig(
+    'migrate',
+    { bucket: s3.bucket, 's3-endpoint': s3.endpoint, 's3-force-path-style': true },
+    EMULATOR_ENV,
+  );
+  return new S3Target(config.s3, s3.client());
 }
 
 /** Raw settings as command-line arguments: a switch alone, a value after its flag, a list repeated. */
