@@ -5,13 +5,13 @@
  */
 import { buildConfig } from '../src/config/config.ts';
 import { DropboxSource } from '../src/dropbox/source.ts';
-import { pinnedSettings } from '../src/engine/chunk.ts';
 import { pendingRecord } from '../src/engine/inventory.ts';
 import type { SourceEntry, SourceFile } from '../src/engine/source.ts';
 import { Ledger } from '../src/ledger/ledger.ts';
 import type { FileRecord } from '../src/ledger/records.ts';
-import { objectKey } from '../src/s3/keys.ts';
 import { ENGINE_ENV, type S3Harness } from './servers.ts';
+import { pinnedSettings } from '../src/config/engine-settings.ts';
+import { objectKey } from '../src/engine/keys.ts';
 
 export interface Listing {
   readonly files: SourceFile[];

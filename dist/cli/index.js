@@ -5153,7 +5153,7 @@ var require_upload_content_hash = __commonJS({
         });
       };
     }
-    var BLOCK_SIZE2 = 4 * 1024 * 1024;
+    var BLOCK_SIZE3 = 4 * 1024 * 1024;
     function sha256(_x) {
       return _sha.apply(this, arguments);
     }
@@ -5232,14 +5232,14 @@ var require_upload_content_hash = __commonJS({
                 _context3.n = 4;
                 break;
               }
-              block = bytes.subarray(offset, Math.min(offset + BLOCK_SIZE2, bytes.byteLength));
+              block = bytes.subarray(offset, Math.min(offset + BLOCK_SIZE3, bytes.byteLength));
               _t2 = blockHashes;
               _context3.n = 2;
               return sha256(block);
             case 2:
               _t2.push.call(_t2, _context3.v);
             case 3:
-              offset += BLOCK_SIZE2;
+              offset += BLOCK_SIZE3;
               _context3.n = 1;
               break;
             case 4:
@@ -5266,7 +5266,7 @@ var require_upload_content_hash = __commonJS({
                 break;
               }
               _context4.n = 2;
-              return blob.slice(offset, Math.min(offset + BLOCK_SIZE2, blob.size)).arrayBuffer();
+              return blob.slice(offset, Math.min(offset + BLOCK_SIZE3, blob.size)).arrayBuffer();
             case 2:
               block = _context4.v;
               _t3 = blockHashes;
@@ -5275,7 +5275,7 @@ var require_upload_content_hash = __commonJS({
             case 3:
               _t3.push.call(_t3, _context4.v);
             case 4:
-              offset += BLOCK_SIZE2;
+              offset += BLOCK_SIZE3;
               _context4.n = 1;
               break;
             case 5:
@@ -5330,7 +5330,7 @@ var require_upload_content_hash = __commonJS({
       }));
       return _contentHash.apply(this, arguments);
     }
-    exports.BLOCK_SIZE = BLOCK_SIZE2;
+    exports.BLOCK_SIZE = BLOCK_SIZE3;
     exports.contentHash = contentHash;
   }
 });
@@ -5944,7 +5944,7 @@ var require_filedownload = __commonJS({
     var DEFAULT_MAX_ATTEMPTS2 = 3;
     var DEFAULT_RETRY_DELAY = 200;
     var MAX_RETRY_DELAY = 5e3;
-    var BLOCK_SIZE2 = 4 * 1024 * 1024;
+    var BLOCK_SIZE3 = 4 * 1024 * 1024;
     var nodeRuntime;
     function requireNodeModule(moduleName) {
       if (typeof __require === "function") {
@@ -5967,15 +5967,15 @@ var require_filedownload = __commonJS({
               blockBytes = 0;
               return _context7.a(2, new Promise(function(resolve, reject) {
                 fs.createReadStream(filePath, {
-                  highWaterMark: BLOCK_SIZE2
+                  highWaterMark: BLOCK_SIZE3
                 }).on("data", function(chunk) {
                   var offset = 0;
                   while (offset < chunk.length) {
-                    var length = Math.min(BLOCK_SIZE2 - blockBytes, chunk.length - offset);
+                    var length = Math.min(BLOCK_SIZE3 - blockBytes, chunk.length - offset);
                     blockHasher.update(chunk.subarray(offset, offset + length));
                     blockBytes += length;
                     offset += length;
-                    if (blockBytes === BLOCK_SIZE2) {
+                    if (blockBytes === BLOCK_SIZE3) {
                       overallHasher.update(blockHasher.digest());
                       blockHasher = crypto2.createHash("sha256");
                       blockBytes = 0;
@@ -46838,7 +46838,7 @@ var init_Sha512 = __esm({
 });
 
 // node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha512/Sha512WebCrypto.js
-var digest3, sign3, importKey3, subtle3, MAX_PENDING_BYTES3, BLOCK_SIZE, Sha512WebCrypto;
+var digest3, sign3, importKey3, subtle3, MAX_PENDING_BYTES3, BLOCK_SIZE2, Sha512WebCrypto;
 var init_Sha512WebCrypto = __esm({
   "node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha512/Sha512WebCrypto.js"() {
     init_serde();
@@ -46846,7 +46846,7 @@ var init_Sha512WebCrypto = __esm({
     ({ digest: digest3, sign: sign3, importKey: importKey3 } = globalThis?.crypto?.subtle ?? {});
     subtle3 = typeof digest3 === "function" && typeof sign3 === "function" && typeof importKey3 === "function" ? globalThis.crypto.subtle : void 0;
     MAX_PENDING_BYTES3 = 8 * 1024 * 1024;
-    BLOCK_SIZE = 128;
+    BLOCK_SIZE2 = 128;
     Sha512WebCrypto = class {
       digestLength = 64;
       secret;
@@ -46857,7 +46857,7 @@ var init_Sha512WebCrypto = __esm({
       constructor(secret) {
         if (secret !== void 0) {
           const key = toUint8Array(secret);
-          this.secret = key.byteLength === 0 ? new Uint8Array(BLOCK_SIZE) : key;
+          this.secret = key.byteLength === 0 ? new Uint8Array(BLOCK_SIZE2) : key;
         }
         if (!subtle3) {
           this.fallback = new Sha512Js(secret);
@@ -58563,8 +58563,7 @@ function parseShard(text, flag) {
   return { index, count: count2 };
 }
 
-// src/s3/keys.ts
-var MAX_KEY_BYTES = 1024;
+// src/engine/keys.ts
 function utf8Bytes(text) {
   return Buffer.byteLength(text, "utf8");
 }
@@ -58573,24 +58572,33 @@ function objectKey(prefix2, path) {
   const base = prefix2.replace(/\/+$/, "");
   return base === "" ? relative : `${base}/${relative}`;
 }
-function checkedObjectKey(prefix2, path, reserved) {
+function checkedObjectKey(prefix2, path, rules) {
   const key = objectKey(prefix2, path);
+  const { name, maxKeyBytes } = rules.limits;
+  const reserved = rules.toolPrefix;
   if (reserved !== void 0 && key.startsWith(reserved)) {
     return permanent(
       "reserved_key",
-      `the S3 key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its manifest. Migrate with a --prefix (or another --tool-prefix), or rename the folder in Dropbox.`
+      `the ${name} key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its manifest. Migrate with a --prefix (or another --tool-prefix), or rename the folder in Dropbox.`
     );
   }
   const bytes = utf8Bytes(key);
-  if (bytes <= MAX_KEY_BYTES) return key;
+  if (bytes <= maxKeyBytes) return key;
   return permanent(
     "key_too_long",
-    `the S3 key for ${path} would be ${bytes} bytes of UTF-8; S3 allows at most ${MAX_KEY_BYTES}. Shorten the path in Dropbox (or use a shorter --prefix) and run again.`
+    `the ${name} key for ${path} would be ${String(bytes)} bytes of UTF-8; ${name} allows at most ${String(maxKeyBytes)}. Shorten the path in Dropbox (or use a shorter --prefix) and run again.`
   );
 }
-function listedKeyDecoder(encodingType) {
-  return encodingType === "url" ? (key) => decodeURIComponent(key.replaceAll("+", "%20")) : (key) => key;
-}
+
+// src/s3/limits.ts
+var MiB = 1024 * 1024;
+var S3_LIMITS = {
+  name: "S3",
+  maxKeyBytes: 1024,
+  maxParts: 1e4,
+  minPartBytes: 5 * MiB,
+  maxPartBytes: 5 * 1024 * MiB
+};
 
 // src/s3/lifecycle.ts
 import { createHash as createHash2 } from "node:crypto";
@@ -59160,7 +59168,7 @@ var TRANSITION_CLASSES = [
   "DEEP_ARCHIVE"
 ];
 var DEFAULT_LIFECYCLE = "GLACIER:30,DEEP_ARCHIVE:90";
-var MiB = 1024 * 1024;
+var MiB2 = 1024 * 1024;
 var DEFAULT_LEDGER_DIR = ".dropbox-to-s3";
 var ACTION_MODES = ["migrate", "plan", "finalize"];
 var LEDGER_STORES = ["cache", "artifact", "s3"];
@@ -59178,7 +59186,7 @@ function buildConfig(command5, raw, env2, front = "cli") {
     json: read.flag("json")
   };
   const partSizeBytes = partSize(read.text("part-size"));
-  const maxMemoryBytes = read.size("max-memory") ?? 256 * MiB;
+  const maxMemoryBytes = read.size("max-memory") ?? 256 * MiB2;
   if (maxMemoryBytes < partSizeBytes) {
     throw new ConfigError(
       `--max-memory ${formatBytes(maxMemoryBytes)} is smaller than one part (${formatBytes(partSizeBytes)}); raise --max-memory or lower --part-size.`
@@ -59386,9 +59394,10 @@ function prefix(text, reserved) {
       `--prefix "${text}" is inside ${reserved}, which this tool keeps for its own files; choose another prefix.`
     );
   }
-  if (utf8Bytes(value) > MAX_KEY_BYTES / 2) {
+  const maxBytes = S3_LIMITS.maxKeyBytes / 2;
+  if (utf8Bytes(value) > maxBytes) {
     throw new ConfigError(
-      `--prefix is ${String(utf8Bytes(value))} bytes; keep it under ${String(MAX_KEY_BYTES / 2)} so keys stay within S3's 1024.`
+      `--prefix is ${String(utf8Bytes(value))} bytes; keep it under ${String(maxBytes)} so keys stay within S3's ${String(S3_LIMITS.maxKeyBytes)}.`
     );
   }
   return value;
@@ -59423,9 +59432,9 @@ function url(text, flag) {
   return parsed.toString().replace(/\/+$/, "");
 }
 function partSize(text) {
-  if (text === void 0) return 16 * MiB;
+  if (text === void 0) return 16 * MiB2;
   const value = parseSize(text, "--part-size");
-  if (value % (4 * MiB) !== 0 || value < 8 * MiB || value > 5 * 1024 * MiB) {
+  if (value % (4 * MiB2) !== 0 || value < 8 * MiB2 || value > 5 * 1024 * MiB2) {
     throw new ConfigError(
       `--part-size ${text} must be a multiple of 4 MiB from 8MiB to 5GiB (for example 16MiB), so parts line up with Dropbox's 4 MiB hash blocks.`
     );
@@ -59983,8 +59992,111 @@ function redact(message, secrets) {
   return out;
 }
 
+// src/config/engine-settings.ts
+function engineSettings(config) {
+  return {
+    ledger: { dir: config.ledgerDir, reset: config.resetLedger, pinned: pinnedSettings(config) },
+    listing: listingSettings(config),
+    transfer: {
+      partSizeBytes: config.partSizeBytes,
+      maxMemoryBytes: config.maxMemoryBytes,
+      compress: config.compress === "text",
+      maxAttempts: config.maxAttempts,
+      concurrency: config.concurrency
+    },
+    budget: config.budget,
+    upkeep: {
+      bucket: config.s3.bucket,
+      keepEmptyFolders: config.keepEmptyFolders,
+      onSourceDelete: config.onSourceDelete
+    },
+    retryFailed: config.retryFailed,
+    verify: config.verify
+  };
+}
+function listingSettings(config) {
+  return {
+    sourcePath: config.dropbox.sourcePath,
+    prefix: config.s3.prefix,
+    toolPrefix: config.s3.toolPrefix,
+    keyCase: config.keyCase,
+    shard: config.shard,
+    filters: config.filters,
+    exports: config.exports
+  };
+}
+function pinnedSettings(config) {
+  return {
+    sourcePath: config.dropbox.sourcePath,
+    bucket: config.s3.bucket,
+    prefix: config.s3.prefix,
+    keyCase: config.keyCase,
+    shard: shardText(config.shard),
+    teamRoot: config.dropbox.teamRoot ? "on" : "off",
+    include: config.filters.include.join(", "),
+    exclude: config.filters.exclude.join(", "),
+    exports: config.exports.mode === "skip" ? "skip" : `export${config.exports.format === void 0 ? "" : `:${config.exports.format}`}`,
+    compress: config.compress
+  };
+}
+
 // src/dropbox/source.ts
 var import_dropbox2 = __toESM(require_cjs(), 1);
+
+// src/engine/content-hash.ts
+import { createHash as createHash4 } from "node:crypto";
+var BLOCK_SIZE = 4 * 1024 * 1024;
+var SHA256_BLOCKS = {
+  name: "sha256-blocks-4MiB",
+  blockSize: BLOCK_SIZE,
+  create: () => BlockHasher.start([]),
+  resume: (digests) => BlockHasher.start(digests)
+};
+var BlockHasher = class _BlockHasher {
+  digests;
+  block = createHash4("sha256");
+  blockFill = 0;
+  total;
+  constructor(digests) {
+    this.digests = digests;
+    this.total = digests.length * BLOCK_SIZE;
+  }
+  static start(digests) {
+    return new _BlockHasher(digests.map((hex) => Buffer.from(hex, "hex")));
+  }
+  get bytes() {
+    return this.total;
+  }
+  update(chunk) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take2 = Math.min(BLOCK_SIZE - this.blockFill, chunk.length - offset);
+      this.block.update(chunk.subarray(offset, offset + take2));
+      this.blockFill += take2;
+      offset += take2;
+      if (this.blockFill === BLOCK_SIZE) this.closeBlock();
+    }
+    this.total += chunk.length;
+    return this;
+  }
+  blockDigests(from = 0) {
+    return this.digests.slice(from).map((digest4) => digest4.toString("hex"));
+  }
+  digest() {
+    if (this.blockFill > 0) this.closeBlock();
+    const overall = createHash4("sha256");
+    for (const digest4 of this.digests) overall.update(digest4);
+    return overall.digest("hex");
+  }
+  closeBlock() {
+    this.digests.push(this.block.digest());
+    this.block = createHash4("sha256");
+    this.blockFill = 0;
+  }
+};
+function hashOf(algorithm, data) {
+  return algorithm.create().update(data).digest();
+}
 
 // src/engine/source.ts
 var CursorResetError = class extends Error {
@@ -60144,6 +60256,12 @@ function pathRootFetch(inner, header) {
 // src/dropbox/source.ts
 var LIST_LIMIT = 2e3;
 var DropboxSource = class {
+  /**
+   * Dropbox's `content_hash`: SHA-256 over the SHA-256 digests of each 4 MiB block
+   * (https://www.dropbox.com/developers/reference/content-hash). An export's `export_hash` is
+   * "similar to content hash" (the API spec's ExportMetadata), and checked the same way.
+   */
+  contentHash = SHA256_BLOCKS;
   client;
   auth;
   contentUrl;
@@ -60978,7 +61096,10 @@ function emptyFolders(ledger, shard, settings) {
     const relative = (settings.keyCase === "lower" ? pathLower : path).slice(
       settings.sourcePath.length
     );
-    const key = checkedObjectKey(settings.prefix, `${relative}/`, settings.toolPrefix);
+    const key = checkedObjectKey(settings.prefix, `${relative}/`, {
+      limits: settings.keyLimits,
+      toolPrefix: settings.toolPrefix
+    });
     empty.push({ pathLower, path, key });
   }
   return empty;
@@ -61053,7 +61174,7 @@ async function removeDeletedMarkers(ledger, target, stopped) {
 }
 
 // src/engine/manifest.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 var MANIFEST_FORMAT = 1;
 var BATCH_BYTES = 64 * 1024;
 function manifestKey(toolPrefix, prefix2, shard) {
@@ -61089,7 +61210,7 @@ function* bodyLines(ledger, folders) {
 }
 async function writeManifest(ledger, target, folders, settings, now) {
   const key = manifestKey(settings.toolPrefix, settings.prefix, settings.shard);
-  const hash = createHash4("sha256");
+  const hash = createHash5("sha256");
   let files2 = 0;
   let bytes = 0;
   let emptyFolders2 = 0;
@@ -61157,7 +61278,7 @@ async function removeDeletedObjects(ledger, target, now, stopped) {
     for (const key of keysToRemove(record)) {
       const head = await target.head(key);
       if (head === void 0) continue;
-      if (head.dropboxId !== record.id) {
+      if (head.sourceId !== record.id) {
         notOurs += 1;
         if (outcome === "absent") outcome = "not_ours";
         continue;
@@ -61191,12 +61312,13 @@ function keysToRemove(record) {
 }
 
 // src/engine/bucket-upkeep.ts
-async function upkeepBucket(config, context) {
+async function upkeepBucket(settings, context) {
   const { ledger, target, progress, now, stopped } = context;
+  const { listing, upkeep } = settings;
   let removed = 0;
   let markers = 0;
   let manifest;
-  if (config.onSourceDelete === "delete") {
+  if (upkeep.onSourceDelete === "delete") {
     await warnOnFailure(context, "delete objects of files deleted in Dropbox", async () => {
       const result = await removeDeletedObjects(ledger, target, now, stopped);
       const markersRemoved = await removeDeletedMarkers(ledger, target, stopped);
@@ -61213,20 +61335,14 @@ async function upkeepBucket(config, context) {
       }
     });
   }
-  const folderSettings = {
-    sourcePath: config.dropbox.sourcePath,
-    prefix: config.s3.prefix,
-    toolPrefix: config.s3.toolPrefix,
-    keyCase: config.keyCase
-  };
-  const folders = emptyFolders(ledger, config.shard, folderSettings);
+  const folders = emptyFolders(ledger, listing.shard, { ...listing, keyLimits: target.limits });
   if (folders === void 0) {
     progress.note(
       "Empty folders are not known for this ledger (made before this version kept other shards\u2019 files); they are left out of the manifest. --reset-ledger lists everything again and finds them."
     );
   }
   const empty = folders ?? [];
-  if (config.keepEmptyFolders && empty.length > 0 && !stopped()) {
+  if (upkeep.keepEmptyFolders && empty.length > 0 && !stopped()) {
     await warnOnFailure(context, "write empty-folder markers", async () => {
       const result = await writeFolderMarkers(ledger, target, empty, stopped);
       markers = result.written;
@@ -61241,13 +61357,7 @@ async function upkeepBucket(config, context) {
         ledger,
         target,
         empty,
-        {
-          sourcePath: config.dropbox.sourcePath,
-          bucket: config.s3.bucket,
-          prefix: config.s3.prefix,
-          toolPrefix: config.s3.toolPrefix,
-          shard: config.shard
-        },
+        { ...listing, bucket: upkeep.bucket },
         now
       );
     });
@@ -61278,66 +61388,6 @@ var systemClock = {
     }
   }
 };
-
-// src/dropbox/content-hash.ts
-import { createHash as createHash5 } from "node:crypto";
-var CONTENT_HASH_BLOCK_SIZE = 4 * 1024 * 1024;
-var ContentHasher = class _ContentHasher {
-  digests;
-  block = createHash5("sha256");
-  blockFill = 0;
-  total = 0;
-  constructor(digests, total) {
-    this.digests = digests;
-    this.total = total;
-  }
-  static create() {
-    return new _ContentHasher([], 0);
-  }
-  /** Carry on from the digests of the first `digests.length` whole blocks. */
-  static resume(digests) {
-    const buffers = digests.map((hex) => Buffer.from(hex, "hex"));
-    return new _ContentHasher(buffers, buffers.length * CONTENT_HASH_BLOCK_SIZE);
-  }
-  /** Bytes seen so far, including those of resumed blocks. */
-  get bytes() {
-    return this.total;
-  }
-  update(chunk) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take2 = Math.min(CONTENT_HASH_BLOCK_SIZE - this.blockFill, chunk.length - offset);
-      this.block.update(chunk.subarray(offset, offset + take2));
-      this.blockFill += take2;
-      offset += take2;
-      if (this.blockFill === CONTENT_HASH_BLOCK_SIZE) this.closeBlock();
-    }
-    this.total += chunk.length;
-    return this;
-  }
-  /**
-   * Hex digests of the whole blocks seen so far (a partial last block is not included), from block
-   * number `from` on: a long transfer saving its state after every part converts only the new ones.
-   */
-  blockDigests(from = 0) {
-    return this.digests.slice(from).map((digest4) => digest4.toString("hex"));
-  }
-  /** The content hash of everything seen. The hasher must not be updated afterwards. */
-  digest() {
-    if (this.blockFill > 0) this.closeBlock();
-    const overall = createHash5("sha256");
-    for (const digest4 of this.digests) overall.update(digest4);
-    return overall.digest("hex");
-  }
-  closeBlock() {
-    this.digests.push(this.block.digest());
-    this.block = createHash5("sha256");
-    this.blockFill = 0;
-  }
-};
-function contentHashOf(data) {
-  return ContentHasher.create().update(data).digest();
-}
 
 // src/engine/retry.ts
 var REQUEST_RETRY = { tries: 4, baseDelayMs: 500, maxDelayMs: 3e4 };
@@ -61413,7 +61463,9 @@ async function resumePoint(file, key, checkpoint, options) {
   if (checkpoint.rev !== file.rev || checkpoint.key !== key) {
     return startOver("the file changed since its upload was checkpointed");
   }
-  if (!consistent(checkpoint, file.size)) return startOver("its checkpoint is not usable");
+  if (!consistent(checkpoint, file.size, options.blockSize)) {
+    return startOver("its checkpoint is not usable");
+  }
   const listed = await withRetry(() => target.listParts(key, checkpoint.uploadId), retry);
   if (listed === void 0) {
     options.note(
@@ -61436,9 +61488,9 @@ async function resumePoint(file, key, checkpoint, options) {
     blockDigests: checkpoint.blockDigests
   };
 }
-function consistent(checkpoint, size) {
+function consistent(checkpoint, size, blockSize) {
   const { partSize: partSize2, offset, etags, blockDigests } = checkpoint;
-  return partSize2 > 0 && partSize2 % CONTENT_HASH_BLOCK_SIZE === 0 && offset === etags.length * partSize2 && offset < size && blockDigests.length === offset / CONTENT_HASH_BLOCK_SIZE;
+  return partSize2 > 0 && partSize2 % blockSize === 0 && offset === etags.length * partSize2 && offset < size && blockDigests.length === offset / blockSize;
 }
 function bareEtag(etag) {
   return etag.replaceAll('"', "");
@@ -61453,6 +61505,7 @@ var PartLog = class {
   uploadId;
   partSize;
   hasher;
+  blockSize;
   save;
   constructor(options) {
     this.file = options.file;
@@ -61460,6 +61513,7 @@ var PartLog = class {
     this.uploadId = options.uploadId;
     this.partSize = options.partSize;
     this.hasher = options.hasher;
+    this.blockSize = options.blockSize;
     this.save = options.save;
     this.etags = options.resumed?.parts.map((part) => part.etag) ?? [];
     this.digests = [...options.resumed?.blockDigests ?? []];
@@ -61488,7 +61542,7 @@ var PartLog = class {
   }
   checkpoint(parts) {
     const offset = parts * this.partSize;
-    const blocks = offset / CONTENT_HASH_BLOCK_SIZE;
+    const blocks = offset / this.blockSize;
     const added = this.hasher.blockDigests(this.digests.length);
     this.digests.push(...added.slice(0, blocks - this.digests.length));
     return {
@@ -61531,7 +61585,7 @@ async function transferExport(record, file, format2, context) {
           `${record.path}: Dropbox announced an export of ${String(exported.size)} bytes but sent ${body.length > exported.size ? "more" : String(body.length)}; nothing was stored. It will be tried again.`
         );
       }
-      const hash = contentHashOf(body);
+      const hash = hashOf(context.source.contentHash, body);
       if (hash !== exported.exportHash) {
         throw retryable(
           "hash_mismatch",
@@ -61540,7 +61594,7 @@ async function transferExport(record, file, format2, context) {
       }
       const metadata = {
         contentHash: hash,
-        dropboxId: record.id,
+        sourceId: record.id,
         rev: exported.rev ?? record.rev,
         size: body.length,
         modified: record.clientModified,
@@ -61587,11 +61641,13 @@ async function readAtMost(iterator, limit, onBytes) {
 
 // src/engine/gated-source.ts
 var GatedSource = class {
+  contentHash;
   inner;
   gate;
   controller;
   constructor(inner, gate, controller) {
     this.inner = inner;
+    this.contentHash = inner.contentHash;
     this.gate = gate;
     this.controller = controller;
   }
@@ -61624,6 +61680,93 @@ var GatedSource = class {
         }
       }
       throw error2;
+    }
+  }
+};
+
+// src/engine/memory.ts
+var MemoryBudget = class {
+  available;
+  capacity;
+  waiters = [];
+  constructor(capacity) {
+    this.capacity = capacity;
+    this.available = capacity;
+  }
+  get inUse() {
+    return this.capacity - this.available;
+  }
+  /** Waits until `bytes` are free, takes them, and returns the function that gives them back. */
+  async acquire(bytes, signal) {
+    const wanted = Math.min(Math.max(bytes, 0), this.capacity);
+    if (this.waiters.length === 0 && wanted <= this.available) {
+      this.available -= wanted;
+      return this.releaser(wanted);
+    }
+    signal?.throwIfAborted();
+    await new Promise((grant, fail) => {
+      const onAbort = () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        fail(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+        this.serve();
+      };
+      const waiter = {
+        bytes: wanted,
+        grant: () => {
+          signal?.removeEventListener("abort", onAbort);
+          grant();
+        },
+        fail
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    return this.releaser(wanted);
+  }
+  releaser(bytes) {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.available += bytes;
+      this.serve();
+    };
+  }
+  serve() {
+    for (let next = this.waiters[0]; next && next.bytes <= this.available; next = this.waiters[0]) {
+      this.waiters.shift();
+      this.available -= next.bytes;
+      next.grant();
+    }
+  }
+};
+
+// src/engine/progress.ts
+var SILENT = {
+  planned: () => void 0,
+  bytes: () => void 0,
+  finished: () => void 0,
+  note: () => void 0
+};
+
+// src/engine/rate-gate.ts
+var RateGate = class {
+  until = 0;
+  clock;
+  constructor(clock) {
+    this.clock = clock;
+  }
+  pauseFor(ms) {
+    this.until = Math.max(this.until, this.clock.now() + ms);
+  }
+  get pausedUntil() {
+    return this.until;
+  }
+  async wait(signal) {
+    for (let left = this.until - this.clock.now(); left > 0; left = this.until - this.clock.now()) {
+      if (signal?.aborted) return;
+      await this.clock.sleep(left, signal);
     }
   }
 };
@@ -61963,7 +62106,10 @@ var InventoryRun = class {
       return;
     }
     const relative = this.relative(this.settings.keyCase === "lower" ? file.pathLower : path) + (exported?.kind === "export" ? `.${exported.extension}` : "");
-    const key = checkedObjectKey(this.settings.prefix, relative, this.settings.toolPrefix);
+    const key = checkedObjectKey(this.settings.prefix, relative, {
+      limits: this.settings.keyLimits,
+      toolPrefix: this.settings.toolPrefix
+    });
     const existing = this.ledger.get(file.id);
     const keyText = typeof key === "string" ? key : objectKey(this.settings.prefix, relative);
     const live = existing !== void 0 && existing.deletedAt === void 0;
@@ -62045,93 +62191,6 @@ function pendingRecord(file, path, key) {
   };
 }
 
-// src/engine/memory.ts
-var MemoryBudget = class {
-  available;
-  capacity;
-  waiters = [];
-  constructor(capacity) {
-    this.capacity = capacity;
-    this.available = capacity;
-  }
-  get inUse() {
-    return this.capacity - this.available;
-  }
-  /** Waits until `bytes` are free, takes them, and returns the function that gives them back. */
-  async acquire(bytes, signal) {
-    const wanted = Math.min(Math.max(bytes, 0), this.capacity);
-    if (this.waiters.length === 0 && wanted <= this.available) {
-      this.available -= wanted;
-      return this.releaser(wanted);
-    }
-    signal?.throwIfAborted();
-    await new Promise((grant, fail) => {
-      const onAbort = () => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-        fail(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-        this.serve();
-      };
-      const waiter = {
-        bytes: wanted,
-        grant: () => {
-          signal?.removeEventListener("abort", onAbort);
-          grant();
-        },
-        fail
-      };
-      this.waiters.push(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-    return this.releaser(wanted);
-  }
-  releaser(bytes) {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.available += bytes;
-      this.serve();
-    };
-  }
-  serve() {
-    for (let next = this.waiters[0]; next && next.bytes <= this.available; next = this.waiters[0]) {
-      this.waiters.shift();
-      this.available -= next.bytes;
-      next.grant();
-    }
-  }
-};
-
-// src/engine/progress.ts
-var SILENT = {
-  planned: () => void 0,
-  bytes: () => void 0,
-  finished: () => void 0,
-  note: () => void 0
-};
-
-// src/engine/rate-gate.ts
-var RateGate = class {
-  until = 0;
-  clock;
-  constructor(clock) {
-    this.clock = clock;
-  }
-  pauseFor(ms) {
-    this.until = Math.max(this.until, this.clock.now() + ms);
-  }
-  get pausedUntil() {
-    return this.until;
-  }
-  async wait(signal) {
-    for (let left = this.until - this.clock.now(); left > 0; left = this.until - this.clock.now()) {
-      if (signal?.aborted) return;
-      await this.clock.sleep(left, signal);
-    }
-  }
-};
-
 // src/engine/compression.ts
 var import_mime_types = __toESM(require_mime_types(), 1);
 import { promisify } from "node:util";
@@ -62171,7 +62230,8 @@ async function gzipIfSmaller(body) {
 
 // src/engine/reconcile.ts
 var HEAD_CONCURRENCY = 16;
-async function reconcile(ledger, target, prefix2, now, toolPrefix) {
+async function reconcile(ledger, target, options) {
+  const { prefix: prefix2, toolPrefix, now } = options;
   const pending = /* @__PURE__ */ new Map();
   for (const record of ledger.records()) {
     const corrupt = record.failure?.failureClass === "hash_mismatch";
@@ -62219,6 +62279,33 @@ function holds(head, record) {
 }
 function exportStored(record, head) {
   return head.rev === record.rev && head.exportFormat === record.exportFormat && head.contentHash !== void 0;
+}
+
+// src/engine/refresh-listing.ts
+function inventorySettingsFor(listing, keyLimits) {
+  const { shard } = listing;
+  return {
+    sourcePath: listing.sourcePath,
+    prefix: listing.prefix,
+    keyCase: listing.keyCase,
+    shard,
+    filter: new PathFilter(listing.filters),
+    exports: listing.exports,
+    toolPrefix: listing.toolPrefix,
+    keyLimits,
+    recordOtherShards: shard.index === 0 && shard.count > 1
+  };
+}
+async function refreshListing(ledger, deps, listing, options) {
+  const settings = inventorySettingsFor(listing, deps.target.limits);
+  const inventory = await updateInventory(ledger, deps.source, settings, options);
+  if (!inventory.fullListing) return { inventory, reconciled: void 0 };
+  const reconciled = await reconcile(ledger, deps.target, {
+    prefix: listing.prefix,
+    toolPrefix: listing.toolPrefix,
+    now: options.now
+  });
+  return { inventory, reconciled };
 }
 
 // src/engine/retry-failed.ts
@@ -62399,22 +62486,23 @@ function sizeMismatch(file, received) {
 }
 
 // src/engine/transfer.ts
-var MAX_PARTS = 1e4;
 var PART_PIPELINE = 2;
-function partSizeFor(fileSize, configured) {
-  const needed = Math.ceil(fileSize / MAX_PARTS / CONTENT_HASH_BLOCK_SIZE) * CONTENT_HASH_BLOCK_SIZE;
+function partSizeFor(fileSize, options) {
+  const { configured, maxParts, blockSize } = options;
+  const needed = Math.ceil(fileSize / maxParts / blockSize) * blockSize;
   return Math.max(configured, needed);
 }
 async function transferFile(file, key, context) {
   const metadata = {
     contentHash: file.contentHash,
-    dropboxId: file.id,
+    sourceId: file.id,
     rev: file.rev,
     size: file.size,
     modified: file.clientModified
   };
   const resumed = context.checkpoint === void 0 ? void 0 : await resumePoint(file, key, context.checkpoint, {
     ...context,
+    blockSize: context.source.contentHash.blockSize,
     note: context.note ?? (() => void 0)
   });
   const download = new ResumableDownload(context.source, file, {
@@ -62439,7 +62527,7 @@ async function putWhole(file, key, metadata, download, context) {
   try {
     const body = await download.read(file.size + 1);
     if (body.length !== file.size) throw sizeMismatch(file, body.length);
-    const hash = contentHashOf(body);
+    const hash = hashOf(context.source.contentHash, body);
     if (hash !== file.contentHash) throw hashMismatch(file, hash);
     const gzipped = compress2 ? await gzipIfSmaller(body) : void 0;
     const stored = gzipped ?? body;
@@ -62456,15 +62544,21 @@ async function putWhole(file, key, metadata, download, context) {
 async function putInParts(file, key, metadata, download, context, resumed) {
   const { target, clock, signal } = context;
   const retry = { policy: REQUEST_RETRY, clock, signal };
-  const partSize2 = resumed?.partSize ?? partSizeFor(file.size, context.partSizeBytes);
+  const algorithm = context.source.contentHash;
+  const partSize2 = resumed?.partSize ?? partSizeFor(file.size, {
+    configured: context.partSizeBytes,
+    maxParts: target.limits.maxParts,
+    blockSize: algorithm.blockSize
+  });
   const uploadId = resumed?.uploadId ?? await withRetry(() => target.createMultipart(key, metadata), retry);
-  const hasher = resumed === void 0 ? ContentHasher.create() : ContentHasher.resume(resumed.blockDigests);
+  const hasher = resumed === void 0 ? algorithm.create() : algorithm.resume(resumed.blockDigests);
   const log = new PartLog({
     file,
     key,
     uploadId,
     partSize: partSize2,
     hasher,
+    blockSize: algorithm.blockSize,
     resumed,
     save: context.onCheckpoint
   });
@@ -62541,38 +62635,13 @@ function hashMismatch(file, got) {
 // src/engine/chunk.ts
 var CIRCUIT_BREAKER_THRESHOLD = 20;
 var RETRIES_PER_CHUNK = 2;
-function pinnedSettings(config) {
-  return {
-    sourcePath: config.dropbox.sourcePath,
-    bucket: config.s3.bucket,
-    prefix: config.s3.prefix,
-    keyCase: config.keyCase,
-    shard: shardText(config.shard),
-    teamRoot: config.dropbox.teamRoot ? "on" : "off",
-    include: config.filters.include.join(", "),
-    exclude: config.filters.exclude.join(", "),
-    exports: config.exports.mode === "skip" ? "skip" : `export${config.exports.format === void 0 ? "" : `:${config.exports.format}`}`,
-    compress: config.compress
-  };
-}
-function inventorySettings(config) {
-  return {
-    sourcePath: config.dropbox.sourcePath,
-    prefix: config.s3.prefix,
-    keyCase: config.keyCase,
-    shard: config.shard,
-    filter: new PathFilter(config.filters),
-    exports: config.exports,
-    toolPrefix: config.s3.toolPrefix,
-    recordOtherShards: config.shard.index === 0 && config.shard.count > 1
-  };
-}
-async function runChunk(config, deps) {
+async function runChunk(settings, deps) {
   const clock = deps.clock ?? systemClock;
   const startedAt = clock.now();
-  const ledger = await Ledger.open(config.ledgerDir, pinnedSettings(config), config.resetLedger);
+  const { dir, pinned, reset } = settings.ledger;
+  const ledger = await Ledger.open(dir, pinned, reset);
   try {
-    return await new ChunkRun(config, deps, ledger, clock, startedAt).run();
+    return await new ChunkRun(settings, deps, ledger, clock, startedAt).run();
   } finally {
     await ledger.close();
   }
@@ -62591,20 +62660,20 @@ var ChunkRun = class {
   controller;
   source;
   progress;
-  config;
+  settings;
   deps;
   ledger;
   clock;
   startedAt;
-  constructor(config, deps, ledger, clock, startedAt) {
-    this.config = config;
+  constructor(settings, deps, ledger, clock, startedAt) {
+    this.settings = settings;
     this.deps = deps;
     this.ledger = ledger;
     this.clock = clock;
     this.startedAt = startedAt;
     this.progress = deps.progress ?? SILENT;
     this.controller = new ConcurrencyController(
-      { ...DEFAULT_CONCURRENCY, fixed: config.concurrency.fixed, max: config.concurrency.max },
+      { ...DEFAULT_CONCURRENCY, ...settings.transfer.concurrency },
       clock
     );
     this.source = new GatedSource(deps.source, new RateGate(clock), this.controller);
@@ -62628,30 +62697,26 @@ var ChunkRun = class {
     let stoppedBy = "done";
     try {
       await this.deps.target.check();
-      if (this.config.retryFailed !== void 0) {
-        this.progress.note(retryFailures(this.ledger, this.config.retryFailed).note);
+      if (this.settings.retryFailed !== void 0) {
+        this.progress.note(retryFailures(this.ledger, this.settings.retryFailed).note);
       }
-      inventory = await updateInventory(this.ledger, this.source, inventorySettings(this.config), {
-        clock: this.clock,
-        signal: this.internalStop.signal,
-        now: () => this.now(),
-        log: (line) => {
-          this.progress.note(line);
+      ({ inventory, reconciled } = await refreshListing(
+        this.ledger,
+        { source: this.source, target: this.deps.target },
+        this.settings.listing,
+        {
+          clock: this.clock,
+          signal: this.internalStop.signal,
+          now: () => this.now(),
+          log: (line) => {
+            this.progress.note(line);
+          }
         }
-      });
-      if (inventory.fullListing) {
-        reconciled = await reconcile(
-          this.ledger,
-          this.deps.target,
-          this.config.s3.prefix,
-          () => this.now(),
-          this.config.s3.toolPrefix
+      ));
+      if (reconciled !== void 0 && reconciled.confirmed > 0) {
+        this.progress.note(
+          `Found ${String(reconciled.confirmed)} files already in ${this.deps.target.limits.name} with matching hashes; they are not copied again.`
         );
-        if (reconciled.confirmed > 0) {
-          this.progress.note(
-            `Found ${String(reconciled.confirmed)} files already in S3 with matching hashes; they are not copied again.`
-          );
-        }
       }
       await this.abortLeftoverUploads();
       const limited = this.selectPending();
@@ -62669,7 +62734,7 @@ var ChunkRun = class {
   async upkeep() {
     const stopped = () => this.internalStop.signal.aborted;
     if (stopped()) return void 0;
-    return upkeepBucket(this.config, {
+    return upkeepBucket(this.settings, {
       ledger: this.ledger,
       target: this.deps.target,
       progress: this.progress,
@@ -62685,7 +62750,8 @@ var ChunkRun = class {
   async abortLeftoverUploads() {
     let keys;
     const resumable = resumableUploads(this.ledger.records());
-    const prefix2 = this.config.s3.prefix === "" ? "" : `${this.config.s3.prefix}/`;
+    const { prefix: keyPrefix } = this.settings.listing;
+    const prefix2 = keyPrefix === "" ? "" : `${keyPrefix}/`;
     let aborted = 0;
     try {
       for await (const upload of this.deps.target.unfinishedUploads(prefix2)) {
@@ -62720,7 +62786,7 @@ var ChunkRun = class {
   }
   /** Fills the queue within the batch and byte limits; true when the limits left files out. */
   selectPending() {
-    const { batchSize, maxBytes } = this.config.budget;
+    const { batchSize, maxBytes } = this.settings.budget;
     let bytes = 0;
     let limited = false;
     for (const record of this.ledger.records()) {
@@ -62737,8 +62803,8 @@ var ChunkRun = class {
     return limited;
   }
   async transferPending() {
-    const memory = new MemoryBudget(this.config.maxMemoryBytes);
-    const { maxDurationMs, graceMs } = this.config.budget;
+    const memory = new MemoryBudget(this.settings.transfer.maxMemoryBytes);
+    const { maxDurationMs, graceMs } = this.settings.budget;
     return schedule({
       next: () => this.queue.shift(),
       process: (record, signal, soft) => this.transferOne(record, memory, signal, soft),
@@ -62755,8 +62821,8 @@ var ChunkRun = class {
       target: this.deps.target,
       memory,
       clock: this.clock,
-      partSizeBytes: this.config.partSizeBytes,
-      compress: this.config.compress === "text",
+      partSizeBytes: this.settings.transfer.partSizeBytes,
+      compress: this.settings.transfer.compress,
       signal,
       onBytes: (count2) => {
         this.progress.bytes(count2);
@@ -62786,7 +62852,7 @@ var ChunkRun = class {
       return;
     }
     const { failure: _failure, migratedKey, checkpoint: _checkpoint, ...rest } = record;
-    const stale = this.config.onSourceDelete === "delete" && migratedKey !== void 0 ? { staleKey: migratedKey } : {};
+    const stale = this.settings.upkeep.onSourceDelete === "delete" && migratedKey !== void 0 ? { staleKey: migratedKey } : {};
     const stored = { ...rest, ...stale, ...exported };
     this.ledger.put({ ...stored, status: "migrated", migratedAt: this.now(), attempts: 0 });
     this.migrated += 1;
@@ -62821,7 +62887,7 @@ var ChunkRun = class {
     const limited = error2.failureClass === "rate_limited";
     if (!limited && this.breakerTripped(error2, record)) return;
     const attempts = record.attempts + (limited ? 0 : 1);
-    if (attempts >= this.config.maxAttempts) {
+    if (attempts >= this.settings.transfer.maxAttempts) {
       this.recordFailure(
         record,
         new MigrationError(
@@ -63190,6 +63256,11 @@ function applyExpectedBucketOwner(client, s3) {
   );
 }
 
+// src/s3/keys.ts
+function listedKeyDecoder(encodingType) {
+  return encodingType === "url" ? (key) => decodeURIComponent(key.replaceAll("+", "%20")) : (key) => key;
+}
+
 // src/s3/target.ts
 var STREAM_PART_SIZE = 8 * 1024 * 1024;
 var META = {
@@ -63208,7 +63279,7 @@ function objectHead(result) {
     contentHash: metadata[META.contentHash],
     rev: metadata[META.rev],
     exportFormat: metadata[META.exportFormat],
-    dropboxId: metadata[META.id],
+    sourceId: metadata[META.id],
     originalSize: /^\d{1,15}$/.test(original) ? Number(original) : void 0,
     contentEncoding: result.ContentEncoding === void 0 || result.ContentEncoding === "" ? void 0 : result.ContentEncoding.toLowerCase()
   };
@@ -63226,6 +63297,7 @@ function s3ClientFor(s3) {
   return client;
 }
 var S3Target = class {
+  limits = S3_LIMITS;
   client;
   bucket;
   storageClass;
@@ -63500,7 +63572,7 @@ var S3Target = class {
       ...this.encryption,
       Metadata: {
         [META.contentHash]: metadata.contentHash,
-        [META.id]: metadata.dropboxId,
+        [META.id]: metadata.sourceId,
         [META.rev]: metadata.rev,
         [META.size]: String(metadata.size),
         [META.mtime]: String(Date.parse(metadata.modified) / 1e3),
@@ -63628,7 +63700,7 @@ async function runMigrate(config) {
       for (const line of setup.lines) progress.note(line);
       for (const warning2 of setup.warnings) progress.note(`Warning: ${warning2}`);
     }
-    result = await runChunk(config, {
+    result = await runChunk(engineSettings(config), {
       source: new DropboxSource(config.dropbox, fetch, (line) => {
         progress.note(line);
       }),
@@ -63692,23 +63764,23 @@ import { dirname as dirname2 } from "node:path";
 // src/plan/tally.ts
 import { createHash as createHash13 } from "node:crypto";
 var KiB = 1024;
-var MiB2 = 1024 * KiB;
-var GiB = 1024 * MiB2;
+var MiB3 = 1024 * KiB;
+var GiB = 1024 * MiB3;
 var SMALL_OBJECT_BYTES = 128 * KiB;
 var EXAMPLES_KEPT = 10;
 var FOLDERS_KEPT = 1e3;
 var SIZE_BANDS = [
   { label: "under 128 KiB", below: SMALL_OBJECT_BYTES },
-  { label: "128 KiB \u2013 1 MiB", below: MiB2 },
-  { label: "1 \u2013 16 MiB", below: 16 * MiB2 },
-  { label: "16 \u2013 256 MiB", below: 256 * MiB2 },
+  { label: "128 KiB \u2013 1 MiB", below: MiB3 },
+  { label: "1 \u2013 16 MiB", below: 16 * MiB3 },
+  { label: "16 \u2013 256 MiB", below: 256 * MiB3 },
   { label: "256 MiB \u2013 4 GiB", below: 4 * GiB },
   { label: "4 GiB and more", below: Number.POSITIVE_INFINITY }
 ];
 var TOP_LEVEL = "(top level)";
 var OTHER_FOLDERS = "(other folders)";
 var REAL_FILE = "\0real-file";
-function hashOf(pathLower) {
+function hashOf2(pathLower) {
   return createHash13("sha1").update(pathLower).digest("base64").slice(0, 12);
 }
 var ListingTally = class {
@@ -63743,7 +63815,7 @@ var ListingTally = class {
   atPath(pathLower) {
     const id = this.documentAt.get(pathLower);
     if (id !== void 0) return this.documents.get(id);
-    if (!this.exportLikeFiles.has(hashOf(pathLower))) return void 0;
+    if (!this.exportLikeFiles.has(hashOf2(pathLower))) return void 0;
     return {
       id: REAL_FILE,
       path: pathLower,
@@ -63792,7 +63864,7 @@ var ListingTally = class {
       this.documents.set(record.id, record);
       this.documentAt.set(record.pathLower, record.id);
     } else if (exportSourcePath(record.pathLower) !== void 0) {
-      this.exportLikeFiles.add(hashOf(record.pathLower));
+      this.exportLikeFiles.add(hashOf2(record.pathLower));
     }
   }
   leftOut(file, why) {
@@ -63871,7 +63943,12 @@ function add(count2, sign4, bytes) {
 }
 function requestsToUpload(size, partSizeBytes) {
   if (size <= partSizeBytes) return 1;
-  return Math.ceil(size / partSizeFor(size, partSizeBytes)) + 2;
+  const partSize2 = partSizeFor(size, {
+    configured: partSizeBytes,
+    maxParts: S3_LIMITS.maxParts,
+    blockSize: SHA256_BLOCKS.blockSize
+  });
+  return Math.ceil(size / partSize2) + 2;
 }
 
 // src/plan/cost.ts
@@ -64143,8 +64220,8 @@ async function loadPrices(file) {
 // src/plan/rate.ts
 import { readdir } from "node:fs/promises";
 import { join as join8 } from "node:path";
-var MiB3 = 1024 * 1024;
-var DEFAULT_RATE = { bytesPerSecond: 20 * MiB3, filesPerSecond: 20 };
+var MiB4 = 1024 * 1024;
+var DEFAULT_RATE = { bytesPerSecond: 20 * MiB4, filesPerSecond: 20 };
 var JOB_SETUP_MINUTES = 1;
 async function measuredRate(ledgerRoot) {
   const folders = await readdir(ledgerRoot, { withFileTypes: true }).catch(() => []);
@@ -64231,7 +64308,11 @@ async function buildPlan(config, deps) {
   const inventory = await updateInventory(
     tally,
     deps.source,
-    { ...inventorySettings(config), shard: WHOLE_ACCOUNT, recordOtherShards: false },
+    {
+      ...inventorySettingsFor(listingSettings(config), S3_LIMITS),
+      shard: WHOLE_ACCOUNT,
+      recordOtherShards: false
+    },
     {
       clock,
       signal: deps.signal ?? new AbortController().signal,
@@ -64276,7 +64357,7 @@ async function buildPlan(config, deps) {
       keyCase: config.keyCase,
       include: config.filters.include,
       exclude: config.filters.exclude,
-      exports: config.exports.mode === "skip" ? "skip" : `export${config.exports.format === void 0 ? "" : `:${config.exports.format}`}`,
+      exports: pinnedSettings(config).exports ?? "export",
       teamRoot: config.dropbox.teamRoot,
       storageClass: config.s3.storageClass,
       lifecycle: lifecycleText(config),
@@ -64701,18 +64782,19 @@ function headDifference(expected, head) {
   }
   return void 0;
 }
-async function runVerify(config, deps) {
+async function runVerify(settings, deps) {
   const progress = deps.progress ?? QUIET;
   const clock = deps.clock ?? systemClock;
-  if (!await ledgerExists(config.ledgerDir)) {
+  const { dir, pinned } = settings.ledger;
+  if (!await ledgerExists(dir)) {
     throw new ConfigError(
-      `no ledger in ${config.ledgerDir}: nothing has been migrated with these --ledger and --shard settings, so there is nothing to verify. Run migrate first, or point --ledger at its ledger.`
+      `no ledger in ${dir}: nothing has been migrated with these --ledger and --shard settings, so there is nothing to verify. Run migrate first, or point --ledger at its ledger.`
     );
   }
-  const ledger = await Ledger.open(config.ledgerDir, pinnedSettings(config));
+  const ledger = await Ledger.open(dir, pinned);
   try {
     await deps.target.check();
-    const inventory = await updateInventory(ledger, deps.source, inventorySettings(config), {
+    const { inventory } = await refreshListing(ledger, deps, settings.listing, {
       clock,
       signal: new AbortController().signal,
       now: () => new Date(clock.now()).toISOString(),
@@ -64720,18 +64802,9 @@ async function runVerify(config, deps) {
         progress.note(line);
       }
     });
-    if (inventory.fullListing) {
-      await reconcile(
-        ledger,
-        deps.target,
-        config.s3.prefix,
-        () => new Date(clock.now()).toISOString(),
-        config.s3.toolPrefix
-      );
-    }
-    const run = new VerifyRun(config, deps.target, clock, progress);
+    const run = new VerifyRun(settings, deps, clock, progress);
     const result = await run.check(ledger);
-    const requeued = config.verify.requeue ? requeue(ledger, result.differences, new Date(clock.now()).toISOString()) : 0;
+    const requeued = settings.verify.requeue ? requeue(ledger, result.differences, new Date(clock.now()).toISOString()) : 0;
     await ledger.checkpoint();
     return { ...result, requeued, inventory };
   } finally {
@@ -64741,13 +64814,15 @@ async function runVerify(config, deps) {
 var VerifyRun = class {
   differences = [];
   done = 0;
-  config;
+  settings;
   target;
+  hash;
   clock;
   progress;
-  constructor(config, target, clock, progress) {
-    this.config = config;
-    this.target = target;
+  constructor(settings, deps, clock, progress) {
+    this.settings = settings;
+    this.target = deps.target;
+    this.hash = deps.source.contentHash;
     this.clock = clock;
     this.progress = progress;
   }
@@ -64762,7 +64837,7 @@ var VerifyRun = class {
       else if (record.status === "pending") pending += 1;
       else failed += 1;
     }
-    const deep = this.config.verify.deep;
+    const deep = this.settings.verify.deep;
     this.progress.note(
       `Checking ${String(migrated.length)} migrated files ` + (deep ? "(deep: every object is read and re-hashed)." : "(size and stored hash).")
     );
@@ -64792,7 +64867,8 @@ var VerifyRun = class {
   async listed(keys) {
     const found = /* @__PURE__ */ new Set();
     if (keys.size === 0) return found;
-    const prefix2 = this.config.s3.prefix === "" ? "" : `${this.config.s3.prefix}/`;
+    const { prefix: keyPrefix } = this.settings.listing;
+    const prefix2 = keyPrefix === "" ? "" : `${keyPrefix}/`;
     for await (const object of this.target.list(prefix2)) {
       if (keys.has(object.key)) found.add(object.key);
     }
@@ -64821,7 +64897,7 @@ var VerifyRun = class {
           const signal = new AbortController().signal;
           const stored = await this.target.read(record.key, signal);
           if (stored === void 0) return difference(record, "missing", "no object at this key");
-          const content = await contentOf(stored);
+          const content = await contentOf(stored, this.hash);
           const found = headDifference(expected, stored.head);
           if (found !== void 0) return difference(record, found.reason, found.detail);
           if (typeof content === "string") return difference(record, "corrupt", content);
@@ -64842,8 +64918,8 @@ var VerifyRun = class {
     }
   }
 };
-async function contentOf(stored) {
-  const hasher = ContentHasher.create();
+async function contentOf(stored, algorithm) {
+  const hasher = algorithm.create();
   const consume = async (chunks) => {
     for await (const chunk of chunks) hasher.update(chunk);
   };
@@ -64916,7 +64992,7 @@ async function forEachLimited(items, limit, work) {
 // src/cli/verify.ts
 var LINE_EVERY_MS2 = 1e4;
 async function runVerifyCommand(config) {
-  const result = await runVerify(config, {
+  const result = await runVerify(engineSettings(config), {
     source: new DropboxSource(config.dropbox),
     target: new S3Target(config.s3),
     progress: stderrLines()

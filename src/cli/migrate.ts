@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.ts';
+import { engineSettings } from '../config/engine-settings.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { runChunk, type ChunkResult } from '../engine/chunk.ts';
 import { stopOnSignals } from '../signals.ts';
@@ -26,7 +27,7 @@ export async function runMigrate(config: Config): Promise<number> {
       for (const line of setup.lines) progress.note(line);
       for (const warning of setup.warnings) progress.note(`Warning: ${warning}`);
     }
-    result = await runChunk(config, {
+    result = await runChunk(engineSettings(config), {
       source: openSource(config, {
         note: (line) => {
           progress.note(line);

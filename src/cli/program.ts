@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, type Config, type RawSettings } from '../config/config.ts';
-import { OPTIONS, type Command as CommandName } from '../config/options.ts';
+import { defaultText, OPTIONS, type Command as CommandName } from '../config/options.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { runAuth } from './auth.ts';
@@ -17,9 +17,10 @@ function addOptions(command: Command, name: CommandName): Command {
     const placeholder =
       spec.optionalValue === true ? `[${spec.value ?? 'value'}]` : `<${spec.value ?? ''}>`;
     const flags = spec.value === undefined ? `--${spec.name}` : `--${spec.name} ${placeholder}`;
+    const byDefault = defaultText(spec);
     const help = [
       spec.description,
-      spec.defaultText === undefined ? '' : ` Default: ${spec.defaultText}.`,
+      byDefault === undefined ? '' : ` Default: ${byDefault}.`,
       spec.env === undefined ? '' : ` Environment: ${spec.env}.`,
     ].join('');
     const option = new Option(flags, help.replaceAll('`', ''));

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.ts';
+import { engineSettings } from '../config/engine-settings.ts';
 import { runVerify, type VerifyProgress, type VerifyResult } from '../engine/verify.ts';
 import { openSource, openTarget } from '../wiring/open.ts';
 import { EXIT } from './exit-codes.ts';
@@ -7,7 +8,7 @@ const LINE_EVERY_MS = 10_000;
 
 /** `dropbox-to-s3 verify`: 0 when every migrated file's object matches, 1 when one differs. */
 export async function runVerifyCommand(config: Config): Promise<number> {
-  const result = await runVerify(config, {
+  const result = await runVerify(engineSettings(config), {
     source: openSource(config),
     target: openTarget(config),
     progress: stderrLines(),

@@ -1,4 +1,4 @@
-import { actionInputs, type OptionSpec } from './options.ts';
+import { actionInputs, actionOnly, defaultText, type OptionSpec } from './options.ts';
 
 /** The action's outputs: the first five set by `mode: migrate` after each chunk, then `finalize`'s, then `plan`'s. */
 export const ACTION_OUTPUTS: readonly { name: string; description: string }[] = [
@@ -53,11 +53,27 @@ function quoted(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+/**
+ * The input's `default:` in action.yml: the action's own inputs' defaults, the action's default
+ * where it is not the CLI's, and the runner's expressions. Options the CLI shares declare none:
+ * an input left empty reaches `buildConfig` as absent, so the environment fallback (`region`) and
+ * the default lifecycle's fit to `storage-class` work as on the CLI; their description says the
+ * default.
+ */
+export function inputDefault(option: OptionSpec): string | undefined {
+  return (
+    option.runnerDefault ??
+    option.actionDefault ??
+    (actionOnly(option) ? option.default : undefined)
+  );
+}
+
 function inputDescription(option: OptionSpec): string {
   const parts = [option.description];
   if (option.repeatable === true) parts.push('One value a line.');
-  if (option.actionDefault === undefined && option.defaultText !== undefined) {
-    parts.push(`Default: ${option.defaultText}.`);
+  const byDefault = defaultText(option);
+  if (inputDefault(option) === undefined && byDefault !== undefined) {
+    parts.push(`Default: ${byDefault}.`);
   }
   if (option.env !== undefined && option.secret !== true) {
     parts.push(`Falls back to the environment variable ${option.env}.`);
@@ -74,9 +90,8 @@ export function actionYml(): string {
   for (const option of actionInputs()) {
     lines.push(`  ${option.name}:`, `    description: ${quoted(inputDescription(option))}`);
     lines.push('    required: false');
-    if (option.actionDefault !== undefined) {
-      lines.push(`    default: ${quoted(option.actionDefault)}`);
-    }
+    const byDefault = inputDefault(option);
+    if (byDefault !== undefined) lines.push(`    default: ${quoted(byDefault)}`);
   }
   lines.push('', 'outputs:');
   for (const output of ACTION_OUTPUTS) {

@@ -1,74 +1,30 @@
 import { join } from 'node:path';
 import { ConfigError, FAILURE_CLASSES, isFailureClass, type FailureClass } from '../errors.ts';
-import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
 import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
-import { parseShard, shardLabel, type Shard } from '../engine/shard.ts';
-import { MAX_KEY_BYTES, utf8Bytes, type KeyCase } from '../s3/keys.ts';
-import { MIGRATED_TAGGING, needsTag } from '../s3/lifecycle.ts';
+import { shardLabel, type Shard } from '../engine/shard.ts';
+import { utf8Bytes, type KeyCase } from '../engine/keys.ts';
+import { S3_LIMITS } from '../s3/limits.ts';
+import { MIGRATED_TAGGING, needsTag, type RuleScope } from '../s3/lifecycle.ts';
 import type { S3Settings } from '../s3/settings.ts';
+import { parseLifecycle, type LifecycleSetting } from '../s3/storage-classes.ts';
 import type { DropboxCredentials, DropboxSettings } from '../dropbox/settings.ts';
-import { OPTIONS, type Command, type OptionSpec } from './options.ts';
-import { parseBoolean, parseChoice, parseDuration, parseInteger, parseSize } from './values.ts';
+import {
+  parseOption,
+  type ACTION_MODES,
+  type Command,
+  type FrontDoor,
+  type JOB_RESULTS,
+  type LEDGER_STORES,
+} from './options.ts';
+import { reader, type RawSettings, type Reader } from './reader.ts';
 import { formatBytes } from '../format.ts';
 
-/** Where the tool keeps its own objects in the bucket; migrated keys never start with it. */
-export const DEFAULT_TOOL_PREFIX = '_dropbox-to-s3/';
-
-export const SSE_MODES = ['AES256', 'aws:kms'] as const;
-export type SseMode = (typeof SSE_MODES)[number];
-
-export const STORAGE_CLASSES = [
-  'STANDARD',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER_IR',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-  'REDUCED_REDUNDANCY',
-] as const;
-export type StorageClass = (typeof STORAGE_CLASSES)[number];
-
-/** Classes a lifecycle rule can move objects to, warmest first (S3's transition waterfall). */
-export const TRANSITION_CLASSES = [
-  'STANDARD_IA',
-  'INTELLIGENT_TIERING',
-  'ONEZONE_IA',
-  'GLACIER_IR',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-] as const;
-export type TransitionClass = (typeof TRANSITION_CLASSES)[number];
-
-export interface LifecycleTransition {
-  readonly storageClass: TransitionClass;
-  /** Days after the object was written. */
-  readonly days: number;
-}
-
-/** The original system's rule: Glacier Flexible Retrieval after 30 days, Deep Archive after 90. */
-export const DEFAULT_LIFECYCLE = 'GLACIER:30,DEEP_ARCHIVE:90';
-
-/**
- * Our lifecycle rule. Its transitions may be empty (objects are uploaded to the coldest class
- * already): the rule then only aborts incomplete multipart uploads.
- */
-export interface LifecycleSetting {
-  readonly transitions: readonly LifecycleTransition[];
-}
-
-const MiB = 1024 * 1024;
-const DEFAULT_LEDGER_DIR = '.dropbox-to-s3';
+export type { RawSettings } from './reader.ts';
 
 export type { DropboxCredentials } from '../dropbox/settings.ts';
 
-export const ACTION_MODES = ['migrate', 'plan', 'finalize'] as const;
 export type ActionMode = (typeof ACTION_MODES)[number];
-export const LEDGER_STORES = ['cache', 'artifact', 's3'] as const;
 export type LedgerStoreKind = (typeof LEDGER_STORES)[number];
-
-/** Which front door collected the raw settings: the action has inputs the CLI has not. */
-export type FrontDoor = 'cli' | 'action';
 
 /** Settings only the GitHub Action has. */
 export interface ActionSettings {
@@ -84,11 +40,19 @@ export interface ActionSettings {
   readonly migrateResult: JobResult | undefined;
 }
 
-export const JOB_RESULTS = ['success', 'failure', 'cancelled', 'skipped'] as const;
 export type JobResult = (typeof JOB_RESULTS)[number];
 
-/** The action's time budget when the workflow sets none: well inside an hour of OIDC credentials. */
-export const ACTION_MAX_DURATION_MS = 50 * 60_000;
+/**
+ * The action's time budget when the workflow sets none (`max-duration`'s action default in the
+ * option table): well inside an hour of OIDC credentials.
+ */
+export const ACTION_MAX_DURATION_MS = actionMaxDuration();
+
+function actionMaxDuration(): number {
+  const ms = parseOption('max-duration', undefined, 'action');
+  if (ms === undefined) throw new Error('max-duration has no action default in the option table');
+  return ms;
+}
 
 export interface Config {
   readonly command: Command;
@@ -98,8 +62,7 @@ export interface Config {
     /** '' for the whole account, else "/Folder" (no trailing slash). */
     readonly sourcePath: string;
   };
-  // TODO(merge): once S3Settings takes storage-classes.ts's StorageClass, this is just S3Settings.
-  readonly s3: S3Settings & { readonly storageClass: StorageClass };
+  readonly s3: S3Settings;
   /** Undefined for `--lifecycle none`: no rule of ours is written (an existing one is removed). */
   readonly lifecycle: LifecycleSetting | undefined;
   readonly plan: {
@@ -137,14 +100,10 @@ export interface Config {
   readonly json: boolean;
 }
 
-/** Raw values by option name, as a front door collected them (flags, inputs). */
-export type RawSettings = Readonly<
-  Record<string, string | boolean | readonly string[] | undefined>
->;
-
 /**
  * The one place where flags, inputs and environment become a validated `Config`. Every bad value
- * fails here, before any work, with a message naming the option and the fix.
+ * fails here, before any work, with a message naming the option and the fix. Each section of the
+ * Config has its builder below; defaults come from the option table (src/config/options.ts).
  */
 export function buildConfig(
   command: Command,
@@ -153,169 +112,34 @@ export function buildConfig(
   front: FrontDoor = 'cli',
 ): Config {
   const read = reader(command, raw, env, front);
-  const shard =
-    front === 'action' ? actionShard(read) : parseShard(read.text('shard') ?? '0/1', '--shard');
-  const ledgerRoot = read.text('ledger') ?? DEFAULT_LEDGER_DIR;
-  const common = {
-    command,
-    action: front === 'action' ? actionSettings(read) : undefined,
-    shard,
-    ledgerDir: join(ledgerRoot, shardLabel(shard)),
-    json: read.flag('json'),
-  };
-  const partSizeBytes = partSize(read.text('part-size'));
-  const maxMemoryBytes = read.size('max-memory') ?? 256 * MiB;
-  if (maxMemoryBytes < partSizeBytes) {
-    throw new ConfigError(
-      `--max-memory ${formatBytes(maxMemoryBytes)} is smaller than one part (${formatBytes(partSizeBytes)}); ` +
-        'raise --max-memory or lower --part-size.',
-    );
-  }
-  const concurrency = concurrencyOf(read.text('concurrency'), read.text('max-concurrency'));
-  const maxDurationMs =
-    read.duration('max-duration') ?? (front === 'action' ? ACTION_MAX_DURATION_MS : undefined);
-  const graceMs = read.duration('grace') ?? 5000;
-  if (maxDurationMs !== undefined && maxDurationMs < 1000) {
-    throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
-  }
-  const toolPrefix = toolPrefixOf(read.text('tool-prefix') ?? DEFAULT_TOOL_PREFIX);
-  const sse = optional(read.text('sse'), (text) => parseChoice(text, '--sse', SSE_MODES));
-  const sseKmsKeyId = read.text('sse-kms-key-id');
-  if (sseKmsKeyId !== undefined && sse !== 'aws:kms') {
-    throw new ConfigError('--sse-kms-key-id needs --sse aws:kms; add it or leave the key id out.');
-  }
-  const storageClass = parseChoice(
-    read.text('storage-class') ?? 'STANDARD',
-    '--storage-class',
-    STORAGE_CLASSES,
-  );
-  const lifecycleSetting = lifecycle(read.text('lifecycle'), storageClass);
-  const s3Prefix = prefix(read.text('prefix') ?? '', toolPrefix);
+  const place = placement(read, front);
+  const action = front === 'action' ? actionSettings(read) : undefined;
   return {
-    ...common,
-    lifecycle: lifecycleSetting,
-    plan: { pricesFile: read.text('prices') },
-    dropbox: {
-      credentials: credentials(command, read),
-      baseUrl: url(read.text('dropbox-base-url'), '--dropbox-base-url'),
-      sourcePath: sourcePath(read.text('source-path') ?? ''),
-      teamRoot: read.flag('team-root'),
-    },
-    s3: {
-      bucket:
-        // The action's `mode: plan` reads the migrate inputs but never calls S3.
-        (command === 'migrate' || command === 'verify') && common.action?.mode !== 'plan'
-          ? bucketName(read.text('bucket'))
-          : (read.text('bucket') ?? ''),
-      prefix: s3Prefix,
-      toolPrefix,
-      tagging:
-        lifecycleSetting !== undefined &&
-        lifecycleSetting.transitions.length > 0 &&
-        needsTag({ prefix: s3Prefix, toolPrefix: toolPrefix })
-          ? MIGRATED_TAGGING
-          : undefined,
-      sse,
-      sseKmsKeyId,
-      expectedBucketOwner: optional(read.text('expected-bucket-owner'), accountId),
-      region: region(read.text('region') ?? env.AWS_DEFAULT_REGION ?? 'us-east-1'),
-      endpoint: url(read.text('s3-endpoint'), '--s3-endpoint'),
-      forcePathStyle: read.flag('s3-force-path-style'),
-      storageClass,
-    },
-    keyCase: parseChoice(read.text('key-case') ?? 'display', '--key-case', [
-      'display',
-      'lower',
-    ] as const),
-    budget: {
-      maxDurationMs,
-      graceMs,
-      batchSize: optional(read.text('batch-size'), (text) =>
-        parseInteger(text, '--batch-size', 1, 10_000_000),
-      ),
-      maxBytes: read.size('max-bytes'),
-    },
-    concurrency,
-    maxMemoryBytes,
-    partSizeBytes,
-    maxAttempts:
-      optional(read.text('max-attempts'), (text) => parseInteger(text, '--max-attempts', 1, 100)) ??
-      5,
-    resetLedger: read.flag('reset-ledger'),
-    filters: {
-      include: globs(read.list('include'), '--include'),
-      exclude: globs(read.list('exclude'), '--exclude'),
-    },
-    exports: {
-      mode: parseChoice(read.text('exports') ?? 'export', '--exports', ['export', 'skip'] as const),
-      format: optional(read.text('export-format'), exportFormat),
-    },
-    compress: parseChoice(read.text('compress') ?? 'off', '--compress', ['off', 'text'] as const),
-    keepEmptyFolders: read.flag('keep-empty-folders'),
-    onSourceDelete: parseChoice(read.text('on-source-delete') ?? 'keep', '--on-source-delete', [
-      'keep',
-      'delete',
-    ] as const),
-    retryFailed: retryFailed(raw['retry-failed']),
+    command,
+    action,
+    ...place,
+    json: read.flag('json'),
+    ...transfers(read),
+    budget: budget(read),
+    dropbox: dropbox(command, read),
+    ...storage(command, read, action),
+    plan: { pricesFile: read.value('prices') },
+    ...listing(read),
+    ...migrateSettings(read, raw),
     verify: { deep: read.flag('deep'), requeue: read.flag('requeue') },
   };
 }
 
-interface Reader {
-  text(name: string): string | undefined;
-  /** Every value of a repeatable option (the action gives one a line). */
-  list(name: string): string[];
-  flag(name: string): boolean;
-  size(name: string): number | undefined;
-  duration(name: string): number | undefined;
-}
-
-function reader(
-  command: Command,
-  raw: RawSettings,
-  env: NodeJS.ProcessEnv,
-  front: FrontDoor,
-): Reader {
-  const known = new Map(OPTIONS.map((option) => [option.name, option]));
-  const applies = (option: OptionSpec): boolean =>
-    option.commands.includes(command) || (front === 'action' && option.commands.includes('action'));
-  for (const name of Object.keys(raw)) {
-    const option = known.get(name);
-    if (option === undefined) throw new ConfigError(`unknown option --${name}.`);
-    if (raw[name] !== undefined && !applies(option)) {
-      throw new ConfigError(`--${name} does not apply to \`${command}\`.`);
-    }
-  }
-  const text = (name: string): string | undefined => {
-    const value = raw[name];
-    if (typeof value === 'object') throw new ConfigError(`--${name} may be given only once.`);
-    if (typeof value === 'string' && value.trim() !== '') return value.trim();
-    const variable = known.get(name)?.env;
-    const fromEnv = variable === undefined ? undefined : env[variable];
-    return fromEnv === undefined || fromEnv.trim() === '' ? undefined : fromEnv.trim();
-  };
-  return {
-    text,
-    list: (name) => {
-      const value = raw[name];
-      const values =
-        typeof value === 'string' ? value.split('\n') : typeof value === 'object' ? value : [];
-      return values.map((item) => item.trim()).filter((item) => item !== '');
-    },
-    flag: (name) => {
-      const value = raw[name];
-      if (typeof value === 'boolean') return value;
-      return parseBoolean(typeof value === 'string' ? value : '', `--${name}`);
-    },
-    size: (name) => optional(text(name), (value) => positive(parseSize(value, `--${name}`), name)),
-    duration: (name) => optional(text(name), (value) => parseDuration(value, `--${name}`)),
-  };
+/** Which shard this run works on, and that shard's own ledger folder. */
+function placement(read: Reader, front: FrontDoor): Pick<Config, 'shard' | 'ledgerDir'> {
+  const shard = front === 'action' ? actionShard(read) : read.value('shard');
+  return { shard, ledgerDir: join(read.value('ledger'), shardLabel(shard)) };
 }
 
 /** The action's shard: `shard-index` of `shard-count`, as separate inputs for a matrix. */
 function actionShard(read: Reader): Shard {
-  const count = parseInteger(read.text('shard-count') ?? '1', 'shard-count', 1, 256);
-  const index = parseInteger(read.text('shard-index') ?? '0', 'shard-index', 0, 255);
+  const count = read.value('shard-count');
+  const index = read.value('shard-index');
   if (index >= count) {
     throw new ConfigError(
       `shard-index ${String(index)} is not below shard-count ${String(count)}: shards are numbered from 0 (with a matrix of n shards, 0 to n-1).`,
@@ -326,47 +150,132 @@ function actionShard(read: Reader): Shard {
 
 /** The action's `mode`; checked before the rest, since each mode needs different inputs. */
 export function actionMode(text: string | undefined): ActionMode {
-  return parseChoice(text ?? 'migrate', 'mode', ACTION_MODES);
+  return parseOption('mode', text, 'action');
 }
 
 function actionSettings(read: Reader): ActionSettings {
   return {
-    mode: actionMode(read.text('mode')),
-    ledgerStore: parseChoice(read.text('ledger-store') ?? 'cache', 'ledger-store', LEDGER_STORES),
-    githubToken: read.text('github-token'),
-    disableScheduleWhenDone: parseBoolean(
-      read.text('disable-schedule-when-done') ?? 'true',
-      'disable-schedule-when-done',
-    ),
-    awsCredentialsExpiration: optional(read.text('aws-credentials-expiration'), expirationTime),
-    migrateResult: optional(read.text('migrate-result'), (text) =>
-      parseChoice(text, 'migrate-result', JOB_RESULTS),
-    ),
+    mode: read.value('mode'),
+    ledgerStore: read.value('ledger-store'),
+    githubToken: read.value('github-token'),
+    disableScheduleWhenDone: read.flag('disable-schedule-when-done'),
+    awsCredentialsExpiration: read.value('aws-credentials-expiration'),
+    migrateResult: read.value('migrate-result'),
   };
 }
 
-/**
- * An ISO 8601 time. configure-aws-credentials writes its Date output through `JSON.stringify`,
- * so the value may arrive in double quotes.
- */
-function expirationTime(text: string): Date {
-  const time = new Date(text.replace(/^"(.*)"$/, '$1'));
-  if (Number.isNaN(time.getTime())) {
+/** Part size, the memory they are held in, and how many transfers run at once. */
+function transfers(read: Reader): Pick<Config, 'partSizeBytes' | 'maxMemoryBytes' | 'concurrency'> {
+  const partSizeBytes = read.value('part-size');
+  const maxMemoryBytes = read.value('max-memory');
+  if (maxMemoryBytes < partSizeBytes) {
     throw new ConfigError(
-      `aws-credentials-expiration "${text}" is not a time: pass the \`aws-expiration\` output of ` +
-        'aws-actions/configure-aws-credentials (with output-credentials: true), or leave it empty.',
+      `--max-memory ${formatBytes(maxMemoryBytes)} is smaller than one part (${formatBytes(partSizeBytes)}); ` +
+        'raise --max-memory or lower --part-size.',
     );
   }
-  return time;
+  const max = read.value('max-concurrency');
+  const fixed = read.value('concurrency');
+  return {
+    partSizeBytes,
+    maxMemoryBytes,
+    concurrency: { fixed, max: fixed === undefined ? max : Math.max(max, fixed) },
+  };
 }
 
-function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
-  return text === undefined ? undefined : parse(text);
+/** How much one chunk may do: time, files, bytes. */
+function budget(read: Reader): Config['budget'] {
+  const maxDurationMs = read.value('max-duration');
+  const graceMs = read.value('grace');
+  if (maxDurationMs !== undefined && maxDurationMs < 1000) {
+    throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
+  }
+  return {
+    maxDurationMs,
+    graceMs,
+    batchSize: read.value('batch-size'),
+    maxBytes: read.value('max-bytes'),
+  };
 }
 
-function positive(value: number, name: string): number {
-  if (value <= 0) throw new ConfigError(`--${name} must be more than 0.`);
-  return value;
+/** Where the files come from: credentials, server, folder, namespace. */
+function dropbox(command: Command, read: Reader): Config['dropbox'] {
+  return {
+    credentials: credentials(command, read),
+    baseUrl: read.value('dropbox-base-url'),
+    sourcePath: read.value('source-path') ?? '',
+    teamRoot: read.flag('team-root'),
+  };
+}
+
+/** The bucket and how objects are stored in it, with our lifecycle rule for them. */
+function storage(
+  command: Command,
+  read: Reader,
+  action: ActionSettings | undefined,
+): Pick<Config, 's3' | 'lifecycle'> {
+  const toolPrefix = read.value('tool-prefix');
+  const sse = read.value('sse');
+  const sseKmsKeyId = read.value('sse-kms-key-id');
+  if (sseKmsKeyId !== undefined && sse !== 'aws:kms') {
+    throw new ConfigError('--sse-kms-key-id needs --sse aws:kms; add it or leave the key id out.');
+  }
+  const storageClass = read.value('storage-class');
+  const lifecycle = parseLifecycle(read.text('lifecycle'), storageClass);
+  const scope = { prefix: keyPrefix(read.text('prefix'), toolPrefix), toolPrefix };
+  // The action's `mode: plan` reads the migrate inputs but never calls S3.
+  const usesBucket = (command === 'migrate' || command === 'verify') && action?.mode !== 'plan';
+  return {
+    lifecycle,
+    s3: {
+      bucket: usesBucket ? bucketName(read.text('bucket')) : (read.text('bucket') ?? ''),
+      ...scope,
+      tagging: tagging(lifecycle, scope),
+      sse,
+      sseKmsKeyId,
+      expectedBucketOwner: read.value('expected-bucket-owner'),
+      region: read.value('region'),
+      endpoint: read.value('s3-endpoint'),
+      forcePathStyle: read.flag('s3-force-path-style'),
+      storageClass,
+    },
+  };
+}
+
+/** Migrated objects are tagged when our transitions rule must find them by tag (see needsTag). */
+function tagging(lifecycle: LifecycleSetting | undefined, scope: RuleScope): string | undefined {
+  const moves = lifecycle !== undefined && lifecycle.transitions.length > 0;
+  return moves && needsTag(scope) ? MIGRATED_TAGGING : undefined;
+}
+
+/** What is listed, and how it becomes keys. */
+function listing(read: Reader): Pick<Config, 'keyCase' | 'filters' | 'exports'> {
+  return {
+    keyCase: read.value('key-case'),
+    filters: {
+      include: globs(read.list('include'), '--include'),
+      exclude: globs(read.list('exclude'), '--exclude'),
+    },
+    exports: { mode: read.value('exports'), format: read.value('export-format') },
+  };
+}
+
+/** What a migrate chunk does beyond copying: compression, folders, deletions, failures, ledger. */
+function migrateSettings(
+  read: Reader,
+  raw: RawSettings,
+): Pick<
+  Config,
+  'compress' | 'keepEmptyFolders' | 'onSourceDelete' | 'maxAttempts' | 'retryFailed' | 'resetLedger'
+> {
+  return {
+    compress: read.value('compress'),
+    keepEmptyFolders: read.flag('keep-empty-folders'),
+    onSourceDelete: read.value('on-source-delete'),
+    maxAttempts: read.value('max-attempts'),
+    retryFailed: retryFailed(raw['retry-failed']),
+    resetLedger: read.flag('reset-ledger'),
+  };
 }
 
 function credentials(command: Command, read: Reader): DropboxCredentials {
@@ -412,7 +321,9 @@ function bucketName(name: string | undefined): string {
   return name;
 }
 
-function prefix(text: string, reserved: string): string {
+/** The key prefix of migrated objects: '' for none (keys are the Dropbox paths). */
+function keyPrefix(text: string | undefined, reserved: string): string {
+  if (text === undefined) return '';
   const value = text.replace(/^\/+|\/+$/g, '');
   if (value.includes('//')) {
     throw new ConfigError(`--prefix "${text}" contains an empty segment (//); remove it.`);
@@ -422,103 +333,13 @@ function prefix(text: string, reserved: string): string {
       `--prefix "${text}" is inside ${reserved}, which this tool keeps for its own files; choose another prefix.`,
     );
   }
-  if (utf8Bytes(value) > MAX_KEY_BYTES / 2) {
+  const maxBytes = S3_LIMITS.maxKeyBytes / 2;
+  if (utf8Bytes(value) > maxBytes) {
     throw new ConfigError(
-      `--prefix is ${String(utf8Bytes(value))} bytes; keep it under ${String(MAX_KEY_BYTES / 2)} so keys stay within S3's 1024.`,
+      `--prefix is ${String(utf8Bytes(value))} bytes; keep it under ${String(maxBytes)} so keys stay within S3's ${String(S3_LIMITS.maxKeyBytes)}.`,
     );
   }
   return value;
-}
-
-function sourcePath(text: string): string {
-  const value = text.replace(/\/+$/, '');
-  if (value === '') return '';
-  if (!value.startsWith('/') || value.includes('//')) {
-    throw new ConfigError(
-      `--source-path "${text}" must be a Dropbox folder path starting with / (for example /Photos), or empty for the whole account.`,
-    );
-  }
-  return value;
-}
-
-function region(text: string): string {
-  if (!/^[a-z]{2}(-[a-z0-9]+)+$/.test(text)) {
-    throw new ConfigError(`--region "${text}" is not an AWS region name (for example eu-west-1).`);
-  }
-  return text;
-}
-
-function url(text: string | undefined, flag: string): string | undefined {
-  if (text === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(text);
-  } catch {
-    throw new ConfigError(`${flag} "${text}" is not a URL (for example http://127.0.0.1:9000).`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`${flag} "${text}" must be an http or https URL.`);
-  }
-  return parsed.toString().replace(/\/+$/, '');
-}
-
-function partSize(text: string | undefined): number {
-  if (text === undefined) return 16 * MiB;
-  const value = parseSize(text, '--part-size');
-  if (value % (4 * MiB) !== 0 || value < 8 * MiB || value > 5 * 1024 * MiB) {
-    throw new ConfigError(
-      `--part-size ${text} must be a multiple of 4 MiB from 8MiB to 5GiB (for example 16MiB), ` +
-        "so parts line up with Dropbox's 4 MiB hash blocks.",
-    );
-  }
-  return value;
-}
-
-function concurrencyOf(
-  text: string | undefined,
-  maxText: string | undefined,
-): Config['concurrency'] {
-  const max =
-    optional(maxText, (value) => parseInteger(value, '--max-concurrency', 1, 256)) ??
-    DEFAULT_CONCURRENCY.max;
-  if (text === undefined || text === 'auto') return { fixed: undefined, max };
-  const fixed = optional(text, (value) => {
-    if (!/^\d+$/.test(value)) {
-      throw new ConfigError(
-        `--concurrency "${value}" must be auto or a whole number from 1 to 256.`,
-      );
-    }
-    return parseInteger(value, '--concurrency', 1, 256);
-  });
-  return { fixed, max: Math.max(max, fixed ?? 1) };
-}
-
-function toolPrefixOf(text: string): string {
-  const value = `${text.replace(/^\/+|\/+$/g, '')}/`;
-  if (value === '/' || value.includes('//')) {
-    throw new ConfigError(
-      `--tool-prefix "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`,
-    );
-  }
-  return value;
-}
-
-function accountId(text: string): string {
-  if (!/^\d{12}$/.test(text)) {
-    throw new ConfigError(
-      `--expected-bucket-owner "${text}" is not an AWS account id: it has 12 digits (for example 123456789012).`,
-    );
-  }
-  return text;
-}
-
-function exportFormat(text: string): string {
-  if (!/^[a-z0-9_]{1,20}$/.test(text)) {
-    throw new ConfigError(
-      `--export-format "${text}" is not a format name: use one Dropbox offers, such as markdown, html, pdf, docx or xlsx.`,
-    );
-  }
-  return text;
 }
 
 /** Globs on lower-case paths relative to the source path; the dialect is in src/engine/filters.ts. */
@@ -541,66 +362,6 @@ function globs(values: readonly string[], flag: string): string[] {
       );
     }
   });
-}
-
-/**
- * `--lifecycle`: `none`, or `CLASS:DAYS` transitions in the order S3 allows (each colder and
- * later than the one before). Without the flag, the default's transitions to classes no colder
- * than `--storage-class` are left out, so `--storage-class DEEP_ARCHIVE` alone just works.
- */
-function lifecycle(
-  text: string | undefined,
-  uploadClass: StorageClass,
-): LifecycleSetting | undefined {
-  if (text?.toLowerCase() === 'none') return undefined;
-  const transitions = (text ?? DEFAULT_LIFECYCLE).split(',').map((item) => transition(item.trim()));
-  const colder = (t: LifecycleTransition): boolean => isColder(t.storageClass, uploadClass);
-  if (text === undefined) return { transitions: transitions.filter(colder) };
-  transitions.forEach((current, index) => {
-    const previous = transitions[index - 1];
-    if (!colder(current)) {
-      throw new ConfigError(
-        `--lifecycle moves objects to ${current.storageClass}, but --storage-class ${uploadClass} is already as cold; ` +
-          'leave that transition out or use --lifecycle none.',
-      );
-    }
-    if (
-      previous !== undefined &&
-      (current.days <= previous.days || !isColder(current.storageClass, previous.storageClass))
-    ) {
-      throw new ConfigError(
-        `--lifecycle "${text}": each transition must go to a colder class on a later day than the one before ` +
-          `(order: ${TRANSITION_CLASSES.join(', ')}), for example ${DEFAULT_LIFECYCLE}.`,
-      );
-    }
-  });
-  return { transitions };
-}
-
-function transition(item: string): LifecycleTransition {
-  const match = /^([A-Z_]+):(\d{1,5})$/.exec(item.toUpperCase());
-  const storageClass = TRANSITION_CLASSES.find((name) => name === match?.[1]);
-  if (match === null || storageClass === undefined) {
-    throw new ConfigError(
-      `--lifecycle "${item}" is not CLASS:DAYS with CLASS one of ${TRANSITION_CLASSES.join(', ')} ` +
-        `(for example ${DEFAULT_LIFECYCLE}, or none for no rule).`,
-    );
-  }
-  const days = Number(match[2]);
-  const minimum = storageClass === 'STANDARD_IA' || storageClass === 'ONEZONE_IA' ? 30 : 0;
-  if (days < minimum) {
-    throw new ConfigError(
-      `--lifecycle ${storageClass}:${String(days)}: S3 moves objects to ${storageClass} after 30 days at the earliest.`,
-    );
-  }
-  return { storageClass, days };
-}
-
-/** True when `a` comes after `b` in S3's transition waterfall (STANDARD is the warmest). */
-function isColder(a: StorageClass, b: StorageClass): boolean {
-  const rank = (name: StorageClass): number =>
-    (TRANSITION_CLASSES as readonly string[]).indexOf(name);
-  return rank(a) > rank(b);
 }
 
 function retryFailed(value: RawSettings[string]): true | FailureClass | undefined {

@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.ts';
 
+const MiB = 1024 * 1024;
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Parses "50m", "1h30m", "90s", "500ms" or a bare number of seconds into milliseconds. */
@@ -76,4 +78,112 @@ export function parseChoice<T extends string>(
     throw new ConfigError(`${flag} "${text}" must be one of: ${choices.join(', ')}.`);
   }
   return found;
+}
+
+// Parsers of one option's value each, for the option table (src/config/options.ts). `flag` is how
+// the message names the option (`--part-size`, or `shard-count` for an input only the action has).
+
+/** A size that must be more than 0. */
+export function parsePositiveSize(text: string, flag: string): number {
+  const value = parseSize(text, flag);
+  if (value <= 0) throw new ConfigError(`${flag} must be more than 0.`);
+  return value;
+}
+
+/** A multipart part size: a multiple of Dropbox's 4 MiB hash blocks, within S3's part limits. */
+export function parsePartSize(text: string, flag: string): number {
+  const value = parseSize(text, flag);
+  if (value % (4 * MiB) !== 0 || value < 8 * MiB || value > 5 * 1024 * MiB) {
+    throw new ConfigError(
+      `${flag} ${text} must be a multiple of 4 MiB from 8MiB to 5GiB (for example 16MiB), ` +
+        "so parts line up with Dropbox's 4 MiB hash blocks.",
+    );
+  }
+  return value;
+}
+
+/** `auto` (undefined: adaptive) or a fixed number of transfers. */
+export function parseConcurrency(text: string, flag: string): number | undefined {
+  if (text === 'auto') return undefined;
+  if (!/^\d+$/.test(text)) {
+    throw new ConfigError(`${flag} "${text}" must be auto or a whole number from 1 to 256.`);
+  }
+  return parseInteger(text, flag, 1, 256);
+}
+
+export function parseRegion(text: string, flag: string): string {
+  if (!/^[a-z]{2}(-[a-z0-9]+)+$/.test(text)) {
+    throw new ConfigError(`${flag} "${text}" is not an AWS region name (for example eu-west-1).`);
+  }
+  return text;
+}
+
+/** An http or https URL, without a trailing slash. */
+export function parseUrl(text: string, flag: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new ConfigError(`${flag} "${text}" is not a URL (for example http://127.0.0.1:9000).`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${flag} "${text}" must be an http or https URL.`);
+  }
+  return parsed.toString().replace(/\/+$/, '');
+}
+
+/** A Dropbox folder: '' for the whole account, else "/Folder" (no trailing slash). */
+export function parseSourcePath(text: string, flag: string): string {
+  const value = text.replace(/\/+$/, '');
+  if (value === '') return '';
+  if (!value.startsWith('/') || value.includes('//')) {
+    throw new ConfigError(
+      `${flag} "${text}" must be a Dropbox folder path starting with / (for example /Photos), or empty for the whole account.`,
+    );
+  }
+  return value;
+}
+
+/** A key prefix of the tool's own objects, ending with "/". */
+export function parseToolPrefix(text: string, flag: string): string {
+  const value = `${text.replace(/^\/+|\/+$/g, '')}/`;
+  if (value === '/' || value.includes('//')) {
+    throw new ConfigError(
+      `${flag} "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`,
+    );
+  }
+  return value;
+}
+
+export function parseAccountId(text: string, flag: string): string {
+  if (!/^\d{12}$/.test(text)) {
+    throw new ConfigError(
+      `${flag} "${text}" is not an AWS account id: it has 12 digits (for example 123456789012).`,
+    );
+  }
+  return text;
+}
+
+export function parseExportFormat(text: string, flag: string): string {
+  if (!/^[a-z0-9_]{1,20}$/.test(text)) {
+    throw new ConfigError(
+      `${flag} "${text}" is not a format name: use one Dropbox offers, such as markdown, html, pdf, docx or xlsx.`,
+    );
+  }
+  return text;
+}
+
+/**
+ * An ISO 8601 time. configure-aws-credentials writes its Date output through `JSON.stringify`,
+ * so the value may arrive in double quotes.
+ */
+export function parseExpiration(text: string, flag: string): Date {
+  const time = new Date(text.replace(/^"(.*)"$/, '$1'));
+  if (Number.isNaN(time.getTime())) {
+    throw new ConfigError(
+      `${flag} "${text}" is not a time: pass the \`aws-expiration\` output of ` +
+        'aws-actions/configure-aws-credentials (with output-credentials: true), or leave it empty.',
+    );
+  }
+  return time;
 }

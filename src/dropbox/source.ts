@@ -1,4 +1,5 @@
 import { Dropbox, DropboxAuth, DropboxResponseError, type files } from 'dropbox';
+import { SHA256_BLOCKS } from '../engine/content-hash.ts';
 import { fatal, MigrationError } from '../errors.ts';
 import type {
   ExportedDocument,
@@ -30,6 +31,12 @@ export interface DropboxSourceOptions {
 
 /** Dropbox as a `Source`: the SDK for auth and listing, plain streaming `fetch` for content. */
 export class DropboxSource implements Source {
+  /**
+   * Dropbox's `content_hash`: SHA-256 over the SHA-256 digests of each 4 MiB block
+   * (https://www.dropbox.com/developers/reference/content-hash). An export's `export_hash` is
+   * "similar to content hash" (the API spec's ExportMetadata), and checked the same way.
+   */
+  readonly contentHash = SHA256_BLOCKS;
   private readonly client: Dropbox;
   private readonly auth: DropboxAuth;
   private readonly contentUrl: string;

@@ -1,10 +1,10 @@
-import type { Config } from '../config/config.ts';
 import { messageOf, stopsUpkeep } from '../errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { emptyFolders, type EmptyFolder } from './empty-folders.ts';
 import { removeDeletedMarkers, writeFolderMarkers } from './folder-markers.ts';
 import { writeManifest, type ManifestResult } from './manifest.ts';
 import type { ProgressListener } from './progress.ts';
+import type { EngineSettings } from './settings.ts';
 import { removeDeletedObjects } from './source-deletions.ts';
 import type { Target } from './target.ts';
 
@@ -30,13 +30,17 @@ export interface UpkeepContext {
  * manifest. A failure here is a note, not a failed chunk; a fatal one (credentials expired, S3
  * down) is thrown, except access denied, which names the permission that is missing.
  */
-export async function upkeepBucket(config: Config, context: UpkeepContext): Promise<UpkeepResult> {
+export async function upkeepBucket(
+  settings: Pick<EngineSettings, 'listing' | 'upkeep'>,
+  context: UpkeepContext,
+): Promise<UpkeepResult> {
   const { ledger, target, progress, now, stopped } = context;
+  const { listing, upkeep } = settings;
   let removed = 0;
   let markers = 0;
   let manifest: ManifestResult | undefined;
 
-  if (config.onSourceDelete === 'delete') {
+  if (upkeep.onSourceDelete === 'delete') {
     await warnOnFailure(context, 'delete objects of files deleted in Dropbox', async () => {
       const result = await removeDeletedObjects(ledger, target, now, stopped);
       const markersRemoved = await removeDeletedMarkers(ledger, target, stopped);
@@ -55,13 +59,7 @@ export async function upkeepBucket(config: Config, context: UpkeepContext): Prom
     });
   }
 
-  const folderSettings = {
-    sourcePath: config.dropbox.sourcePath,
-    prefix: config.s3.prefix,
-    toolPrefix: config.s3.toolPrefix,
-    keyCase: config.keyCase,
-  };
-  const folders = emptyFolders(ledger, config.shard, folderSettings);
+  const folders = emptyFolders(ledger, listing.shard, { ...listing, keyLimits: target.limits });
   if (folders === undefined) {
     progress.note(
       'Empty folders are not known for this ledger (made before this version kept other shards’ files); ' +
@@ -70,7 +68,7 @@ export async function upkeepBucket(config: Config, context: UpkeepContext): Prom
   }
   const empty: readonly EmptyFolder[] = folders ?? [];
 
-  if (config.keepEmptyFolders && empty.length > 0 && !stopped()) {
+  if (upkeep.keepEmptyFolders && empty.length > 0 && !stopped()) {
     await warnOnFailure(context, 'write empty-folder markers', async () => {
       const result = await writeFolderMarkers(ledger, target, empty, stopped);
       markers = result.written;
@@ -86,13 +84,7 @@ export async function upkeepBucket(config: Config, context: UpkeepContext): Prom
         ledger,
         target,
         empty,
-        {
-          sourcePath: config.dropbox.sourcePath,
-          bucket: config.s3.bucket,
-          prefix: config.s3.prefix,
-          toolPrefix: config.s3.toolPrefix,
-          shard: config.shard,
-        },
+        { ...listing, bucket: upkeep.bucket },
         now,
       );
     });

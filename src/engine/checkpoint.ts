@@ -1,7 +1,7 @@
-import { CONTENT_HASH_BLOCK_SIZE, type ContentHasher } from '../dropbox/content-hash.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { FileRecord, UploadCheckpoint } from '../ledger/records.ts';
 import type { Clock } from './clock.ts';
+import type { ContentHasher } from './content-hash.ts';
 import { REQUEST_RETRY, withRetry } from './retry.ts';
 import type { SourceFile } from './source.ts';
 import type { CompletedPart, Target } from './target.ts';
@@ -89,7 +89,14 @@ export async function resumePoint(
   file: SourceFile,
   key: string,
   checkpoint: UploadCheckpoint,
-  options: { target: Target; clock: Clock; signal: AbortSignal; note: (line: string) => void },
+  options: {
+    target: Target;
+    clock: Clock;
+    signal: AbortSignal;
+    /** The content hash's block size: a usable checkpoint ends on a block. */
+    blockSize: number;
+    note: (line: string) => void;
+  },
 ): Promise<ResumePoint | undefined> {
   const { target } = options;
   const retry = { policy: REQUEST_RETRY, clock: options.clock, signal: options.signal };
@@ -101,7 +108,9 @@ export async function resumePoint(
   if (checkpoint.rev !== file.rev || checkpoint.key !== key) {
     return startOver('the file changed since its upload was checkpointed');
   }
-  if (!consistent(checkpoint, file.size)) return startOver('its checkpoint is not usable');
+  if (!consistent(checkpoint, file.size, options.blockSize)) {
+    return startOver('its checkpoint is not usable');
+  }
   const listed = await withRetry(() => target.listParts(key, checkpoint.uploadId), retry);
   if (listed === undefined) {
     options.note(
@@ -125,14 +134,14 @@ export async function resumePoint(
   };
 }
 
-function consistent(checkpoint: UploadCheckpoint, size: number): boolean {
+function consistent(checkpoint: UploadCheckpoint, size: number, blockSize: number): boolean {
   const { partSize, offset, etags, blockDigests } = checkpoint;
   return (
     partSize > 0 &&
-    partSize % CONTENT_HASH_BLOCK_SIZE === 0 &&
+    partSize % blockSize === 0 &&
     offset === etags.length * partSize &&
     offset < size &&
-    blockDigests.length === offset / CONTENT_HASH_BLOCK_SIZE
+    blockDigests.length === offset / blockSize
   );
 }
 
@@ -155,6 +164,7 @@ export class PartLog {
   private readonly uploadId: string;
   private readonly partSize: number;
   private readonly hasher: ContentHasher;
+  private readonly blockSize: number;
   private readonly save: ((checkpoint: UploadCheckpoint) => void) | undefined;
 
   constructor(options: {
@@ -163,6 +173,8 @@ export class PartLog {
     uploadId: string;
     partSize: number;
     hasher: ContentHasher;
+    /** The hash's block size: checkpoints keep the digests of whole blocks. */
+    blockSize: number;
     resumed: ResumePoint | undefined;
     save: ((checkpoint: UploadCheckpoint) => void) | undefined;
   }) {
@@ -171,6 +183,7 @@ export class PartLog {
     this.uploadId = options.uploadId;
     this.partSize = options.partSize;
     this.hasher = options.hasher;
+    this.blockSize = options.blockSize;
     this.save = options.save;
     this.etags = options.resumed?.parts.map((part) => part.etag) ?? [];
     this.digests = [...(options.resumed?.blockDigests ?? [])];
@@ -205,7 +218,7 @@ export class PartLog {
 
   private checkpoint(parts: number): UploadCheckpoint {
     const offset = parts * this.partSize;
-    const blocks = offset / CONTENT_HASH_BLOCK_SIZE;
+    const blocks = offset / this.blockSize;
     // The hasher is ahead (it has seen the parts still in flight): take the blocks of these parts.
     const added = this.hasher.blockDigests(this.digests.length);
     this.digests.push(...added.slice(0, blocks - this.digests.length));

@@ -1,4 +1,3 @@
-import type { Config } from '../config/config.ts';
 import { formatBytes } from '../format.ts';
 import {
   fatal,
@@ -9,7 +8,7 @@ import {
   type FailureClass,
 } from '../errors.ts';
 import { Ledger, type LedgerTotals } from '../ledger/ledger.ts';
-import type { FileRecord, PinnedSettings, UploadCheckpoint } from '../ledger/records.ts';
+import type { FileRecord, UploadCheckpoint } from '../ledger/records.ts';
 import { upkeepBucket, type UpkeepResult } from './bucket-upkeep.ts';
 import { systemClock, type Clock } from './clock.ts';
 import {
@@ -20,16 +19,16 @@ import {
 } from './checkpoint.ts';
 import { ConcurrencyController, DEFAULT_CONCURRENCY } from './concurrency.ts';
 import { transferExport, type StoredExport } from './export.ts';
-import { PathFilter } from './filters.ts';
 import { GatedSource } from './gated-source.ts';
-import { updateInventory, type InventoryResult, type InventorySettings } from './inventory.ts';
+import type { InventoryResult } from './inventory.ts';
 import { MemoryBudget } from './memory.ts';
 import { SILENT, type ProgressListener } from './progress.ts';
 import { RateGate } from './rate-gate.ts';
-import { reconcile, type ReconcileResult } from './reconcile.ts';
+import type { ReconcileResult } from './reconcile.ts';
+import { refreshListing } from './refresh-listing.ts';
 import { retryFailures } from './retry-failed.ts';
-import { shardText } from './shard.ts';
 import { schedule } from './scheduler.ts';
+import type { EngineSettings } from './settings.ts';
 import type { Source, SourceFile } from './source.ts';
 import type { Target } from './target.ts';
 import { transferFile, type TransferOutcome } from './transfer.ts';
@@ -81,45 +80,17 @@ export interface ChunkDependencies {
   readonly stop?: AbortSignal;
 }
 
-export function pinnedSettings(config: Config): PinnedSettings {
-  return {
-    sourcePath: config.dropbox.sourcePath,
-    bucket: config.s3.bucket,
-    prefix: config.s3.prefix,
-    keyCase: config.keyCase,
-    shard: shardText(config.shard),
-    teamRoot: config.dropbox.teamRoot ? 'on' : 'off',
-    include: config.filters.include.join(', '),
-    exclude: config.filters.exclude.join(', '),
-    exports:
-      config.exports.mode === 'skip'
-        ? 'skip'
-        : `export${config.exports.format === undefined ? '' : `:${config.exports.format}`}`,
-    compress: config.compress,
-  };
-}
-
-/** What the inventory needs to know; `verify` brings the listing up to date with the same. */
-export function inventorySettings(config: Config): InventorySettings {
-  return {
-    sourcePath: config.dropbox.sourcePath,
-    prefix: config.s3.prefix,
-    keyCase: config.keyCase,
-    shard: config.shard,
-    filter: new PathFilter(config.filters),
-    exports: config.exports,
-    toolPrefix: config.s3.toolPrefix,
-    recordOtherShards: config.shard.index === 0 && config.shard.count > 1,
-  };
-}
-
 /** Runs one chunk: update the inventory, move what is pending within the budget, save the ledger. */
-export async function runChunk(config: Config, deps: ChunkDependencies): Promise<ChunkResult> {
+export async function runChunk(
+  settings: EngineSettings,
+  deps: ChunkDependencies,
+): Promise<ChunkResult> {
   const clock = deps.clock ?? systemClock;
   const startedAt = clock.now();
-  const ledger = await Ledger.open(config.ledgerDir, pinnedSettings(config), config.resetLedger);
+  const { dir, pinned, reset } = settings.ledger;
+  const ledger = await Ledger.open(dir, pinned, reset);
   try {
-    return await new ChunkRun(config, deps, ledger, clock, startedAt).run();
+    return await new ChunkRun(settings, deps, ledger, clock, startedAt).run();
   } finally {
     await ledger.close();
   }
@@ -139,27 +110,27 @@ class ChunkRun {
   private readonly controller: ConcurrencyController;
   private readonly source: Source;
   private readonly progress: ProgressListener;
-  private readonly config: Config;
+  private readonly settings: EngineSettings;
   private readonly deps: ChunkDependencies;
   private readonly ledger: Ledger;
   private readonly clock: Clock;
   private readonly startedAt: number;
 
   constructor(
-    config: Config,
+    settings: EngineSettings,
     deps: ChunkDependencies,
     ledger: Ledger,
     clock: Clock,
     startedAt: number,
   ) {
-    this.config = config;
+    this.settings = settings;
     this.deps = deps;
     this.ledger = ledger;
     this.clock = clock;
     this.startedAt = startedAt;
     this.progress = deps.progress ?? SILENT;
     this.controller = new ConcurrencyController(
-      { ...DEFAULT_CONCURRENCY, fixed: config.concurrency.fixed, max: config.concurrency.max },
+      { ...DEFAULT_CONCURRENCY, ...settings.transfer.concurrency },
       clock,
     );
     this.source = new GatedSource(deps.source, new RateGate(clock), this.controller);
@@ -184,30 +155,26 @@ class ChunkRun {
     let stoppedBy: StoppedBy = 'done';
     try {
       await this.deps.target.check();
-      if (this.config.retryFailed !== undefined) {
-        this.progress.note(retryFailures(this.ledger, this.config.retryFailed).note);
+      if (this.settings.retryFailed !== undefined) {
+        this.progress.note(retryFailures(this.ledger, this.settings.retryFailed).note);
       }
-      inventory = await updateInventory(this.ledger, this.source, inventorySettings(this.config), {
-        clock: this.clock,
-        signal: this.internalStop.signal,
-        now: () => this.now(),
-        log: (line) => {
-          this.progress.note(line);
+      ({ inventory, reconciled } = await refreshListing(
+        this.ledger,
+        { source: this.source, target: this.deps.target },
+        this.settings.listing,
+        {
+          clock: this.clock,
+          signal: this.internalStop.signal,
+          now: () => this.now(),
+          log: (line) => {
+            this.progress.note(line);
+          },
         },
-      });
-      if (inventory.fullListing) {
-        reconciled = await reconcile(
-          this.ledger,
-          this.deps.target,
-          this.config.s3.prefix,
-          () => this.now(),
-          this.config.s3.toolPrefix,
+      ));
+      if (reconciled !== undefined && reconciled.confirmed > 0) {
+        this.progress.note(
+          `Found ${String(reconciled.confirmed)} files already in ${this.deps.target.limits.name} with matching hashes; they are not copied again.`,
         );
-        if (reconciled.confirmed > 0) {
-          this.progress.note(
-            `Found ${String(reconciled.confirmed)} files already in S3 with matching hashes; they are not copied again.`,
-          );
-        }
       }
       await this.abortLeftoverUploads();
       const limited = this.selectPending();
@@ -226,7 +193,7 @@ class ChunkRun {
   private async upkeep(): Promise<UpkeepResult | undefined> {
     const stopped = (): boolean => this.internalStop.signal.aborted;
     if (stopped()) return undefined;
-    return upkeepBucket(this.config, {
+    return upkeepBucket(this.settings, {
       ledger: this.ledger,
       target: this.deps.target,
       progress: this.progress,
@@ -245,7 +212,8 @@ class ChunkRun {
     let keys: Set<string> | undefined;
     // Checkpointed uploads are resumed, not aborted; the others are stale and go too.
     const resumable = resumableUploads(this.ledger.records());
-    const prefix = this.config.s3.prefix === '' ? '' : `${this.config.s3.prefix}/`;
+    const { prefix: keyPrefix } = this.settings.listing;
+    const prefix = keyPrefix === '' ? '' : `${keyPrefix}/`;
     let aborted = 0;
     try {
       for await (const upload of this.deps.target.unfinishedUploads(prefix)) {
@@ -283,7 +251,7 @@ class ChunkRun {
 
   /** Fills the queue within the batch and byte limits; true when the limits left files out. */
   private selectPending(): boolean {
-    const { batchSize, maxBytes } = this.config.budget;
+    const { batchSize, maxBytes } = this.settings.budget;
     let bytes = 0;
     let limited = false;
     for (const record of this.ledger.records()) {
@@ -303,8 +271,8 @@ class ChunkRun {
   }
 
   private async transferPending(): Promise<'done' | 'deadline' | 'stopped'> {
-    const memory = new MemoryBudget(this.config.maxMemoryBytes);
-    const { maxDurationMs, graceMs } = this.config.budget;
+    const memory = new MemoryBudget(this.settings.transfer.maxMemoryBytes);
+    const { maxDurationMs, graceMs } = this.settings.budget;
     return schedule<FileRecord>({
       next: () => this.queue.shift(),
       process: (record, signal, soft) => this.transferOne(record, memory, signal, soft),
@@ -327,8 +295,8 @@ class ChunkRun {
       target: this.deps.target,
       memory,
       clock: this.clock,
-      partSizeBytes: this.config.partSizeBytes,
-      compress: this.config.compress === 'text',
+      partSizeBytes: this.settings.transfer.partSizeBytes,
+      compress: this.settings.transfer.compress,
       signal,
       onBytes: (count: number) => {
         this.progress.bytes(count);
@@ -361,7 +329,7 @@ class ChunkRun {
     const { failure: _failure, migratedKey, checkpoint: _checkpoint, ...rest } = record;
     // The object at the old key of a moved file is removed after the chunk, if asked to.
     const stale =
-      this.config.onSourceDelete === 'delete' && migratedKey !== undefined
+      this.settings.upkeep.onSourceDelete === 'delete' && migratedKey !== undefined
         ? { staleKey: migratedKey }
         : {};
     // An export's listed size and hash are not the object's: the ledger keeps what was stored.
@@ -410,7 +378,7 @@ class ChunkRun {
     const limited = error.failureClass === 'rate_limited';
     if (!limited && this.breakerTripped(error, record)) return;
     const attempts = record.attempts + (limited ? 0 : 1);
-    if (attempts >= this.config.maxAttempts) {
+    if (attempts >= this.settings.transfer.maxAttempts) {
       this.recordFailure(
         record,
         new MigrationError(

@@ -1,6 +1,6 @@
 import type { MigrationError } from '../errors.ts';
 import type { LedgerView } from '../ledger/ledger.ts';
-import { checkedObjectKey, type KeyCase } from '../s3/keys.ts';
+import { checkedObjectKey, type KeyCase, type KeyRules } from './keys.ts';
 import type { Shard } from './shard.ts';
 
 export interface EmptyFolder {
@@ -16,6 +16,7 @@ export interface FolderKeySettings {
   readonly prefix: string;
   readonly toolPrefix: string;
   readonly keyCase: KeyCase;
+  readonly keyLimits: KeyRules['limits'];
 }
 
 /**
@@ -50,7 +51,10 @@ export function emptyFolders(
     const relative = (settings.keyCase === 'lower' ? pathLower : path).slice(
       settings.sourcePath.length,
     );
-    const key = checkedObjectKey(settings.prefix, `${relative}/`, settings.toolPrefix);
+    const key = checkedObjectKey(settings.prefix, `${relative}/`, {
+      limits: settings.keyLimits,
+      toolPrefix: settings.toolPrefix,
+    });
     empty.push({ pathLower, path, key });
   }
   return empty;

@@ -1,6 +1,6 @@
-import { contentHashOf } from '../dropbox/content-hash.ts';
 import { permanent, retryable } from '../errors.ts';
 import type { FileRecord } from '../ledger/records.ts';
+import { hashOf } from './content-hash.ts';
 import { REQUEST_RETRY, withRetry } from './retry.ts';
 import type { SourceFile } from './source.ts';
 import type { ObjectMetadata } from './target.ts';
@@ -54,7 +54,7 @@ export async function transferExport(
             'It will be tried again.',
         );
       }
-      const hash = contentHashOf(body);
+      const hash = hashOf(context.source.contentHash, body);
       if (hash !== exported.exportHash) {
         throw retryable(
           'hash_mismatch',
@@ -64,7 +64,7 @@ export async function transferExport(
       }
       const metadata: ObjectMetadata = {
         contentHash: hash,
-        dropboxId: record.id,
+        sourceId: record.id,
         rev: exported.rev ?? record.rev,
         size: body.length,
         modified: record.clientModified,

@@ -1,5 +1,6 @@
 import { MigrationError } from '../errors.ts';
 import type { ConcurrencyController } from './concurrency.ts';
+import type { ContentHashAlgorithm } from './content-hash.ts';
 import type { RateGate } from './rate-gate.ts';
 import type { ExportedDocument, ListPage, Source, SourceFile } from './source.ts';
 
@@ -8,12 +9,14 @@ import type { ExportedDocument, ListPage, Source, SourceFile } from './source.ts
  * into a shared pause and a smaller concurrency.
  */
 export class GatedSource implements Source {
+  readonly contentHash: ContentHashAlgorithm;
   private readonly inner: Source;
   private readonly gate: RateGate;
   private readonly controller: ConcurrencyController;
 
   constructor(inner: Source, gate: RateGate, controller: ConcurrencyController) {
     this.inner = inner;
+    this.contentHash = inner.contentHash;
     this.gate = gate;
     this.controller = controller;
   }

@@ -1,6 +1,5 @@
 import { fatal, messageOf, MigrationError } from '../errors.ts';
 import type { CursorState, FileRecord } from '../ledger/records.ts';
-import { checkedObjectKey, objectKey, type KeyCase } from '../s3/keys.ts';
 import type { Clock } from './clock.ts';
 import {
   collision,
@@ -10,6 +9,7 @@ import {
   planExport,
   type ExportSettings,
 } from './export-plan.ts';
+import { checkedObjectKey, objectKey, type KeyCase, type KeyRules } from './keys.ts';
 import type { PathFilter } from './filters.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import { inShard, type Shard } from './shard.ts';
@@ -45,8 +45,10 @@ export interface InventorySettings {
   readonly exports: ExportSettings;
   /** --include / --exclude; everything when absent. */
   readonly filter?: PathFilter;
-  /** Keys may not start with this (the manifest's prefix): such files fail as `reserved_key`. */
+  /** Keys may not start with this (the tool prefix): such files fail as `reserved_key`. */
   readonly toolPrefix?: string;
+  /** The target's key limit: longer keys fail as `key_too_long`. */
+  readonly keyLimits: KeyRules['limits'];
   /** Keep other shards' file paths in the ledger (shard 0 of several, to tell empty folders). */
   readonly recordOtherShards?: boolean;
 }
@@ -405,7 +407,10 @@ class InventoryRun {
     const relative =
       this.relative(this.settings.keyCase === 'lower' ? file.pathLower : path) +
       (exported?.kind === 'export' ? `.${exported.extension}` : '');
-    const key = checkedObjectKey(this.settings.prefix, relative, this.settings.toolPrefix);
+    const key = checkedObjectKey(this.settings.prefix, relative, {
+      limits: this.settings.keyLimits,
+      toolPrefix: this.settings.toolPrefix,
+    });
     const existing = this.ledger.get(file.id);
     const keyText = typeof key === 'string' ? key : objectKey(this.settings.prefix, relative);
     const live = existing !== undefined && existing.deletedAt === undefined;

@@ -24,11 +24,15 @@ export interface ReconcileResult {
 export async function reconcile(
   ledger: Ledger,
   target: Target,
-  prefix: string,
-  now: () => string,
-  /** The tool's own area (the manifest): never a migrated file, even with an empty prefix. */
-  toolPrefix: string,
+  options: {
+    /** Key prefix of migrated objects ('' for none). */
+    readonly prefix: string;
+    /** The tool's own area (ledger, manifest): never a migrated file, even with an empty prefix. */
+    readonly toolPrefix: string;
+    readonly now: () => string;
+  },
 ): Promise<ReconcileResult> {
+  const { prefix, toolPrefix, now } = options;
   const pending = new Map<string, FileRecord>();
   for (const record of ledger.records()) {
     // A file verify found corrupt in S3 is pending to be copied again: its object looks right.

@@ -31,7 +31,7 @@ export async function removeDeletedObjects(
     for (const key of keysToRemove(record)) {
       const head = await target.head(key);
       if (head === undefined) continue;
-      if (head.dropboxId !== record.id) {
+      if (head.sourceId !== record.id) {
         notOurs += 1;
         if (outcome === 'absent') outcome = 'not_ours';
         continue;

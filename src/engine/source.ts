@@ -1,3 +1,5 @@
+import type { ContentHashAlgorithm } from './content-hash.ts';
+
 /**
  * What the engine needs from where files come from. Dropbox implements it in src/dropbox/; the
  * engine knows nothing else about Dropbox.
@@ -67,6 +69,8 @@ export class CursorResetError extends Error {
 }
 
 export interface Source {
+  /** The algorithm of its files' `contentHash` (and exports' hashes): every byte is checked with it. */
+  readonly contentHash: ContentHashAlgorithm;
   /** Lists a folder: all of it below (recursive) or its direct children. */
   list(path: string, recursive: boolean): Promise<ListPage>;
   /** The next page, or the changes since the cursor once a listing has finished. */

@@ -2,12 +2,27 @@
  * What the engine needs from where files go. S3 implements it in src/s3/; the engine knows nothing
  * else about S3.
  */
+
+/** What the store allows; the engine sizes parts and checks keys with it. */
+export interface TargetLimits {
+  /** How the store is named in messages ("S3"). */
+  readonly name: string;
+  /** Longest key, in bytes of UTF-8. */
+  readonly maxKeyBytes: number;
+  /** Most parts in one multipart upload. */
+  readonly maxParts: number;
+  /** Smallest part (but the last) and largest part of a multipart upload. */
+  readonly minPartBytes: number;
+  readonly maxPartBytes: number;
+}
+
 export interface ObjectMetadata {
   readonly contentHash: string;
-  readonly dropboxId: string;
+  /** The source's id of the file: whose object this is. */
+  readonly sourceId: string;
   readonly rev: string;
   readonly size: number;
-  /** Dropbox's client_modified, ISO 8601. */
+  /** The file's modification time at the source (Dropbox's client_modified), ISO 8601. */
   readonly modified: string;
   /**
    * The body is gzipped (`--compress text`): stored with `Content-Encoding: gzip`; `size` and
@@ -29,14 +44,14 @@ export interface ObjectHead {
   /** The content hash recorded at upload, when the object was written by this tool. */
   readonly contentHash: string | undefined;
   readonly rev: string | undefined;
-  /** The file's size in Dropbox, recorded at upload (differs from `size` when compressed). */
+  /** The file's size at the source, recorded at upload (differs from `size` when compressed). */
   readonly originalSize: number | undefined;
   /** How the stored bytes are encoded (`gzip` when compressed); undefined when stored as they are. */
   readonly contentEncoding: string | undefined;
   /** The export format, when the object is a document's export. */
   readonly exportFormat?: string | undefined;
-  /** The Dropbox file id recorded at upload: whose object this is. */
-  readonly dropboxId: string | undefined;
+  /** The source's file id recorded at upload: whose object this is. */
+  readonly sourceId: string | undefined;
 }
 
 /** An object's stored bytes, streamed, with what its HEAD would say. */
@@ -57,6 +72,7 @@ export interface CompletedPart {
 }
 
 export interface Target {
+  readonly limits: TargetLimits;
   /** Fails (fatally) when the bucket is missing or the credentials cannot use it. */
   check(): Promise<void>;
   head(key: string): Promise<ObjectHead | undefined>;

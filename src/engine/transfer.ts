@@ -1,7 +1,7 @@
-import { ContentHasher, contentHashOf, CONTENT_HASH_BLOCK_SIZE } from '../dropbox/content-hash.ts';
 import { retryable, type MigrationError } from '../errors.ts';
 import type { UploadCheckpoint } from '../ledger/records.ts';
 import { PartLog, resumePoint, type ResumePoint } from './checkpoint.ts';
+import { hashOf } from './content-hash.ts';
 import type { Clock } from './clock.ts';
 import { gzipIfSmaller, isTextLike } from './compression.ts';
 import { ResumableDownload, sizeMismatch } from './download.ts';
@@ -10,8 +10,6 @@ import { REQUEST_RETRY, withRetry } from './retry.ts';
 import type { Source, SourceFile } from './source.ts';
 import type { CompletedPart, ObjectMetadata, Target } from './target.ts';
 
-/** S3 allows at most this many parts in one upload. */
-export const MAX_PARTS = 10_000;
 /** Part uploads of one file allowed in flight while the next part downloads. */
 const PART_PIPELINE = 2;
 
@@ -39,12 +37,15 @@ export interface TransferContext {
 export type TransferOutcome = 'stored' | 'checkpointed';
 
 /**
- * The part size for a file: the configured size, grown in 4 MiB steps until 10,000 parts cover the
- * file, so parts always line up with Dropbox's hash blocks.
+ * The part size for a file: the configured size, grown in steps of the hash's block size until the
+ * target's most parts cover the file, so parts always line up with the hash blocks.
  */
-export function partSizeFor(fileSize: number, configured: number): number {
-  const needed =
-    Math.ceil(fileSize / MAX_PARTS / CONTENT_HASH_BLOCK_SIZE) * CONTENT_HASH_BLOCK_SIZE;
+export function partSizeFor(
+  fileSize: number,
+  options: { configured: number; maxParts: number; blockSize: number },
+): number {
+  const { configured, maxParts, blockSize } = options;
+  const needed = Math.ceil(fileSize / maxParts / blockSize) * blockSize;
   return Math.max(configured, needed);
 }
 
@@ -60,7 +61,7 @@ export async function transferFile(
 ): Promise<TransferOutcome> {
   const metadata: ObjectMetadata = {
     contentHash: file.contentHash,
-    dropboxId: file.id,
+    sourceId: file.id,
     rev: file.rev,
     size: file.size,
     modified: file.clientModified,
@@ -70,6 +71,7 @@ export async function transferFile(
       ? undefined
       : await resumePoint(file, key, context.checkpoint, {
           ...context,
+          blockSize: context.source.contentHash.blockSize,
           note: context.note ?? (() => undefined),
         });
   const download = new ResumableDownload(context.source, file, {
@@ -104,7 +106,7 @@ async function putWhole(
     // One byte more than listed, to notice a file that grew.
     const body = await download.read(file.size + 1);
     if (body.length !== file.size) throw sizeMismatch(file, body.length);
-    const hash = contentHashOf(body);
+    const hash = hashOf(context.source.contentHash, body);
     if (hash !== file.contentHash) throw hashMismatch(file, hash);
     // Compressed after the hash check, so what is stored is the gzip of verified bytes.
     const gzipped = compress ? await gzipIfSmaller(body) : undefined;
@@ -132,17 +134,25 @@ async function putInParts(
   const { target, clock, signal } = context;
   const retry = { policy: REQUEST_RETRY, clock, signal };
   // A resumed upload keeps the part size it started with: its parts and digests line up with it.
-  const partSize = resumed?.partSize ?? partSizeFor(file.size, context.partSizeBytes);
+  const algorithm = context.source.contentHash;
+  const partSize =
+    resumed?.partSize ??
+    partSizeFor(file.size, {
+      configured: context.partSizeBytes,
+      maxParts: target.limits.maxParts,
+      blockSize: algorithm.blockSize,
+    });
   const uploadId =
     resumed?.uploadId ?? (await withRetry(() => target.createMultipart(key, metadata), retry));
   const hasher =
-    resumed === undefined ? ContentHasher.create() : ContentHasher.resume(resumed.blockDigests);
+    resumed === undefined ? algorithm.create() : algorithm.resume(resumed.blockDigests);
   const log = new PartLog({
     file,
     key,
     uploadId,
     partSize,
     hasher,
+    blockSize: algorithm.blockSize,
     resumed,
     save: context.onCheckpoint,
   });

@@ -1,15 +1,14 @@
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import type { Config } from '../config/config.ts';
-import { ContentHasher } from '../dropbox/content-hash.ts';
 import { ConfigError, MigrationError, type FailureClass } from '../errors.ts';
 import { Ledger, ledgerExists } from '../ledger/ledger.ts';
 import type { FileRecord } from '../ledger/records.ts';
-import { inventorySettings, pinnedSettings } from './chunk.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { updateInventory, type InventoryResult } from './inventory.ts';
-import { reconcile } from './reconcile.ts';
+import type { ContentHashAlgorithm } from './content-hash.ts';
+import type { InventoryResult } from './inventory.ts';
+import { refreshListing } from './refresh-listing.ts';
 import { REQUEST_RETRY, withRetry } from './retry.ts';
+import type { EngineSettings } from './settings.ts';
 import type { Source } from './source.ts';
 import type { ObjectHead, StoredBody, Target } from './target.ts';
 
@@ -125,19 +124,24 @@ export function headDifference(
  * the prefix, then HEADs in parallel), and with `deep` its bytes are read again and re-hashed.
  * With `requeue`, each file that differs becomes pending, so the next `migrate` copies it again.
  */
-export async function runVerify(config: Config, deps: VerifyDependencies): Promise<VerifyResult> {
+export async function runVerify(
+  settings: EngineSettings,
+  deps: VerifyDependencies,
+): Promise<VerifyResult> {
   const progress = deps.progress ?? QUIET;
   const clock = deps.clock ?? systemClock;
-  if (!(await ledgerExists(config.ledgerDir))) {
+  const { dir, pinned } = settings.ledger;
+  if (!(await ledgerExists(dir))) {
     throw new ConfigError(
-      `no ledger in ${config.ledgerDir}: nothing has been migrated with these --ledger and --shard ` +
+      `no ledger in ${dir}: nothing has been migrated with these --ledger and --shard ` +
         'settings, so there is nothing to verify. Run migrate first, or point --ledger at its ledger.',
     );
   }
-  const ledger = await Ledger.open(config.ledgerDir, pinnedSettings(config));
+  const ledger = await Ledger.open(dir, pinned);
   try {
     await deps.target.check();
-    const inventory = await updateInventory(ledger, deps.source, inventorySettings(config), {
+    // As in a chunk, so the next migrate neither misses a change nor copies a stored file again.
+    const { inventory } = await refreshListing(ledger, deps, settings.listing, {
       clock,
       signal: new AbortController().signal,
       now: () => new Date(clock.now()).toISOString(),
@@ -145,20 +149,9 @@ export async function runVerify(config: Config, deps: VerifyDependencies): Promi
         progress.note(line);
       },
     });
-    // As in a chunk: after a listing of everything (a reset cursor), objects already in S3 are
-    // matched to pending files, so the next migrate does not copy them again.
-    if (inventory.fullListing) {
-      await reconcile(
-        ledger,
-        deps.target,
-        config.s3.prefix,
-        () => new Date(clock.now()).toISOString(),
-        config.s3.toolPrefix,
-      );
-    }
-    const run = new VerifyRun(config, deps.target, clock, progress);
+    const run = new VerifyRun(settings, deps, clock, progress);
     const result = await run.check(ledger);
-    const requeued = config.verify.requeue
+    const requeued = settings.verify.requeue
       ? requeue(ledger, result.differences, new Date(clock.now()).toISOString())
       : 0;
     await ledger.checkpoint();
@@ -171,14 +164,21 @@ export async function runVerify(config: Config, deps: VerifyDependencies): Promi
 class VerifyRun {
   private readonly differences: Difference[] = [];
   private done = 0;
-  private readonly config: Config;
+  private readonly settings: EngineSettings;
   private readonly target: Target;
+  private readonly hash: ContentHashAlgorithm;
   private readonly clock: Clock;
   private readonly progress: VerifyProgress;
 
-  constructor(config: Config, target: Target, clock: Clock, progress: VerifyProgress) {
-    this.config = config;
-    this.target = target;
+  constructor(
+    settings: EngineSettings,
+    deps: VerifyDependencies,
+    clock: Clock,
+    progress: VerifyProgress,
+  ) {
+    this.settings = settings;
+    this.target = deps.target;
+    this.hash = deps.source.contentHash;
     this.clock = clock;
     this.progress = progress;
   }
@@ -194,7 +194,7 @@ class VerifyRun {
       else if (record.status === 'pending') pending += 1;
       else failed += 1;
     }
-    const deep = this.config.verify.deep;
+    const deep = this.settings.verify.deep;
     this.progress.note(
       `Checking ${String(migrated.length)} migrated files ` +
         (deep ? '(deep: every object is read and re-hashed).' : '(size and stored hash).'),
@@ -226,7 +226,8 @@ class VerifyRun {
   private async listed(keys: ReadonlySet<string>): Promise<Set<string>> {
     const found = new Set<string>();
     if (keys.size === 0) return found;
-    const prefix = this.config.s3.prefix === '' ? '' : `${this.config.s3.prefix}/`;
+    const { prefix: keyPrefix } = this.settings.listing;
+    const prefix = keyPrefix === '' ? '' : `${keyPrefix}/`;
     for await (const object of this.target.list(prefix)) {
       if (keys.has(object.key)) found.add(object.key);
     }
@@ -258,7 +259,7 @@ class VerifyRun {
           const signal = new AbortController().signal;
           const stored = await this.target.read(record.key, signal);
           if (stored === undefined) return difference(record, 'missing', 'no object at this key');
-          const content = await contentOf(stored);
+          const content = await contentOf(stored, this.hash);
           const found = headDifference(expected, stored.head);
           if (found !== undefined) return difference(record, found.reason, found.detail);
           if (typeof content === 'string') return difference(record, 'corrupt', content);
@@ -285,8 +286,11 @@ class VerifyRun {
  * The content hash of an object's bytes as Dropbox had them (gunzipped when stored gzip-encoded),
  * streamed; a damaged gzip stream is described instead.
  */
-async function contentOf(stored: StoredBody): Promise<{ hash: string; bytes: number } | string> {
-  const hasher = ContentHasher.create();
+async function contentOf(
+  stored: StoredBody,
+  algorithm: ContentHashAlgorithm,
+): Promise<{ hash: string; bytes: number } | string> {
+  const hasher = algorithm.create();
   const consume = async (chunks: AsyncIterable<Uint8Array>): Promise<void> => {
     for await (const chunk of chunks) hasher.update(chunk);
   };

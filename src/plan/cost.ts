@@ -1,4 +1,4 @@
-import type { LifecycleTransition, StorageClass } from '../config/config.ts';
+import type { LifecycleTransition, StorageClass } from '../s3/storage-classes.ts';
 import type { PriceTable } from './prices.ts';
 import { SMALL_OBJECT_BYTES, type Count } from './tally.ts';
 

@@ -1,10 +1,12 @@
 import { dirname } from 'node:path';
 import type { Config } from '../config/config.ts';
-import { inventorySettings } from '../engine/chunk.ts';
+import { listingSettings, pinnedSettings } from '../config/engine-settings.ts';
 import { systemClock, type Clock } from '../engine/clock.ts';
 import { updateInventory } from '../engine/inventory.ts';
+import { inventorySettingsFor } from '../engine/refresh-listing.ts';
 import { WHOLE_ACCOUNT } from '../engine/shard.ts';
 import type { Source } from '../engine/source.ts';
+import { S3_LIMITS } from '../s3/limits.ts';
 import { costOver, HORIZONS, STRATEGIES, type CostBreakdown, type Strategy } from './cost.ts';
 import { loadPrices, type PriceTable } from './prices.ts';
 import { DEFAULT_RATE, estimateTransfer, measuredRate, type TransferEstimate } from './rate.ts';
@@ -104,7 +106,11 @@ export async function buildPlan(config: Config, deps: PlanDependencies): Promise
   const inventory = await updateInventory(
     tally,
     deps.source,
-    { ...inventorySettings(config), shard: WHOLE_ACCOUNT, recordOtherShards: false },
+    {
+      ...inventorySettingsFor(listingSettings(config), S3_LIMITS),
+      shard: WHOLE_ACCOUNT,
+      recordOtherShards: false,
+    },
     {
       clock,
       signal: deps.signal ?? new AbortController().signal,
@@ -149,10 +155,7 @@ export async function buildPlan(config: Config, deps: PlanDependencies): Promise
       keyCase: config.keyCase,
       include: config.filters.include,
       exclude: config.filters.exclude,
-      exports:
-        config.exports.mode === 'skip'
-          ? 'skip'
-          : `export${config.exports.format === undefined ? '' : `:${config.exports.format}`}`,
+      exports: pinnedSettings(config).exports ?? 'export',
       teamRoot: config.dropbox.teamRoot,
       storageClass: config.s3.storageClass,
       lifecycle: lifecycleText(config),

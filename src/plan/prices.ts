@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, messageOf } from '../errors.ts';
-import type { StorageClass, TransitionClass } from '../config/config.ts';
+import type { StorageClass, TransitionClass } from '../s3/storage-classes.ts';
 
 /**
  * Every price the cost plan uses, in USD. One table: `--prices FILE` replaces entries of it (same

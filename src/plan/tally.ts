@@ -3,7 +3,9 @@ import type { FailureClass } from '../errors.ts';
 import { exportSourcePath } from '../engine/export-plan.ts';
 import type { InventoryLedger } from '../engine/inventory.ts';
 import type { SourceFile } from '../engine/source.ts';
+import { SHA256_BLOCKS } from '../engine/content-hash.ts';
 import { partSizeFor } from '../engine/transfer.ts';
+import { S3_LIMITS } from '../s3/limits.ts';
 import type { CursorState, FileRecord } from '../ledger/records.ts';
 
 const KiB = 1024;
@@ -270,5 +272,10 @@ function add(count: Count, sign: 1 | -1, bytes: number): void {
  */
 export function requestsToUpload(size: number, partSizeBytes: number): number {
   if (size <= partSizeBytes) return 1;
-  return Math.ceil(size / partSizeFor(size, partSizeBytes)) + 2;
+  const partSize = partSizeFor(size, {
+    configured: partSizeBytes,
+    maxParts: S3_LIMITS.maxParts,
+    blockSize: SHA256_BLOCKS.blockSize,
+  });
+  return Math.ceil(size / partSize) + 2;
 }

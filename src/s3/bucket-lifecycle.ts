@@ -7,12 +7,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { messageOf, MigrationError } from '../errors.ts';
 import { httpStatusOf } from './errors.ts';
-import {
-  planLifecycle,
-  type BucketLifecycle,
-  type LifecycleSetting,
-  type RuleScope,
-} from './lifecycle.ts';
+import { planLifecycle, type BucketLifecycle, type RuleScope } from './lifecycle.ts';
+import type { LifecycleSetting } from './storage-classes.ts';
 
 /** What setting up the bucket did, for the log and the job summary, and what needs a person. */
 export interface BucketSetupResult {

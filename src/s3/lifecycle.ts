@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import type {
-  LifecycleRule,
-  TransitionDefaultMinimumObjectSize,
-  TransitionStorageClass,
-} from '@aws-sdk/client-s3';
+import type { LifecycleRule, TransitionDefaultMinimumObjectSize } from '@aws-sdk/client-s3';
+import type { LifecycleSetting } from './storage-classes.ts';
 
 // The bucket's lifecycle configuration, merged with our rules: pure functions, no S3 calls
 // (src/s3/bucket-lifecycle.ts reads and writes it).
@@ -33,20 +30,6 @@ export const MIGRATED_TAGGING = `${MIGRATED_TAG.Key}=${MIGRATED_TAG.Value}`;
  * starts over.
  */
 export const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
-
-/**
- * Our rule: the transitions `--lifecycle` asks for, possibly none (objects are uploaded to the
- * coldest class already: the rule then only aborts incomplete multipart uploads).
- * TODO(merge): the config helper moves config's LifecycleSetting to ./storage-classes.ts; import
- * that one here instead of this structural twin.
- */
-export interface LifecycleSetting {
-  readonly transitions: readonly {
-    readonly storageClass: TransitionStorageClass;
-    /** Days after the object was written. */
-    readonly days: number;
-  }[];
-}
 
 const ID_PREFIX = 'dropbox-to-s3:';
 const MAX_ID_LENGTH = 255;

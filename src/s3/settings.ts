@@ -1,9 +1,9 @@
-import type { ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
+import type { SseMode } from './encryption.ts';
+import type { StorageClass } from './storage-classes.ts';
 
 /**
  * What the S3 adapter is told: the bucket, where in it, how to reach it and how to write objects.
  * `src/config` builds it (the `s3` section of a Config); the adapter never reads a Config.
- * The classes and encryption modes are S3's own: config accepts fewer of them.
  */
 export interface S3Settings {
   readonly bucket: string;
@@ -14,7 +14,7 @@ export interface S3Settings {
   readonly forcePathStyle: boolean;
   /** The class of migrated objects; the tool's own objects stay STANDARD. */
   readonly storageClass: StorageClass;
-  readonly sse: ServerSideEncryption | undefined;
+  readonly sse: SseMode | undefined;
   readonly sseKmsKeyId: string | undefined;
   /** Sent with every S3 call: S3 refuses the call when another account owns the bucket. */
   readonly expectedBucketOwner: string | undefined;

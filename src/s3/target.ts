@@ -12,8 +12,6 @@ import {
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
-  type ServerSideEncryption,
-  type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createHash } from 'node:crypto';
@@ -31,9 +29,12 @@ import type {
 import { fatal } from '../errors.ts';
 import { applyExpectedBucketOwner } from './bucket-settings.ts';
 import { s3ClientFor } from './client.ts';
+import type { SseMode } from './encryption.ts';
 import { classifyS3Error, httpStatusOf } from './errors.ts';
 import { listedKeyDecoder } from './keys.ts';
+import { S3_LIMITS } from './limits.ts';
 import type { S3Settings } from './settings.ts';
+import type { StorageClass } from './storage-classes.ts';
 
 /** Part size for the tool's own streamed objects; one part is buffered at a time. */
 const STREAM_PART_SIZE = 8 * 1024 * 1024;
@@ -61,7 +62,7 @@ function objectHead(result: {
     contentHash: metadata[META.contentHash],
     rev: metadata[META.rev],
     exportFormat: metadata[META.exportFormat],
-    dropboxId: metadata[META.id],
+    sourceId: metadata[META.id],
     originalSize: /^\d{1,15}$/.test(original) ? Number(original) : undefined,
     contentEncoding:
       result.ContentEncoding === undefined || result.ContentEncoding === ''
@@ -72,12 +73,13 @@ function objectHead(result: {
 
 /** S3 (or a compatible store) as a `Target`. */
 export class S3Target implements Target {
+  readonly limits = S3_LIMITS;
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly storageClass: StorageClass;
   /** --sse and --sse-kms-key-id, for PutObject and CreateMultipartUpload (parts inherit them). */
   private readonly encryption: {
-    ServerSideEncryption?: ServerSideEncryption;
+    ServerSideEncryption?: SseMode;
     SSEKMSKeyId?: string;
   };
   /** The tag our lifecycle rule finds migrated objects by, when a prefix cannot (`S3Settings.tagging`). */
@@ -389,7 +391,7 @@ export class S3Target implements Target {
       ...this.encryption,
       Metadata: {
         [META.contentHash]: metadata.contentHash,
-        [META.id]: metadata.dropboxId,
+        [META.id]: metadata.sourceId,
         [META.rev]: metadata.rev,
         [META.size]: String(metadata.size),
         [META.mtime]: String(Date.parse(metadata.modified) / 1000),

@@ -8,7 +8,7 @@ import {
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RawSettings } from '../../src/config/config.ts';
-import { contentHashOf } from '../../src/dropbox/content-hash.ts';
+import { contentHashOfBytes } from '../emulators/dropbox/content-hash.ts';
 import { runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
 import type { ProgressListener } from '../../src/engine/progress.ts';
 import type { Target } from '../../src/engine/target.ts';
@@ -26,6 +26,7 @@ import {
   waitFor,
 } from '../support/reliability.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 const PART = 8 * MiB;
 const SIZE = 5 * PART;
@@ -89,7 +90,7 @@ async function chunk(
     note: (line) => notes.push(line),
   };
   const config = bed.config(flags);
-  const result = await runChunk(config, {
+  const result = await runChunk(engineSettings(config), {
     source: new DropboxSource(config.dropbox),
     target,
     progress,
@@ -177,7 +178,7 @@ test('a file that needs three chunks completes across them, each part read and s
     .client()
     .send(new HeadObjectCommand({ Bucket: bed.s3.bucket, Key: key }));
   const metadata = head.Metadata ?? {};
-  assert.equal(metadata['dropbox-content-hash'], contentHashOf(data));
+  assert.equal(metadata['dropbox-content-hash'], contentHashOfBytes(data));
   assert.equal(metadata['dropbox-size'], String(SIZE));
   assert.match(head.ETag ?? '', /-5"$/);
   assert.deepEqual(await listUploads(bed.s3.client(), bed.s3.bucket), []);

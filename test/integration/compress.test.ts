@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { contentHashOf } from '../../src/dropbox/content-hash.ts';
+import { contentHashOfBytes } from '../emulators/dropbox/content-hash.ts';
 import { bytesFor, migrateAll, objectBytes, sha, writeTree } from '../support/bucket.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
 import { requireTool } from '../support/tools.ts';
@@ -59,7 +59,7 @@ test('--compress text gzips text-like files when that saves 10%; the object unzi
     // The original's size and hash stay in metadata, compressed or not.
     const metadata = stored.Metadata ?? {};
     assert.equal(metadata['dropbox-size'], String(data.length), path);
-    assert.equal(metadata['dropbox-content-hash'], contentHashOf(data), path);
+    assert.equal(metadata['dropbox-content-hash'], contentHashOfBytes(data), path);
     if (COMPRESSED.includes(path)) {
       assert.equal(stored.ContentEncoding, 'gzip', path);
       assert.ok(body.length <= data.length * 0.9, `${path}: ${String(body.length)} bytes`);
@@ -99,7 +99,7 @@ test('--compress text gzips text-like files when that saves 10%; the object unzi
       Body: 'something else',
       ContentEncoding: 'gzip',
       Metadata: {
-        'dropbox-content-hash': contentHashOf(FILES['Notes/big.txt'] ?? Buffer.alloc(0)),
+        'dropbox-content-hash': contentHashOfBytes(FILES['Notes/big.txt'] ?? Buffer.alloc(0)),
       },
     }),
   );

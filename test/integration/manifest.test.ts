@@ -20,6 +20,7 @@ import {
 } from '../support/bucket.ts';
 import { delegatingTarget } from '../support/reliability.ts';
 import { flagsToArgs, startTestbed, type Testbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 const TREE = {
   'Docs/Read Me.txt': bytesFor('readme', 300),
@@ -402,7 +403,7 @@ test('a manifest that cannot be written is a note, not a failed chunk; a fatal e
       putStream: () => Promise.reject(error),
     });
   const run = (error: Error) =>
-    runChunk(config, {
+    runChunk(engineSettings(config), {
       source: new DropboxSource(config.dropbox),
       target: failing(error),
       progress,

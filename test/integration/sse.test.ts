@@ -9,6 +9,7 @@ import { S3Target } from '../../src/s3/target.ts';
 import { startS3, type RecordedRequest } from '../emulators/s3/index.ts';
 import { bytesFor, listKeys, objectBytes, sha, writeTree } from '../support/bucket.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const MiB = 1024 * 1024;
@@ -38,7 +39,7 @@ async function chunk(name: string, extra: RawSettings): Promise<ChunkResult> {
   });
   const client = new S3Client(bed.s3.clientConfig());
   try {
-    return await runChunk(config, {
+    return await runChunk(engineSettings(config), {
       source: new DropboxSource(config.dropbox),
       target: new S3Target(config.s3, client),
     });
@@ -143,7 +144,7 @@ test('a KMS key S3 cannot use stops the chunk with the flag and the permissions 
     sse: 'aws:kms',
     'sse-kms-key-id': 'arn:aws:kms:us-east-1:111122223333:key/no-such-key',
   });
-  const result = await runChunk(config, {
+  const result = await runChunk(engineSettings(config), {
     source: new DropboxSource(config.dropbox),
     target: new S3Target(config.s3, s3.client()),
   });

@@ -9,6 +9,7 @@ import { runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
 import { S3Target } from '../../src/s3/target.ts';
 import { bytesFor, listKeys, objectBytes, sha, writeTree } from '../support/bucket.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 /** One chunk with the product's own source and target, hearing the source's notes. */
 async function chunkWithNotes(
@@ -17,7 +18,7 @@ async function chunkWithNotes(
 ): Promise<{ result: ChunkResult; notes: string[] }> {
   const notes: string[] = [];
   const config = bed.config(extra);
-  const result = await runChunk(config, {
+  const result = await runChunk(engineSettings(config), {
     source: new DropboxSource(config.dropbox, { note: (line) => notes.push(line) }),
     target: new S3Target(config.s3, bed.s3.client()),
   });

@@ -5,7 +5,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildConfig, type RawSettings } from '../../src/config/config.ts';
-import { contentHashOf } from '../../src/dropbox/content-hash.ts';
+import { contentHashOfBytes } from '../emulators/dropbox/content-hash.ts';
 import { DropboxSource } from '../../src/dropbox/source.ts';
 import { runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
 import type { ProgressListener } from '../../src/engine/progress.ts';
@@ -15,13 +15,14 @@ import type { FileRecord } from '../../src/ledger/records.ts';
 import { S3Target } from '../../src/s3/target.ts';
 import { bytesFor, objectBytes, runCli, sha, writeTree, type CliRun } from '../support/bucket.ts';
 import { flagsToArgs, startTestbed, type Testbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 const PREFIX = 'backup';
 const FLAGS = { prefix: PREFIX };
 
 function verify(bed: Testbed, extra: RawSettings = {}): Promise<VerifyResult> {
   const config = buildConfig('verify', bed.flags({ ...FLAGS, ...extra }), bed.env());
-  return runVerify(config, {
+  return runVerify(engineSettings(config), {
     source: new DropboxSource(config.dropbox),
     target: new S3Target(config.s3, bed.s3.client()),
   });
@@ -41,7 +42,7 @@ async function chunk(
     note: (line) => notes.push(line),
   };
   const config = bed.config({ ...FLAGS, ...extra });
-  const result = await runChunk(config, {
+  const result = await runChunk(engineSettings(config), {
     source: new DropboxSource(config.dropbox, { fetch: fetcher }),
     target: new S3Target(config.s3, bed.s3.client()),
     progress,
@@ -205,7 +206,7 @@ test('verify: cheap and deep checks, corruption behind the back, --requeue repai
           Bucket: bed.s3.bucket,
           Key: `${PREFIX}/Docs/e.txt`,
           Body: data,
-          Metadata: { 'dropbox-content-hash': contentHashOf(data), 'dropbox-size': '777' },
+          Metadata: { 'dropbox-content-hash': contentHashOfBytes(data), 'dropbox-size': '777' },
         }),
       );
       bed.dropbox.invalidateCursors();

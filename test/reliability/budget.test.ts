@@ -19,12 +19,14 @@ import {
   waitFor,
 } from '../support/reliability.ts';
 import { startTestbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 const PREFIX = 'backup';
 
 /** The Dropbox source, noting when each file's download was first asked for. */
 function recordingSource(inner: Source, started: Map<string, number>): Source {
   return {
+    contentHash: inner.contentHash,
     list: (path, recursive) => inner.list(path, recursive),
     listContinue: (cursor) => inner.listContinue(cursor),
     latestCursor: (path, recursive) => inner.latestCursor(path, recursive),
@@ -44,7 +46,7 @@ test('--max-duration: nothing starts after the deadline, files in flight finish'
   const config = bed.config({ prefix: PREFIX, 'max-duration': '3s', concurrency: '2' });
   const started = new Map<string, number>();
 
-  const result = await runChunk(config, {
+  const result = await runChunk(engineSettings(config), {
     source: recordingSource(new DropboxSource(config.dropbox), started),
     target: new S3Target(config.s3, bed.s3.client()),
   });
@@ -157,7 +159,7 @@ test('--max-memory of two parts: multipart files still complete, byte-identical'
     concurrency: '4',
   });
   const measured = measuringTarget(new S3Target(config.s3, bed.s3.client()));
-  const result = await runChunk(config, {
+  const result = await runChunk(engineSettings(config), {
     source: new DropboxSource(config.dropbox),
     target: measured.target,
   });

@@ -15,6 +15,7 @@ import {
   recordAt,
 } from '../support/reliability.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 // Why not rewrite the file on disk behind the listing's back: the emulator derives a file's rev
 // (and its hash cache key) from inode, size, mtime *and ctime*, and no `utimes` restores a ctime.
@@ -72,7 +73,7 @@ function corruptingFetch(at: (size: number) => number): Corruption {
 
 function chunkThrough(bed: Testbed, fetcher: typeof fetch): Promise<ChunkResult> {
   const config = bed.config(FLAGS);
-  return runChunk(config, {
+  return runChunk(engineSettings(config), {
     source: new DropboxSource(config.dropbox, { fetch: fetcher }),
     target: new S3Target(config.s3, bed.s3.client()),
   });

@@ -15,6 +15,7 @@ import {
   waitFor,
 } from '../support/reliability.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 const PREFIX = 'backup';
 const FLAGS = { prefix: PREFIX, 'part-size': '8MiB' };
@@ -155,7 +156,10 @@ test('a lost answer to CompleteMultipartUpload does not fail a file S3 stored wh
     },
   });
 
-  const result = await runChunk(config, { source: new DropboxSource(config.dropbox), target });
+  const result = await runChunk(engineSettings(config), {
+    source: new DropboxSource(config.dropbox),
+    target,
+  });
   assert.equal(lost, 1);
   assert.equal(result.done, true);
   assert.equal(result.chunk.failed, 0);

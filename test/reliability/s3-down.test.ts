@@ -16,6 +16,7 @@ import {
   waitFor,
 } from '../support/reliability.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 const PREFIX = 'backup';
 // Test settings, not product defaults: 16 transfers at once reach the breaker's 20 failures in a
@@ -58,7 +59,7 @@ test('the circuit breaker stops a chunk when S3 goes down, and keeps the ledger'
   });
   let migrated = 0;
   let killedAt = 0;
-  const result = await runChunk(config, {
+  const result = await runChunk(engineSettings(config), {
     source: new DropboxSource(config.dropbox),
     target: new S3Target(config.s3, client),
     progress: {

@@ -24,9 +24,17 @@ export async function emulatorWithFiles(
 ): Promise<{ emu: DropboxEmulator; root: string }> {
   const root = await mkdtemp(join(tmpdir(), 'dbx-contract-'));
   dirs.push(root);
-  for (const [name, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, name)), { recursive: true });
-    await writeFile(join(root, name), content);
+  const entries = Object.entries(files);
+  for (const folder of new Set(entries.map(([name]) => dirname(join(root, name))))) {
+    await mkdir(folder, { recursive: true });
+  }
+  // Some at a time: thousands of files (a listing of more than one page) write in a fraction of the time.
+  for (let start = 0; start < entries.length; start += 64) {
+    await Promise.all(
+      entries
+        .slice(start, start + 64)
+        .map(([name, content]) => writeFile(join(root, name), content)),
+    );
   }
   const emu = await startDropboxEmulator({ root, warn: () => undefined, ...options });
   t.after(() => emu.close());

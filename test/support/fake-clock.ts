@@ -32,4 +32,51 @@ export class FakeClock implements Clock {
     this.sleepers = this.sleepers.filter((sleeper) => sleeper.until > this.time);
     for (const sleeper of due.sort((a, b) => a.until - b.until)) sleeper.wake();
   }
+
+  /** When the earliest sleeper wakes; undefined when nobody sleeps. */
+  protected get nextWake(): number | undefined {
+    let next: number | undefined;
+    for (const sleeper of this.sleepers) {
+      if (next === undefined || sleeper.until < next) next = sleeper.until;
+    }
+    return next;
+  }
+}
+
+/**
+ * A FakeClock that moves itself: once everything that can run without time has run (a few turns
+ * of the event loop with someone asleep), it jumps to the earliest sleeper. Backoffs, delays,
+ * grace periods and deadlines then take no real time, in the order they would happen. Work that
+ * waits on real I/O meanwhile (gzip on the thread pool) may see time jump past it: keep such work
+ * out of timed tests.
+ */
+export class AutoClock extends FakeClock {
+  private scheduled = false;
+
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    const sleeping = super.sleep(ms, signal);
+    this.schedule();
+    return sleeping;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate runs after the promise jobs and the I/O callbacks already due; three turns let
+    // chains of those (a ledger write, a stream's next piece) settle before time moves.
+    const turns = (left: number): void => {
+      setImmediate(() => {
+        if (left > 1) {
+          turns(left - 1);
+          return;
+        }
+        this.scheduled = false;
+        const next = this.nextWake;
+        if (next === undefined) return;
+        this.advance(next - this.now());
+        if (this.nextWake !== undefined) this.schedule();
+      });
+    };
+    turns(3);
+  }
 }

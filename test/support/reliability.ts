@@ -300,6 +300,7 @@ export async function waitFor(
 /** A target that passes every call to `inner`, except those given in `overrides`. */
 export function delegatingTarget(inner: Target, overrides: Partial<Target> = {}): Target {
   return {
+    limits: inner.limits,
     check: () => inner.check(),
     head: (key) => inner.head(key),
     read: (key, signal) => inner.read(key, signal),

@@ -4,14 +4,24 @@ import { join } from 'node:path';
 import { buildConfig, type Config, type RawSettings } from '../../src/config/config.ts';
 import { runChunk, type ChunkResult } from '../../src/engine/chunk.ts';
 import type { ProgressListener } from '../../src/engine/progress.ts';
+import type { Source } from '../../src/engine/source.ts';
+import type { Target } from '../../src/engine/target.ts';
 import { openSource, openTarget } from '../../src/wiring/open.ts';
 import { startDropboxEmulator, type DropboxEmulator } from '../emulators/dropbox/index.ts';
 import type { DropboxEmulatorOptions } from '../emulators/dropbox/types.ts';
 import { startS3, type S3Harness, type StartS3Options } from '../emulators/s3/index.ts';
+import { engineSettings } from '../../src/config/engine-settings.ts';
 
 export const APP_KEY = 'test-app-key';
 export const APP_SECRET = 'test-app-secret';
 export const REFRESH_TOKEN = 'test-refresh-token';
+
+/** The Dropbox credentials the emulator accepts by default, as the environment gives them. */
+const EMULATOR_ENV: NodeJS.ProcessEnv = {
+  DROPBOX_APP_KEY: APP_KEY,
+  DROPBOX_APP_SECRET: APP_SECRET,
+  DROPBOX_REFRESH_TOKEN: REFRESH_TOKEN,
+};
 
 /** A Dropbox emulator on a fresh folder, an S3 server, and a ledger folder, for one test. */
 export interface Testbed {
@@ -42,11 +52,7 @@ export async function startTestbed(
   await mkdir(root);
   const dropbox = await startDropboxEmulator({ root, warn: () => undefined, ...options });
   const s3 = await startS3(s3Options);
-  const env = (): NodeJS.ProcessEnv => ({
-    DROPBOX_APP_KEY: APP_KEY,
-    DROPBOX_APP_SECRET: APP_SECRET,
-    DROPBOX_REFRESH_TOKEN: REFRESH_TOKEN,
-  });
+  const env = (): NodeJS.ProcessEnv => ({ ...EMULATOR_ENV });
   const flags = (extra: RawSettings = {}): RawSettings => ({
     bucket: s3.bucket,
     's3-endpoint': s3.endpoint,
@@ -73,7 +79,7 @@ export async function startTestbed(
     config,
     chunk: (extra = {}, chunkOptions = {}) => {
       const built = config(extra);
-      return runChunk(built, {
+      return runChunk(engineSettings(built), {
         source: openSource(built),
         target: openTarget(built, s3.client()),
         ...chunkOptions,
@@ -85,6 +91,26 @@ export async function startTestbed(
       await rm(base, { recursive: true, force: true });
     },
   };
+}
+
+/** DropboxSource for an emulator, built from a Config the way the front doors build it. */
+export function emulatorSource(dropbox: DropboxEmulator): Source {
+  const config = buildConfig(
+    'migrate',
+    { bucket: 'unused', 'dropbox-base-url': dropbox.url },
+    EMULATOR_ENV,
+  );
+  return openSource(config);
+}
+
+/** S3Target for the harness's bucket, built from a Config the way the front doors build it. */
+export function harnessTarget(s3: S3Harness): Target {
+  const config = buildConfig(
+    'migrate',
+    { bucket: s3.bucket, 's3-endpoint': s3.endpoint, 's3-force-path-style': true },
+    EMULATOR_ENV,
+  );
+  return openTarget(config, s3.client());
 }
 
 /** Raw settings as command-line arguments: a switch alone, a value after its flag, a list repeated. */

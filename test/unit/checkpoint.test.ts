@@ -3,35 +3,19 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTENT_HASH_BLOCK_SIZE, ContentHasher } from '../../src/dropbox/content-hash.ts';
+import { SHA256_BLOCKS, type ContentHasher } from '../../src/engine/content-hash.ts';
 import { PartLog, saveCheckpoint } from '../../src/engine/checkpoint.ts';
-import type { SourceFile } from '../../src/engine/source.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import type { UploadCheckpoint } from '../../src/ledger/records.ts';
 import { SETTINGS, fileRecord } from '../support/records.ts';
+import { sourceFile } from '../support/source-files.ts';
 
-const BLOCK = CONTENT_HASH_BLOCK_SIZE;
+const BLOCK = SHA256_BLOCKS.blockSize;
 const PART = 2 * BLOCK;
-
-function file(size: number): SourceFile {
-  return {
-    kind: 'file',
-    id: 'id:1',
-    name: 'big.bin',
-    pathLower: '/big.bin',
-    pathDisplay: '/big.bin',
-    rev: 'r1',
-    size,
-    contentHash: 'x',
-    serverModified: '',
-    clientModified: '',
-    downloadable: true,
-  };
-}
 
 /** A hasher that has seen `blocks` whole blocks (digests are made up: only their order matters). */
 function hasherWith(blocks: number): ContentHasher {
-  return ContentHasher.resume(
+  return SHA256_BLOCKS.resume(
     Array.from({ length: blocks }, (_, i) => String(i).padStart(64, '0')),
   );
 }
@@ -39,11 +23,12 @@ function hasherWith(blocks: number): ContentHasher {
 test('a part log saves when the run of parts from part 1 grows, once per part at most', () => {
   const saved: UploadCheckpoint[] = [];
   const log = new PartLog({
-    file: file(4 * PART + 10),
+    file: sourceFile('/big.bin', { size: 4 * PART + 10 }),
     key: 'k',
     uploadId: 'u',
     partSize: PART,
     hasher: hasherWith(8),
+    blockSize: BLOCK,
     resumed: undefined,
     save: (checkpoint) => saved.push(checkpoint),
   });

@@ -5,11 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CONTENT_HASH_BLOCK_SIZE,
-  ContentHasher,
-  contentHashOf,
-} from '../../src/dropbox/content-hash.ts';
+import { hashOf, SHA256_BLOCKS } from '../../src/engine/content-hash.ts';
+
+const CONTENT_HASH_BLOCK_SIZE = SHA256_BLOCKS.blockSize;
+const contentHashOf = (data: Uint8Array): string => hashOf(SHA256_BLOCKS, data);
 import { requireTool } from '../support/tools.ts';
 
 const MiB = 1024 * 1024;
@@ -61,7 +60,7 @@ test('is independent of how the stream is chunked', () => {
   const data = files.nine;
   const expected = referenceHash(data);
   for (const chunkSize of [1, 4093, 65536, 4 * MiB - 1, 4 * MiB, 4 * MiB + 7]) {
-    const hasher = ContentHasher.create();
+    const hasher = SHA256_BLOCKS.create();
     // A 1-byte chunking of 9 MiB is slow; only do it over the first block boundary.
     const limit = chunkSize === 1 ? 4 * MiB + 16 : data.length;
     for (let offset = 0; offset < limit; offset += chunkSize) {
@@ -75,16 +74,16 @@ test('is independent of how the stream is chunked', () => {
 
 test('resumes from the block digests of whole blocks', () => {
   const data = files.nine;
-  const first = ContentHasher.create().update(data.subarray(0, 8 * MiB));
+  const first = SHA256_BLOCKS.create().update(data.subarray(0, 8 * MiB));
   const digests = first.blockDigests();
   assert.equal(digests.length, 2);
-  const resumed = ContentHasher.resume(digests).update(data.subarray(8 * MiB));
+  const resumed = SHA256_BLOCKS.resume(digests).update(data.subarray(8 * MiB));
   assert.equal(resumed.bytes, data.length);
   assert.equal(resumed.digest(), referenceHash(data));
 });
 
 test('a partial block is not reported as a block digest', () => {
-  const hasher = ContentHasher.create().update(files.fourPlusOne);
+  const hasher = SHA256_BLOCKS.create().update(files.fourPlusOne);
   assert.equal(hasher.blockDigests().length, 1);
 });
 

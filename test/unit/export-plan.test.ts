@@ -7,24 +7,7 @@ import {
   planExport,
   type ExportPlan,
 } from '../../src/engine/export-plan.ts';
-import type { SourceFile } from '../../src/engine/source.ts';
-
-function document(name: string, exportAs?: string, exportOptions: string[] = []): SourceFile {
-  return {
-    kind: 'file',
-    id: `id:${name}`,
-    name,
-    pathLower: `/${name.toLowerCase()}`,
-    pathDisplay: `/${name}`,
-    rev: '0123456789',
-    size: 10,
-    contentHash: '',
-    serverModified: '2026-01-01T00:00:00Z',
-    clientModified: '2026-01-01T00:00:00Z',
-    downloadable: false,
-    ...(exportAs === undefined ? {} : { exportInfo: { exportAs, exportOptions } }),
-  };
-}
+import { sourceDocument } from '../support/source-files.ts';
 
 function failureOf(plan: ExportPlan): MigrationError {
   if (plan.kind !== 'fail') throw new Error(`expected a failure, got ${plan.kind}`);
@@ -43,8 +26,8 @@ test('formats map to extensions; unknown ones have none', () => {
 });
 
 test('the suggested format, --export-format where offered, skip, and the failures', () => {
-  const paper = document('Plan.paper', 'markdown', ['markdown', 'html']);
-  const sheet = document('Budget.gsheet', 'xlsx', ['xlsx']);
+  const paper = sourceDocument('/Plan.paper', 'markdown', ['markdown', 'html']);
+  const sheet = sourceDocument('/Budget.gsheet', 'xlsx', ['xlsx']);
   assert.deepEqual(planExport(paper, '/Plan.paper', EXPORT), {
     kind: 'export',
     format: 'markdown',
@@ -65,9 +48,11 @@ test('the suggested format, --export-format where offered, skip, and the failure
     kind: 'skip',
   });
 
-  const none = failureOf(planExport(document('Odd.bin'), '/Odd.bin', EXPORT));
+  const none = failureOf(planExport(sourceDocument('/Odd.bin'), '/Odd.bin', EXPORT));
   assert.match(none.message, /neither download nor export/);
-  const unknown = failureOf(planExport(document('Site.web', 'weblink'), '/Site.web', EXPORT));
+  const unknown = failureOf(
+    planExport(sourceDocument('/Site.web', 'weblink'), '/Site.web', EXPORT),
+  );
   assert.equal(unknown.kind, 'permanent');
   assert.match(unknown.message, /"weblink"/);
 });

@@ -9,36 +9,11 @@ import { systemClock } from '../../src/engine/clock.ts';
 import { PathFilter } from '../../src/engine/filters.ts';
 import { updateInventory } from '../../src/engine/inventory.ts';
 import { WHOLE_ACCOUNT } from '../../src/engine/shard.ts';
-import type { ListPage, Source, SourceEntry } from '../../src/engine/source.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
+import { scriptedChanges } from '../support/memory-source.ts';
 import { SETTINGS, fileRecord } from '../support/records.ts';
-
-function file(id: string, path: string): SourceEntry {
-  return {
-    kind: 'file',
-    id,
-    name: path.slice(path.lastIndexOf('/') + 1),
-    pathLower: path.toLowerCase(),
-    pathDisplay: path,
-    rev: 'r1',
-    size: 10,
-    contentHash: 'h',
-    serverModified: '2026-01-01T00:00:00Z',
-    clientModified: '2026-01-01T00:00:00Z',
-    downloadable: true,
-  };
-}
-
-function oneDelta(entries: SourceEntry[]): Source {
-  return {
-    list: () => Promise.reject(new Error('no full listing expected')),
-    latestCursor: () => Promise.reject(new Error('no cursor expected')),
-    open: () => Promise.reject(new Error('no download expected')),
-    exportDocument: () => Promise.reject(new Error('no export expected')),
-    listContinue: (): Promise<ListPage> =>
-      Promise.resolve({ entries, cursor: 'c1', hasMore: false }),
-  };
-}
+import { sourceFile, sourceFolder } from '../support/source-files.ts';
+import { S3_LIMITS } from '../../src/s3/limits.ts';
 
 test('a migrated file moved to a left-out path leaves the migration: recorded as deleted', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'filters-inventory-'));
@@ -61,22 +36,19 @@ test('a migrated file moved to a left-out path leaves the migration: recorded as
 
   const result = await updateInventory(
     ledger,
-    oneDelta([
-      {
-        kind: 'folder',
-        id: 'id:f',
-        name: 'Archive',
-        pathLower: '/archive',
-        pathDisplay: '/Archive',
-      },
-      file('id:1', '/Archive/a.txt'),
-      file('id:2', '/Archive/b.txt'),
-      file('id:3', '/Docs/c.txt'),
+    scriptedChanges([
+      [
+        sourceFolder('/Archive', { id: 'id:f' }),
+        sourceFile('/Archive/a.txt', { id: 'id:1' }),
+        sourceFile('/Archive/b.txt', { id: 'id:2' }),
+        sourceFile('/Docs/c.txt', { id: 'id:3' }),
+      ],
     ]),
     {
       sourcePath: '',
       prefix: '',
       keyCase: 'display',
+      keyLimits: S3_LIMITS,
       shard: WHOLE_ACCOUNT,
       filter: new PathFilter({ include: [], exclude: ['archive/'] }),
       exports: { mode: 'export', format: undefined },

@@ -1,5 +1,5 @@
 // Delta orderings the emulator does not produce (it reports a folder deleted and made again at the
-// same path as one change, and moves as deletion first), played by a scripted Source. Dropbox
+// same path as one change, and moves as deletion first), played by scripted changes. Dropbox
 // documents no order between a deletion and the entries that replace it, so both are covered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,64 +9,12 @@ import { join } from 'node:path';
 import { systemClock } from '../../src/engine/clock.ts';
 import { updateInventory, type InventoryResult } from '../../src/engine/inventory.ts';
 import { WHOLE_ACCOUNT } from '../../src/engine/shard.ts';
-import type { ListPage, Source, SourceEntry } from '../../src/engine/source.ts';
+import type { SourceEntry } from '../../src/engine/source.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
+import { scriptedChanges } from '../support/memory-source.ts';
 import { SETTINGS, fileRecord } from '../support/records.ts';
-
-function file(id: string, path: string, rev = 'r1'): SourceEntry {
-  return {
-    kind: 'file',
-    id,
-    name: path.slice(path.lastIndexOf('/') + 1),
-    pathLower: path.toLowerCase(),
-    pathDisplay: path,
-    rev,
-    size: 10,
-    contentHash: 'h',
-    serverModified: '2026-01-01T00:00:00Z',
-    clientModified: '2026-01-01T00:00:00Z',
-    downloadable: true,
-  };
-}
-
-function folder(path: string): SourceEntry {
-  return {
-    kind: 'folder',
-    id: `id:${path}`,
-    name: path.slice(path.lastIndexOf('/') + 1),
-    pathLower: path.toLowerCase(),
-    pathDisplay: path,
-  };
-}
-
-function deleted(path: string): SourceEntry {
-  return {
-    kind: 'deleted',
-    name: path.slice(path.lastIndexOf('/') + 1),
-    pathLower: path.toLowerCase(),
-    pathDisplay: path,
-  };
-}
-
-/** Answers `continue` with the given pages, in order; anything else is a test failure. */
-function scripted(pages: SourceEntry[][]): Source {
-  let next = 0;
-  return {
-    list: () => Promise.reject(new Error('no full listing expected')),
-    latestCursor: () => Promise.reject(new Error('no cursor expected')),
-    open: () => Promise.reject(new Error('no download expected')),
-    exportDocument: () => Promise.reject(new Error('no export expected')),
-    listContinue: (): Promise<ListPage> => {
-      const entries = pages[next] ?? [];
-      next += 1;
-      return Promise.resolve({
-        entries,
-        cursor: `c${String(next)}`,
-        hasMore: next < pages.length,
-      });
-    },
-  };
-}
+import { sourceDeleted, sourceFile, sourceFolder } from '../support/source-files.ts';
+import { S3_LIMITS } from '../../src/s3/limits.ts';
 
 /** A ledger after a finished first listing of /A/one.txt, /A/Sub/two.txt and /B/three.txt. */
 async function ledgerWithAccount(dir: string): Promise<Ledger> {
@@ -106,11 +54,12 @@ async function withLedger(
   });
   const result = await updateInventory(
     ledger,
-    scripted(pages),
+    scriptedChanges(pages),
     {
       sourcePath: '',
       prefix: '',
       keyCase: 'display',
+      keyLimits: S3_LIMITS,
       shard: WHOLE_ACCOUNT,
       exports: { mode: 'export', format: undefined },
     },
@@ -126,7 +75,11 @@ async function withLedger(
 
 test('a folder deleted and made again in one page: old files deleted, new ones pending', async (t) => {
   const { ledger, result } = await withLedger(t, [
-    [deleted('/A'), folder('/a'), file('id:new', '/a/one.txt', 'r9')],
+    [
+      sourceDeleted('/A'),
+      sourceFolder('/a'),
+      sourceFile('/a/one.txt', { id: 'id:new', rev: 'r9' }),
+    ],
   ]);
   assert.ok(ledger.get('id:1')?.deletedAt);
   assert.ok(ledger.get('id:2')?.deletedAt, 'a file two levels down is deleted too');
@@ -145,17 +98,17 @@ test('a folder deleted and made again in one page: old files deleted, new ones p
 test('a moved folder is a move in either order of its entries, across pages', async (t) => {
   for (const pages of [
     [
-      [deleted('/A')],
-      [folder('/C'), file('id:1', '/C/one.txt'), folder('/C/Sub')],
-      [file('id:2', '/C/Sub/two.txt')],
+      [sourceDeleted('/A')],
+      [sourceFolder('/C'), sourceFile('/C/one.txt', { id: 'id:1' }), sourceFolder('/C/Sub')],
+      [sourceFile('/C/Sub/two.txt', { id: 'id:2' })],
     ],
     [
       [
-        folder('/C'),
-        folder('/C/Sub'),
-        file('id:1', '/C/one.txt'),
-        file('id:2', '/C/Sub/two.txt'),
-        deleted('/A'),
+        sourceFolder('/C'),
+        sourceFolder('/C/Sub'),
+        sourceFile('/C/one.txt', { id: 'id:1' }),
+        sourceFile('/C/Sub/two.txt', { id: 'id:2' }),
+        sourceDeleted('/A'),
       ],
     ],
   ]) {

@@ -10,7 +10,7 @@ import {
   S3Client,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
-import type { LifecycleSetting } from '../../src/config/config.ts';
+import type { LifecycleSetting } from '../../src/s3/storage-classes.ts';
 import {
   ABORT_INCOMPLETE_UPLOADS_DAYS,
   MIGRATED_TAG,

@@ -10,7 +10,7 @@ const STORED: ObjectHead = {
   rev: EXPECTED.rev,
   originalSize: 1000,
   contentEncoding: undefined,
-  dropboxId: 'id:a',
+  sourceId: 'id:a',
 };
 
 function reason(head: Partial<ObjectHead>): string | undefined {

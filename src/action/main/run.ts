@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import * as core from '@actions/core';
 import { failuresByClass } from '../../report/failures.ts';
 import type { Config } from '../../config/config.ts';
+import { engineSettings } from '../../config/engine-settings.ts';
 import { formatBytes } from '../../format.ts';
 import { runChunk, type ChunkResult } from '../../engine/chunk.ts';
 import { shardLabel, shardText } from '../../engine/shard.ts';
@@ -59,7 +60,7 @@ async function migrate(config: Config): Promise<void> {
   );
   let result: ChunkResult;
   try {
-    result = await runChunk(config, {
+    result = await runChunk(engineSettings(config), {
       source: dropboxSource(config),
       target: openTarget(config, s3),
       progress: actionProgress(),

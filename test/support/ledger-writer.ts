@@ -1,7 +1,7 @@
-// A child process for the kill test: it writes records and acknowledges each one on stdout after
-// `put` returned, until it is killed.
+// A child process for the ledger's kill tests (test/unit/ledger.test.ts): it writes records and
+// acknowledges each one on stdout after `put` returned, until it is killed.
 import { Ledger } from '../../src/ledger/ledger.ts';
-import { SETTINGS, fileRecord } from '../support/records.ts';
+import { SETTINGS, fileRecord } from './records.ts';
 
 const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: ledger-writer DIR');

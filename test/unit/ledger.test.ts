@@ -4,10 +4,14 @@ import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../src/errors.ts';
 import { LedgerCorruptError } from '../../src/ledger/journal.ts';
 import { Ledger } from '../../src/ledger/ledger.ts';
 import { SETTINGS, fileRecord } from '../support/records.ts';
+
+/** A child process that writes records until it is killed (test/support/ledger-writer.ts). */
+const LEDGER_WRITER = fileURLToPath(new URL('../support/ledger-writer.ts', import.meta.url));
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-'));
@@ -138,7 +142,7 @@ test('other pinned settings are refused, naming each difference, unless reset', 
 
 test('a second live process cannot open the same ledger', async (t) => {
   const dir = await tempDir(t);
-  const child = spawn(process.execPath, ['test/ledger/ledger-writer.ts', dir], {
+  const child = spawn(process.execPath, [LEDGER_WRITER, dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // The writer must be gone before the temporary directory is removed, or it races the removal.
@@ -163,7 +167,7 @@ test('SIGKILL at any moment loses no acknowledged record', async (t) => {
   const dir = await tempDir(t);
   let acknowledged = -1;
   for (let round = 0; round < 5; round += 1) {
-    const child = spawn(process.execPath, ['test/ledger/ledger-writer.ts', dir], {
+    const child = spawn(process.execPath, [LEDGER_WRITER, dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buffered = '';
