@@ -177,7 +177,7 @@ function costGroup(group: Group, costing: Costing): void {
     const price = storagePrice(prices, storageClass);
     const bytes = billedBytes;
     if (storageClass === 'INTELLIGENT_TIERING') {
-      costTiers(group, bytes, { from: segment.from, to: end }, costing);
+      costTiers(group, { bytes, from: segment.from, to: end }, costing);
     } else {
       tally.addStorage(storageClass, (bytes / GiB) * months, price);
     }
@@ -205,11 +205,15 @@ function costGroup(group: Group, costing: Costing): void {
 }
 
 /**
- * `bytes` of the group in Intelligent-Tiering over `span`, with no access: frequent for 30 days,
- * infrequent to day 90, then archive instant.
+ * The group's billed `bytes` in Intelligent-Tiering over days [from, to), with no access: frequent
+ * for 30 days, infrequent to day 90, then archive instant.
  */
-function costTiers(group: Group, bytes: number, span: Span, costing: Costing): void {
-  const { from, to } = span;
+function costTiers(
+  group: Group,
+  billed: Span & { readonly bytes: number },
+  costing: Costing,
+): void {
+  const { bytes, from, to } = billed;
   const { tally } = costing;
   const tiers = costing.prices.s3.intelligentTiering;
   const gb = bytes / GiB;
