@@ -27,7 +27,7 @@ export const LAYERS = [
     paths: [
       {
         path: 'src/wiring/',
-        about: 'opens the Source, the Target and the S3 and Dropbox clients from a Config',
+        about: 'opens the Source, the Target, the S3 client and ledger store from a Config',
       },
     ],
   },
@@ -46,7 +46,8 @@ export const LAYERS = [
     paths: [
       {
         path: 'src/config/',
-        about: 'the options table, validated into one Config; engine and adapter settings',
+        about:
+          'the option table (typed defaults), validated into one Config; builds EngineSettings',
       },
     ],
   },
@@ -55,11 +56,13 @@ export const LAYERS = [
     paths: [
       {
         path: 'src/dropbox/',
-        about: 'the Dropbox Source: auth, listing, streamed ranged downloads, its errors',
+        about:
+          'the Dropbox Source and its settings: auth, listing, streamed ranged downloads, errors',
       },
       {
         path: 'src/s3/',
-        about: 'the S3 Target: uploads, its limits and errors, lifecycle, the S3 ledger store',
+        about:
+          'the S3 Target and its settings: uploads, limits, errors, storage classes, lifecycle, ledger store',
       },
     ],
   },
@@ -68,7 +71,8 @@ export const LAYERS = [
     paths: [
       {
         path: 'src/engine/',
-        about: 'inventory, reconcile, scheduler, transfer, verify, checkpoint, the chunk',
+        about:
+          'EngineSettings, Source and Target interfaces, content hash, keys; inventory, transfer, verify, the chunk',
       },
     ],
   },
@@ -113,22 +117,30 @@ export const BACKEND_FREE_LAYERS = ['engine', 'ledger', 'plain helpers'];
 
 /** Everything outside src/: free to import anything, listed for the README's layout. */
 export const OUTSIDE_SRC = [
-  { path: 'test/unit/', about: 'fast checks of one module or one file each; no server' },
+  {
+    path: 'test/unit/',
+    about:
+      'one module at a time, and engine rules through the in-memory Source and Target; no server',
+  },
   {
     path: 'test/contract/',
-    about: 'the real SDKs against the stand-ins, held to the real contracts',
+    about:
+      'the real SDKs against the stand-ins; one Source and one Target contract that fakes and real adapters pass',
   },
   {
     path: 'test/integration/',
     about: 'the CLI, the action and the engine end to end, on loopback',
   },
   { path: 'test/reliability/', about: 'kills, fault storms, bad input, hostile names, secrets' },
-  { path: 'test/ledger/', about: 'the ledger on disk, and the writer process the kill test ends' },
   {
     path: 'test/emulators/',
     about: 'Dropbox emulator, S3 harness, GitHub Actions runtime and REST',
   },
-  { path: 'test/support/', about: 'what tests share: the test bed, records, fixtures, tools' },
+  {
+    path: 'test/support/',
+    about:
+      'what tests share: the test bed, in-memory Source and Target with faults, builders, tools',
+  },
   { path: 'scripts/', about: 'bundle, demo, docs, reliability runner; layers.js (the layers)' },
   { path: 'bench/', about: '`npm run bench`: scenarios, raw pipe, measured processes; results/' },
   { path: 'dist/', about: 'bundles built by `npm run bundle` (committed: the action runs them)' },

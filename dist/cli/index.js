@@ -60,11 +60,11 @@ var require_error = __commonJS({
        * @param {string} code an id string representing the error
        * @param {string} message human-readable description of the error
        */
-      constructor(exitCode, code2, message) {
+      constructor(exitCode, code3, message) {
         super(message);
         Error.captureStackTrace(this, this.constructor);
         this.name = this.constructor.name;
-        this.code = code2;
+        this.code = code3;
         this.exitCode = exitCode;
         this.nestedError = void 0;
       }
@@ -1658,9 +1658,9 @@ Expecting one of '${allowedValues.join("', '")}'`);
        * @return never
        * @private
        */
-      _exit(exitCode, code2, message) {
+      _exit(exitCode, code3, message) {
         if (this._exitCallback) {
-          this._exitCallback(new CommanderError2(exitCode, code2, message));
+          this._exitCallback(new CommanderError2(exitCode, code3, message));
         }
         process2.exit(exitCode);
       }
@@ -2298,14 +2298,14 @@ Expecting one of '${allowedValues.join("', '")}'`);
           });
         }
         const exitCallback = this._exitCallback;
-        proc.on("close", (code2) => {
-          code2 = code2 ?? 1;
+        proc.on("close", (code3) => {
+          code3 = code3 ?? 1;
           if (!exitCallback) {
-            process2.exit(code2);
+            process2.exit(code3);
           } else {
             exitCallback(
               new CommanderError2(
-                code2,
+                code3,
                 "commander.executeSubCommandAsync",
                 "(close)"
               )
@@ -2812,8 +2812,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
         }
         const config = errorOptions || {};
         const exitCode = config.exitCode || 1;
-        const code2 = config.code || "commander.error";
-        this._exit(exitCode, code2, message);
+        const code3 = config.code || "commander.error";
+        this._exit(exitCode, code3, message);
       }
       /**
        * Apply any option related environment variables, if option does
@@ -4937,7 +4937,7 @@ var require_auth = __commonJS({
            */
       }, {
         key: "getAccessTokenFromCode",
-        value: function getAccessTokenFromCode(redirectUri, code2) {
+        value: function getAccessTokenFromCode(redirectUri, code3) {
           var clientId = this.getClientId();
           var clientSecret = this.getClientSecret();
           if (!clientId) {
@@ -4945,7 +4945,7 @@ var require_auth = __commonJS({
           }
           var path = (0, _utils.OAuth2TokenUrl)(this.domain, this.domainDelimiter);
           path += "?grant_type=authorization_code";
-          path += "&code=".concat(code2);
+          path += "&code=".concat(code3);
           path += "&client_id=".concat(clientId);
           if (clientSecret) {
             path += "&client_secret=".concat(clientSecret);
@@ -6314,11 +6314,11 @@ var require_filedownload = __commonJS({
       }
       var actualParts = Math.min(parts, length);
       var ranges = [];
-      var partSize2 = Math.floor(length / actualParts);
+      var partSize = Math.floor(length / actualParts);
       var remainder = length % actualParts;
       var position = offset;
       for (var i5 = 0; i5 < actualParts; i5 += 1) {
-        var size = partSize2 + (remainder > 0 ? 1 : 0);
+        var size = partSize + (remainder > 0 ? 1 : 0);
         ranges.push({
           offset: position,
           length: size
@@ -7290,8 +7290,8 @@ var require_filetransfer = __commonJS({
         return error2.status === 408 || error2.status === 429 || error2.status >= 500 && error2.status <= 599;
       }
       if (!error2 || error2.name === "AbortError") return false;
-      var code2 = error2.code || error2.cause && error2.cause.code;
-      if (typeof code2 === "string" && /^(EAI_AGAIN|ECONN|ENET|EHOST|ETIMEDOUT|UND_ERR_)/.test(code2)) {
+      var code3 = error2.code || error2.cause && error2.cause.code;
+      if (typeof code3 === "string" && /^(EAI_AGAIN|ECONN|ENET|EHOST|ETIMEDOUT|UND_ERR_)/.test(code3)) {
         return true;
       }
       return error2 instanceof TypeError && (error2.message === "fetch failed" || error2.message === "Failed to fetch" || error2.message === "NetworkError when attempting to fetch resource.");
@@ -18259,15 +18259,15 @@ var init_parseQueryString = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js
-var parseUrl;
+var parseUrl2;
 var init_parseUrl = __esm({
   "node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js"() {
     init_parseQueryString();
-    parseUrl = (url2) => {
-      if (typeof url2 === "string") {
-        return parseUrl(new URL(url2));
+    parseUrl2 = (url) => {
+      if (typeof url === "string") {
+        return parseUrl2(new URL(url));
       }
-      const { hostname, pathname, port, protocol, search } = url2;
+      const { hostname, pathname, port, protocol, search } = url;
       let query;
       if (search) {
         query = parseQueryString(search);
@@ -18292,7 +18292,7 @@ var init_toEndpointV1 = __esm({
     toEndpointV1 = (endpoint) => {
       if (typeof endpoint === "object") {
         if ("url" in endpoint) {
-          const v1Endpoint = parseUrl(endpoint.url);
+          const v1Endpoint = parseUrl2(endpoint.url);
           if (endpoint.headers) {
             v1Endpoint.headers = {};
             for (const name in endpoint.headers) {
@@ -18306,7 +18306,7 @@ var init_toEndpointV1 = __esm({
         }
         return endpoint;
       }
-      return parseUrl(endpoint);
+      return parseUrl2(endpoint);
     };
   }
 });
@@ -19530,9 +19530,9 @@ var init_parseIni = __esm({
           const sectionName = trimmedLine.substring(1, trimmedLine.length - 1);
           const matches = prefixKeyRegex.exec(sectionName);
           if (matches) {
-            const [, prefix2, , name] = matches;
-            if (Object.values(import_types3.IniSectionType).includes(prefix2)) {
-              currentSection = [prefix2, name].join(CONFIG_PREFIX_SEPARATOR);
+            const [, prefix, , name] = matches;
+            if (Object.values(import_types3.IniSectionType).includes(prefix)) {
+              currentSection = [prefix, name].join(CONFIG_PREFIX_SEPARATOR);
             }
           } else {
             currentSection = sectionName;
@@ -22083,14 +22083,14 @@ var init_getEndpointFromRegion = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/config-resolver/endpointsConfig/utils/getEndpointFromRegion.js"() {
     getEndpointFromRegion = async (input) => {
       const { tls = true } = input;
-      const region2 = await input.region();
+      const region = await input.region();
       const dnsHostRegex = new RegExp(/^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9])$/);
-      if (!dnsHostRegex.test(region2)) {
+      if (!dnsHostRegex.test(region)) {
         throw new Error("Invalid region in client config");
       }
       const useDualstackEndpoint = await input.useDualstackEndpoint();
       const useFipsEndpoint = await input.useFipsEndpoint();
-      const { hostname } = await input.regionInfoProvider(region2, { useDualstackEndpoint, useFipsEndpoint }) ?? {};
+      const { hostname } = await input.regionInfoProvider(region, { useDualstackEndpoint, useFipsEndpoint }) ?? {};
       if (!hostname) {
         throw new Error("Cannot resolve hostname from client config");
       }
@@ -22159,7 +22159,7 @@ var init_getInstanceMetadataRegion = __esm({
             [X_AWS_EC2_METADATA_TOKEN_TTL]: "21600"
           }
         })).toString();
-        const region2 = (await imdsRequest({
+        const region = (await imdsRequest({
           ...endpoint,
           path: IMDS_REGION_PATH,
           method: "GET",
@@ -22167,7 +22167,7 @@ var init_getInstanceMetadataRegion = __esm({
             [X_AWS_EC2_METADATA_TOKEN]: token
           }
         })).toString().trim();
-        return region2 || cacheNegativeAndReturnUndefined();
+        return region || cacheNegativeAndReturnUndefined();
       } catch {
         return cacheNegativeAndReturnUndefined();
       }
@@ -22179,10 +22179,10 @@ var init_getInstanceMetadataRegion = __esm({
     resolveImdsEndpoint = () => {
       const envEndpoint = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
       if (envEndpoint) {
-        const url2 = new URL(envEndpoint);
+        const url = new URL(envEndpoint);
         return {
-          hostname: url2.hostname.replace(/^\[(.+)]$/, "$1"),
-          port: url2.port ? Number(url2.port) : void 0
+          hostname: url.hostname.replace(/^\[(.+)]$/, "$1"),
+          port: url.port ? Number(url.port) : void 0
         };
       }
       if (process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE === "IPv6") {
@@ -22241,9 +22241,9 @@ var init_config = __esm({
       environmentVariableSelector: (env2) => env2[REGION_ENV_NAME],
       configFileSelector: (profile) => profile[REGION_INI_NAME],
       default: async () => {
-        const region2 = await getInstanceMetadataRegion();
-        if (region2) {
-          return region2;
+        const region = await getInstanceMetadataRegion();
+        if (region) {
+          return region;
         }
         throw new Error("Region is missing");
       }
@@ -22260,15 +22260,15 @@ var init_checkRegion = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/checkRegion.js"() {
     init_transport();
     validRegions = /* @__PURE__ */ new Set();
-    checkRegion = (region2, check = isValidHostLabel) => {
-      if (!validRegions.has(region2) && !check(region2)) {
-        if (region2 === "*") {
+    checkRegion = (region, check = isValidHostLabel) => {
+      if (!validRegions.has(region) && !check(region)) {
+        if (region === "*") {
           console.warn(`@smithy/config-resolver WARN - Please use the caller region instead of "*". See "sigv4a" in https://github.com/aws/aws-sdk-js-v3/blob/main/supplemental-docs/CLIENTS.md.`);
         } else {
-          throw new Error(`Region not accepted: region="${region2}" is not a valid hostname component.`);
+          throw new Error(`Region not accepted: region="${region}" is not a valid hostname component.`);
         }
       } else {
-        validRegions.add(region2);
+        validRegions.add(region);
       }
     };
   }
@@ -22278,7 +22278,7 @@ var init_checkRegion = __esm({
 var isFipsRegion;
 var init_isFipsRegion = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/isFipsRegion.js"() {
-    isFipsRegion = (region2) => typeof region2 === "string" && (region2.startsWith("fips-") || region2.endsWith("-fips"));
+    isFipsRegion = (region) => typeof region === "string" && (region.startsWith("fips-") || region.endsWith("-fips"));
   }
 });
 
@@ -22287,7 +22287,7 @@ var getRealRegion;
 var init_getRealRegion = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/getRealRegion.js"() {
     init_isFipsRegion();
-    getRealRegion = (region2) => isFipsRegion(region2) ? ["fips-aws-global", "aws-fips"].includes(region2) ? "us-east-1" : region2.replace(/fips-(dkr-|prod-)?|-fips/, "") : region2;
+    getRealRegion = (region) => isFipsRegion(region) ? ["fips-aws-global", "aws-fips"].includes(region) ? "us-east-1" : region.replace(/fips-(dkr-|prod-)?|-fips/, "") : region;
   }
 });
 
@@ -22299,19 +22299,19 @@ var init_resolveRegionConfig = __esm({
     init_getRealRegion();
     init_isFipsRegion();
     resolveRegionConfig = (input) => {
-      const { region: region2, useFipsEndpoint } = input;
-      if (!region2) {
+      const { region, useFipsEndpoint } = input;
+      if (!region) {
         throw new Error("Region is missing");
       }
       return Object.assign(input, {
         region: async () => {
-          const providedRegion = typeof region2 === "function" ? await region2() : region2;
+          const providedRegion = typeof region === "function" ? await region() : region;
           const realRegion = getRealRegion(providedRegion);
           checkRegion(realRegion);
           return realRegion;
         },
         useFipsEndpoint: async () => {
-          const providedRegion = typeof region2 === "string" ? region2 : await region2();
+          const providedRegion = typeof region === "string" ? region : await region();
           if (isFipsRegion(providedRegion)) {
             return true;
           }
@@ -22342,7 +22342,7 @@ var init_getResolvedHostname = __esm({
 var getResolvedPartition;
 var init_getResolvedPartition = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionInfo/getResolvedPartition.js"() {
-    getResolvedPartition = (region2, { partitionHash }) => Object.keys(partitionHash || {}).find((key) => partitionHash[key].regions.includes(region2)) ?? "aws";
+    getResolvedPartition = (region, { partitionHash }) => Object.keys(partitionHash || {}).find((key) => partitionHash[key].regions.includes(region)) ?? "aws";
   }
 });
 
@@ -22372,9 +22372,9 @@ var init_getRegionInfo = __esm({
     init_getResolvedHostname();
     init_getResolvedPartition();
     init_getResolvedSigningRegion();
-    getRegionInfo = (region2, { useFipsEndpoint = false, useDualstackEndpoint = false, signingService, regionHash, partitionHash }) => {
-      const partition2 = getResolvedPartition(region2, { partitionHash });
-      const resolvedRegion = region2 in regionHash ? region2 : partitionHash[partition2]?.endpoint ?? region2;
+    getRegionInfo = (region, { useFipsEndpoint = false, useDualstackEndpoint = false, signingService, regionHash, partitionHash }) => {
+      const partition2 = getResolvedPartition(region, { partitionHash });
+      const resolvedRegion = region in regionHash ? region : partitionHash[partition2]?.endpoint ?? region;
       const hostnameOptions = { useFipsEndpoint, useDualstackEndpoint };
       const regionHostname = getHostnameFromVariants(regionHash[resolvedRegion]?.variants, hostnameOptions);
       const partitionHostname = getHostnameFromVariants(partitionHash[partition2]?.variants, hostnameOptions);
@@ -22428,11 +22428,11 @@ var init_resolveDefaultsModeConfig = __esm({
     init_memoize();
     init_constants4();
     init_defaultsModeConfig();
-    resolveDefaultsModeConfig = ({ region: region2 = loadConfig(NODE_REGION_CONFIG_OPTIONS), defaultsMode = loadConfig(NODE_DEFAULTS_MODE_CONFIG_OPTIONS) } = {}) => memoize(async () => {
+    resolveDefaultsModeConfig = ({ region = loadConfig(NODE_REGION_CONFIG_OPTIONS), defaultsMode = loadConfig(NODE_DEFAULTS_MODE_CONFIG_OPTIONS) } = {}) => memoize(async () => {
       const mode = typeof defaultsMode === "function" ? await defaultsMode() : defaultsMode;
       switch (mode?.toLowerCase()) {
         case "auto":
-          return resolveNodeDefaultsModeAuto(region2);
+          return resolveNodeDefaultsModeAuto(region);
         case "in-region":
         case "cross-region":
         case "mobile":
@@ -23187,9 +23187,9 @@ var init_parseURL = __esm({
           }
           if (typeof value === "object" && "hostname" in value) {
             const { hostname: hostname2, port, protocol: protocol2 = "", path = "", query = {} } = value;
-            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path}`);
-            url2.search = Object.entries(query).map(([k5, v]) => `${k5}=${v}`).join("&");
-            return url2;
+            const url = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path}`);
+            url.search = Object.entries(query).map(([k5, v]) => `${k5}=${v}`).join("&");
+            return url;
           }
           return new URL(value);
         } catch (ignored) {
@@ -23555,9 +23555,9 @@ var init_decideEndpoint = __esm({
           const [, errorExpression] = result;
           throw new EndpointError(evaluateExpression(errorExpression, "Error", closure));
         }
-        const [url2, properties, headers] = result;
+        const [url, properties, headers] = result;
         return {
-          url: getEndpointUrl(url2, closure),
+          url: getEndpointUrl(url, closure),
           properties: getEndpointProperties(properties, closure),
           headers: getEndpointHeaders(headers ?? {}, closure)
         };
@@ -23619,9 +23619,9 @@ var init_evaluateEndpointRule = __esm({
         ...options,
         referenceRecord: { ...options.referenceRecord, ...referenceRecord }
       } : options;
-      const { url: url2, properties, headers } = endpoint;
+      const { url, properties, headers } = endpoint;
       options.logger?.debug?.(`${debugId} Resolving endpoint from template: ${toDebugString(endpoint)}`);
-      const endpointToReturn = { url: getEndpointUrl(url2, endpointRuleOptions) };
+      const endpointToReturn = { url: getEndpointUrl(url, endpointRuleOptions) };
       if (headers != null) {
         endpointToReturn.headers = getEndpointHeaders(headers, endpointRuleOptions);
       }
@@ -26384,15 +26384,15 @@ function getMessageUnmarshaller(deserializer, toUtf83) {
       unmodeledError.name = message.headers[":error-code"].value;
       throw unmodeledError;
     } else if (messageType === "exception") {
-      const code2 = message.headers[":exception-type"].value;
-      const exception = { [code2]: message };
+      const code3 = message.headers[":exception-type"].value;
+      const exception = { [code3]: message };
       const deserializedException = await deserializer(exception);
       if (deserializedException.$unknown) {
         const error2 = new Error(toUtf83(message.body));
-        error2.name = code2;
+        error2.name = code3;
         throw error2;
       }
-      throw deserializedException[code2];
+      throw deserializedException[code3];
     } else if (messageType === "event") {
       const event = {
         [message.headers[":event-type"].value]: message
@@ -28811,11 +28811,11 @@ var init_JsonShapeSerializer2 = __esm({
         const ns = this.rootSchema;
         if (ns.isStructSchema() && value != null && typeof value === "object") {
           this.writeValue(ns, value, void 0);
-          const prefix2 = `"__type":"${ns.getName(true) ?? "Unknown"}",`;
-          const z = prefix2.length;
+          const prefix = `"__type":"${ns.getName(true) ?? "Unknown"}",`;
+          const z = prefix.length;
           this.ensure(z);
           this.json.copyWithin(1 + z, 1, this.i);
-          encoder.encodeInto(prefix2, this.json.subarray(1));
+          encoder.encodeInto(prefix, this.json.subarray(1));
           this.i += z;
         } else {
           this.writeValue(ns, value, void 0);
@@ -28915,11 +28915,11 @@ var init_JsonShapeSerializer2 = __esm({
         }
         this.json[this.i++] = QUOTE;
       }
-      writeUnicodeEscape(code2) {
+      writeUnicodeEscape(code3) {
         let { json, i: i5 } = this;
         json[i5++] = BACKSLASH;
         json[i5++] = 117;
-        const hex = code2.toString(16).padStart(4, "0");
+        const hex = code3.toString(16).padStart(4, "0");
         for (let j5 = 0; j5 < 4; ++j5) {
           json[i5++] = hex.charCodeAt(j5);
         }
@@ -29881,7 +29881,7 @@ __export(protocols_exports, {
   parseJsonBody: () => parseJsonBody,
   parseJsonErrorBody: () => parseJsonErrorBody,
   parseQueryString: () => parseQueryString,
-  parseUrl: () => parseUrl,
+  parseUrl: () => parseUrl2,
   requestBuilder: () => requestBuilder,
   resolveHttpHandlerRuntimeConfig: () => resolveHttpHandlerRuntimeConfig,
   resolvedPath: () => resolvedPath
@@ -31050,8 +31050,8 @@ var init_partition = __esm({
       const { partitions } = selectedPartitionsInfo;
       for (const partition2 of partitions) {
         const { regions, outputs } = partition2;
-        for (const [region2, regionData] of Object.entries(regions)) {
-          if (region2 === value) {
+        for (const [region, regionData] of Object.entries(regions)) {
+          if (region === value) {
             return {
               ...outputs,
               ...regionData
@@ -32272,8 +32272,8 @@ var init_user_agent_middleware = __esm({
       if (appId) {
         defaultUserAgent2.push(escapeUserAgent([`app`, `${appId}`]));
       }
-      const prefix2 = getUserAgentPrefix();
-      const sdkUserAgentValue = (prefix2 ? [prefix2] : []).concat([...defaultUserAgent2, ...userAgent, ...customUserAgent]).join(SPACE);
+      const prefix = getUserAgentPrefix();
+      const sdkUserAgentValue = (prefix ? [prefix] : []).concat([...defaultUserAgent2, ...userAgent, ...customUserAgent]).join(SPACE);
       const normalUAValue = [
         ...defaultUserAgent2.filter((section) => section.startsWith("aws-sdk-")),
         ...customUserAgent
@@ -32295,12 +32295,12 @@ var init_user_agent_middleware = __esm({
       const name = userAgentPair[0].split(UA_NAME_SEPARATOR).map((part) => part.replace(UA_NAME_ESCAPE_REGEX, UA_ESCAPE_CHAR)).join(UA_NAME_SEPARATOR);
       const version = userAgentPair[1]?.replace(UA_VALUE_ESCAPE_REGEX, UA_ESCAPE_CHAR);
       const prefixSeparatorIndex = name.indexOf(UA_NAME_SEPARATOR);
-      const prefix2 = name.substring(0, prefixSeparatorIndex);
+      const prefix = name.substring(0, prefixSeparatorIndex);
       let uaName = name.substring(prefixSeparatorIndex + 1);
-      if (prefix2 === "api") {
+      if (prefix === "api") {
         uaName = uaName.toLowerCase();
       }
-      return [prefix2, uaName, version].filter((item) => item && item.length > 0).reduce((acc, item, index) => {
+      return [prefix, uaName, version].filter((item) => item && item.length > 0).reduce((acc, item, index) => {
         switch (index) {
           case 0:
             return item;
@@ -34672,7 +34672,7 @@ var init_parseArn = __esm({
       if (segments.length < 6) {
         return null;
       }
-      const [arn, partition2, service, region2, accountId2, ...resourcePath] = segments;
+      const [arn, partition2, service, region, accountId, ...resourcePath] = segments;
       if (arn !== "arn" || partition2 === "" || service === "" || resourcePath.join(ARN_DELIMITER) === "") {
         return null;
       }
@@ -34680,8 +34680,8 @@ var init_parseArn = __esm({
       return {
         partition: partition2,
         service,
-        region: region2,
-        accountId: accountId2,
+        region,
+        accountId,
         resourceId
       };
     };
@@ -34734,7 +34734,7 @@ var init_resolveDefaultAwsRegionalEndpointsConfig = __esm({
       }
       return input;
     };
-    toEndpointV12 = (endpoint) => parseUrl(endpoint.url);
+    toEndpointV12 = (endpoint) => parseUrl2(endpoint.url);
   }
 });
 
@@ -34781,8 +34781,8 @@ var init_extensions = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/region-config-resolver/extensions.js"() {
     getAwsRegionExtensionConfiguration = (runtimeConfig) => {
       return {
-        setRegion(region2) {
-          runtimeConfig.region = region2;
+        setRegion(region) {
+          runtimeConfig.region = region;
         },
         region() {
           return runtimeConfig.region;
@@ -35648,8 +35648,8 @@ var init_region_redirect_endpoint_middleware = __esm({
           const result = await next(args);
           if (context.__s3RegionRedirect) {
             unlock();
-            const region2 = await config.region();
-            if (originalRegion !== region2) {
+            const region = await config.region();
+            if (originalRegion !== region) {
               throw new Error("Region was not restored following S3 region redirect.");
             }
           }
@@ -36135,12 +36135,12 @@ var require_dist_cjs2 = __commonJS({
       sha256;
       uriEscapePath;
       applyChecksum;
-      constructor({ applyChecksum, credentials: credentials2, region: region2, service, sha256, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials: credentials2, region, service, sha256, uriEscapePath = true }) {
         this.service = service;
         this.sha256 = sha256;
         this.uriEscapePath = uriEscapePath;
         this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
-        this.regionProvider = normalizeProvider3(region2);
+        this.regionProvider = normalizeProvider3(region);
         this.credentialProvider = normalizeProvider3(credentials2);
       }
       createCanonicalRequest(request, canonicalHeaders, payloadHash) {
@@ -36202,10 +36202,10 @@ ${toHex2(hashedRequest)}`;
     };
     var signingKeyCache = {};
     var cacheQueue = [];
-    var createScope = (shortDate, region2, service) => `${shortDate}/${region2}/${service}/${KEY_TYPE_IDENTIFIER}`;
-    var getSigningKey = async (sha256Constructor, credentials2, shortDate, region2, service) => {
+    var createScope = (shortDate, region, service) => `${shortDate}/${region}/${service}/${KEY_TYPE_IDENTIFIER}`;
+    var getSigningKey = async (sha256Constructor, credentials2, shortDate, region, service) => {
       const credsHash = await hmac(sha256Constructor, credentials2.secretAccessKey, credentials2.accessKeyId);
-      const cacheKey = `${shortDate}:${region2}:${service}:${toHex2(credsHash)}:${credentials2.sessionToken}`;
+      const cacheKey = `${shortDate}:${region}:${service}:${toHex2(credsHash)}:${credentials2.sessionToken}`;
       if (cacheKey in signingKeyCache) {
         return signingKeyCache[cacheKey];
       }
@@ -36214,7 +36214,7 @@ ${toHex2(hashedRequest)}`;
         delete signingKeyCache[cacheQueue.shift()];
       }
       let key = `AWS4${credentials2.secretAccessKey}`;
-      for (const signable of [shortDate, region2, service, KEY_TYPE_IDENTIFIER]) {
+      for (const signable of [shortDate, region, service, KEY_TYPE_IDENTIFIER]) {
         key = await hmac(sha256Constructor, key, signable);
       }
       return signingKeyCache[cacheKey] = key;
@@ -36311,11 +36311,11 @@ ${toHex2(hashedRequest)}`;
     };
     var SignatureV42 = class extends SignatureV4Base {
       headerFormatter = new HeaderFormatter();
-      constructor({ applyChecksum, credentials: credentials2, region: region2, service, sha256, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials: credentials2, region, service, sha256, uriEscapePath = true }) {
         super({
           applyChecksum,
           credentials: credentials2,
-          region: region2,
+          region,
           service,
           sha256,
           uriEscapePath
@@ -36325,12 +36325,12 @@ ${toHex2(hashedRequest)}`;
         const { signingDate = /* @__PURE__ */ new Date(), expiresIn = 3600, unsignableHeaders, unhoistableHeaders, signableHeaders, hoistableHeaders, signingRegion, signingService } = options;
         const credentials2 = await this.credentialProvider();
         this.validateResolvedCredentials(credentials2);
-        const region2 = signingRegion ?? await this.regionProvider();
+        const region = signingRegion ?? await this.regionProvider();
         const { longDate, shortDate } = this.formatDate(signingDate);
         if (expiresIn > MAX_PRESIGNED_TTL) {
           return Promise.reject("Signature version 4 presigned URLs must have an expiration date less than one week in the future");
         }
-        const scope = createScope(shortDate, region2, signingService ?? this.service);
+        const scope = createScope(shortDate, region, signingService ?? this.service);
         const request = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
         if (credentials2.sessionToken) {
           request.query[TOKEN_QUERY_PARAM] = credentials2.sessionToken;
@@ -36341,7 +36341,7 @@ ${toHex2(hashedRequest)}`;
         request.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
         const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
         request.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
-        request.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials2, region2, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
+        request.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials2, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
         return request;
       }
       async sign(toSign, options) {
@@ -36356,9 +36356,9 @@ ${toHex2(hashedRequest)}`;
         }
       }
       async signEvent({ headers, payload }, { signingDate = /* @__PURE__ */ new Date(), priorSignature, signingRegion, signingService, eventStreamCredentials }) {
-        const region2 = signingRegion ?? await this.regionProvider();
+        const region = signingRegion ?? await this.regionProvider();
         const { shortDate, longDate } = this.formatDate(signingDate);
-        const scope = createScope(shortDate, region2, signingService ?? this.service);
+        const scope = createScope(shortDate, region, signingService ?? this.service);
         const hashedPayload = await getPayloadHash({ headers: {}, body: payload }, this.sha256);
         const hash = new this.sha256();
         hash.update(headers);
@@ -36373,7 +36373,7 @@ ${toHex2(hashedRequest)}`;
         ].join("\n");
         return this.signString(stringToSign, {
           signingDate,
-          signingRegion: region2,
+          signingRegion: region,
           signingService,
           eventStreamCredentials
         });
@@ -36396,19 +36396,19 @@ ${toHex2(hashedRequest)}`;
       async signString(stringToSign, { signingDate = /* @__PURE__ */ new Date(), signingRegion, signingService, eventStreamCredentials } = {}) {
         const credentials2 = eventStreamCredentials ?? await this.credentialProvider();
         this.validateResolvedCredentials(credentials2);
-        const region2 = signingRegion ?? await this.regionProvider();
+        const region = signingRegion ?? await this.regionProvider();
         const { shortDate } = this.formatDate(signingDate);
-        const hash = new this.sha256(await this.getSigningKey(credentials2, region2, shortDate, signingService));
+        const hash = new this.sha256(await this.getSigningKey(credentials2, region, shortDate, signingService));
         hash.update(toUint8Array2(stringToSign));
         return toHex2(await hash.digest());
       }
       async signRequest(requestToSign, { signingDate = /* @__PURE__ */ new Date(), signableHeaders, unsignableHeaders, signingRegion, signingService } = {}) {
         const credentials2 = await this.credentialProvider();
         this.validateResolvedCredentials(credentials2);
-        const region2 = signingRegion ?? await this.regionProvider();
+        const region = signingRegion ?? await this.regionProvider();
         const request = prepareRequest(requestToSign);
         const { longDate, shortDate } = this.formatDate(signingDate);
-        const scope = createScope(shortDate, region2, signingService ?? this.service);
+        const scope = createScope(shortDate, region, signingService ?? this.service);
         request.headers[AMZ_DATE_HEADER] = longDate;
         if (credentials2.sessionToken) {
           request.headers[TOKEN_HEADER] = credentials2.sessionToken;
@@ -36418,7 +36418,7 @@ ${toHex2(hashedRequest)}`;
           request.headers[SHA256_HEADER] = payloadHash;
         }
         const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
-        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials2, region2, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, payloadHash));
+        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials2, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, payloadHash));
         request.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials2.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
         return request;
       }
@@ -36428,8 +36428,8 @@ ${toHex2(hashedRequest)}`;
         hash.update(toUint8Array2(stringToSign));
         return toHex2(await hash.digest());
       }
-      getSigningKey(credentials2, region2, shortDate, service) {
-        return getSigningKey(this.sha256, credentials2, shortDate, region2, service || this.service);
+      getSigningKey(credentials2, region, shortDate, service) {
+        return getSigningKey(this.sha256, credentials2, shortDate, region, service || this.service);
       }
     };
     var signatureV4aContainer = {
@@ -36823,12 +36823,12 @@ var init_arn = __esm({
       if (segments.length < 6 || segments[0] !== "arn") {
         throw new Error("Malformed ARN");
       }
-      const [, partition2, service, region2, accountId2, ...resource] = segments;
+      const [, partition2, service, region, accountId, ...resource] = segments;
       return {
         partition: partition2,
         service,
-        region: region2,
-        accountId: accountId2,
+        region,
+        accountId,
         resource: resource.join(":")
       };
     };
@@ -37735,40 +37735,40 @@ var init_QueryShapeSerializer = __esm({
         super();
         this.settings = settings;
       }
-      write(schema, value, prefix2 = "") {
+      write(schema, value, prefix = "") {
         if (this.buffer === void 0) {
           this.buffer = "";
         }
         const ns = NormalizedSchema.of(schema);
-        if (prefix2 && !prefix2.endsWith(".")) {
-          prefix2 += ".";
+        if (prefix && !prefix.endsWith(".")) {
+          prefix += ".";
         }
         if (ns.isBlobSchema()) {
           if (typeof value === "string" || value instanceof Uint8Array) {
-            this.writeKey(prefix2);
+            this.writeKey(prefix);
             this.writeValue((this.serdeContext?.base64Encoder ?? toBase64)(value));
           }
         } else if (ns.isBooleanSchema() || ns.isNumericSchema() || ns.isStringSchema()) {
           if (value != null) {
-            this.writeKey(prefix2);
+            this.writeKey(prefix);
             this.writeValue(String(value));
           } else if (ns.isIdempotencyToken()) {
-            this.writeKey(prefix2);
+            this.writeKey(prefix);
             this.writeValue(generateIdempotencyToken());
           }
         } else if (ns.isBigIntegerSchema()) {
           if (value != null) {
-            this.writeKey(prefix2);
+            this.writeKey(prefix);
             this.writeValue(String(value));
           }
         } else if (ns.isBigDecimalSchema()) {
           if (value != null) {
-            this.writeKey(prefix2);
+            this.writeKey(prefix);
             this.writeValue(value instanceof NumericValue ? value.string : String(value));
           }
         } else if (ns.isTimestampSchema()) {
           if (value instanceof Date) {
-            this.writeKey(prefix2);
+            this.writeKey(prefix);
             const format2 = determineTimestampFormat(ns, this.settings);
             switch (format2) {
               case 5:
@@ -37784,22 +37784,22 @@ var init_QueryShapeSerializer = __esm({
           }
         } else if (ns.isDocumentSchema()) {
           if (Array.isArray(value)) {
-            this.write(64 | 15, value, prefix2);
+            this.write(64 | 15, value, prefix);
           } else if (value instanceof Date) {
-            this.write(4, value, prefix2);
+            this.write(4, value, prefix);
           } else if (value instanceof Uint8Array) {
-            this.write(21, value, prefix2);
+            this.write(21, value, prefix);
           } else if (value && typeof value === "object") {
-            this.write(128 | 15, value, prefix2);
+            this.write(128 | 15, value, prefix);
           } else {
-            this.writeKey(prefix2);
+            this.writeKey(prefix);
             this.writeValue(String(value));
           }
         } else if (ns.isListSchema()) {
           if (Array.isArray(value)) {
             if (value.length === 0) {
               if (this.settings.serializeEmptyLists) {
-                this.writeKey(prefix2);
+                this.writeKey(prefix);
                 this.writeValue("");
               }
             } else {
@@ -37812,7 +37812,7 @@ var init_QueryShapeSerializer = __esm({
                 }
                 const traits = member2.getMergedTraits();
                 const suffix = this.getKey("member", traits.xmlName, traits.ec2QueryName);
-                const key = flat ? `${prefix2}${i5}` : `${prefix2}${suffix}.${i5}`;
+                const key = flat ? `${prefix}${i5}` : `${prefix}${suffix}.${i5}`;
                 this.write(member2, item, key);
                 ++i5;
               }
@@ -37831,10 +37831,10 @@ var init_QueryShapeSerializer = __esm({
               }
               const keyTraits = keySchema.getMergedTraits();
               const keySuffix = this.getKey("key", keyTraits.xmlName, keyTraits.ec2QueryName);
-              const key = flat ? `${prefix2}${i5}.${keySuffix}` : `${prefix2}entry.${i5}.${keySuffix}`;
+              const key = flat ? `${prefix}${i5}.${keySuffix}` : `${prefix}entry.${i5}.${keySuffix}`;
               const valTraits = memberSchema.getMergedTraits();
               const valueSuffix = this.getKey("value", valTraits.xmlName, valTraits.ec2QueryName);
-              const valueKey = flat ? `${prefix2}${i5}.${valueSuffix}` : `${prefix2}entry.${i5}.${valueSuffix}`;
+              const valueKey = flat ? `${prefix}${i5}.${valueSuffix}` : `${prefix}entry.${i5}.${valueSuffix}`;
               this.write(keySchema, k5, key);
               this.write(memberSchema, v, valueKey);
               ++i5;
@@ -37849,7 +37849,7 @@ var init_QueryShapeSerializer = __esm({
               }
               const traits = member2.getMergedTraits();
               const suffix = this.getKey(memberName, traits.xmlName, traits.ec2QueryName, "struct");
-              const key = `${prefix2}${suffix}`;
+              const key = `${prefix}${suffix}`;
               this.write(member2, value[memberName], key);
               didWriteMember = true;
             }
@@ -37857,7 +37857,7 @@ var init_QueryShapeSerializer = __esm({
               const { $unknown } = value;
               if (Array.isArray($unknown)) {
                 const [k5, v] = $unknown;
-                const key = `${prefix2}${k5}`;
+                const key = `${prefix}${k5}`;
                 this.write(15, v, key);
               }
             }
@@ -38017,9 +38017,9 @@ var init_AwsQueryProtocol = __esm({
         }, output), dataObject);
       }
       loadQueryErrorCode(output, data) {
-        const code2 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
-        if (code2 !== void 0) {
-          return code2;
+        const code3 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
+        if (code3 !== void 0) {
+          return code3;
         }
         if (output.statusCode == 404) {
           return "NotFound";
@@ -38325,9 +38325,9 @@ var init_XmlShapeSerializer = __esm({
       }
       getXmlnsAttribute(ns, parentXmlns) {
         const traits = ns.getMergedTraits();
-        const [prefix2, xmlns] = traits.xmlNamespace ?? [];
+        const [prefix, xmlns] = traits.xmlNamespace ?? [];
         if (xmlns && xmlns !== parentXmlns) {
-          return [prefix2 ? `xmlns:${prefix2}` : "xmlns", xmlns];
+          return [prefix ? `xmlns:${prefix}` : "xmlns", xmlns];
         }
         return [void 0, void 0];
       }
@@ -38582,15 +38582,15 @@ var init_bucketHostnameUtils = __esm({
         throw new Error(`Partition in ARN is incompatible, got "${partition2}" but expected "${options.clientPartition}"`);
       }
     };
-    validateRegion = (region2, options) => {
+    validateRegion = (region, options) => {
     };
-    validateRegionalClient = (region2) => {
-      if (["s3-external-1", "aws-global"].includes(region2)) {
-        throw new Error(`Client region ${region2} is not regional`);
+    validateRegionalClient = (region) => {
+      if (["s3-external-1", "aws-global"].includes(region)) {
+        throw new Error(`Client region ${region} is not regional`);
       }
     };
-    validateAccountId = (accountId2) => {
-      if (!/[0-9]{12}/.exec(accountId2)) {
+    validateAccountId = (accountId) => {
+      if (!/[0-9]{12}/.exec(accountId)) {
         throw new Error("Access point ARN accountID does not match regex '[0-9]{12}'");
       }
     };
@@ -38655,8 +38655,8 @@ var init_bucketHostname = __esm({
       validateCustomEndpoint(options);
       return isBucketNameOptions(options) ? getEndpointFromBucketName(options) : getEndpointFromArn(options);
     };
-    getEndpointFromBucketName = ({ accelerateEndpoint = false, clientRegion: region2, baseHostname, bucketName: bucketName2, dualstackEndpoint = false, fipsEndpoint = false, pathStyleEndpoint = false, tlsCompatible = true, isCustomEndpoint = false }) => {
-      const [clientRegion, hostnameSuffix] = isCustomEndpoint ? [region2, baseHostname] : getSuffix(baseHostname);
+    getEndpointFromBucketName = ({ accelerateEndpoint = false, clientRegion: region, baseHostname, bucketName: bucketName2, dualstackEndpoint = false, fipsEndpoint = false, pathStyleEndpoint = false, tlsCompatible = true, isCustomEndpoint = false }) => {
+      const [clientRegion, hostnameSuffix] = isCustomEndpoint ? [region, baseHostname] : getSuffix(baseHostname);
       if (pathStyleEndpoint || !isDnsCompatibleBucketName2(bucketName2) || tlsCompatible && DOT_PATTERN2.test(bucketName2)) {
         return {
           bucketEndpoint: false,
@@ -38678,15 +38678,15 @@ var init_bucketHostname = __esm({
       const hostnameSuffix = isCustomEndpoint ? baseHostname : getSuffixForArnEndpoint(baseHostname)[1];
       const { pathStyleEndpoint, accelerateEndpoint = false, fipsEndpoint = false, tlsCompatible = true, bucketName: bucketName2, clientPartition = "aws" } = options;
       validateArnEndpointOptions({ pathStyleEndpoint, accelerateEndpoint, tlsCompatible });
-      const { service, partition: partition2, accountId: accountId2, region: region2, resource } = bucketName2;
+      const { service, partition: partition2, accountId, region, resource } = bucketName2;
       validateService(service);
       validatePartition(partition2, { clientPartition });
-      validateAccountId(accountId2);
+      validateAccountId(accountId);
       const { accesspointName, outpostId } = getArnResources(resource);
       if (service === "s3-object-lambda") {
         return getEndpointFromObjectLambdaArn({ ...options, tlsCompatible, bucketName: bucketName2, accesspointName, hostnameSuffix });
       }
-      if (region2 === "") {
+      if (region === "") {
         return getEndpointFromMRAPArn({ ...options, clientRegion, mrapAlias: accesspointName, hostnameSuffix });
       }
       if (outpostId) {
@@ -38695,12 +38695,12 @@ var init_bucketHostname = __esm({
       return getEndpointFromAccessPointArn({ ...options, clientRegion, accesspointName, hostnameSuffix });
     };
     getEndpointFromObjectLambdaArn = ({ dualstackEndpoint = false, fipsEndpoint = false, tlsCompatible = true, useArnRegion, clientRegion, clientSigningRegion = clientRegion, accesspointName, bucketName: bucketName2, hostnameSuffix }) => {
-      const { accountId: accountId2, region: region2, service } = bucketName2;
+      const { accountId, region, service } = bucketName2;
       validateRegionalClient(clientRegion);
-      const DNSHostLabel = `${accesspointName}-${accountId2}`;
+      const DNSHostLabel = `${accesspointName}-${accountId}`;
       validateDNSHostLabel(DNSHostLabel, { tlsCompatible });
-      const endpointRegion = useArnRegion ? region2 : clientRegion;
-      const signingRegion = useArnRegion ? region2 : clientSigningRegion;
+      const endpointRegion = useArnRegion ? region : clientRegion;
+      const signingRegion = useArnRegion ? region : clientSigningRegion;
       return {
         bucketEndpoint: true,
         hostname: `${DNSHostLabel}.${service}${fipsEndpoint ? "-fips" : ""}.${endpointRegion}.${hostnameSuffix}`,
@@ -38901,11 +38901,11 @@ var init_middleware_expect_continue = __esm({
 function locationConstraintMiddleware(options) {
   return (next) => async (args) => {
     const { CreateBucketConfiguration } = args.input;
-    const region2 = await options.region();
+    const region = await options.region();
     if (!CreateBucketConfiguration?.LocationConstraint && !CreateBucketConfiguration?.Location) {
-      if (region2 !== "us-east-1") {
+      if (region !== "us-east-1") {
         args.input.CreateBucketConfiguration = args.input.CreateBucketConfiguration ?? {};
-        args.input.CreateBucketConfiguration.LocationConstraint = region2;
+        args.input.CreateBucketConfiguration.LocationConstraint = region;
       }
     }
     return next(args);
@@ -39449,15 +39449,15 @@ var init_resolveAwsSdkSigV4Config = __esm({
       if (config.signer) {
         signer = normalizeProvider2(config.signer);
       } else if (config.regionInfoProvider) {
-        signer = () => normalizeProvider2(config.region)().then(async (region2) => [
-          await config.regionInfoProvider(region2, {
+        signer = () => normalizeProvider2(config.region)().then(async (region) => [
+          await config.regionInfoProvider(region, {
             useFipsEndpoint: await config.useFipsEndpoint(),
             useDualstackEndpoint: await config.useDualstackEndpoint()
           }) || {},
-          region2
-        ]).then(([regionInfo, region2]) => {
+          region
+        ]).then(([regionInfo, region]) => {
           const { signingRegion, signingService } = regionInfo;
-          config.signingRegion = config.signingRegion || signingRegion || region2;
+          config.signingRegion = config.signingRegion || signingRegion || region;
           config.signingName = config.signingName || signingService || config.serviceId;
           const params = {
             ...config,
@@ -39585,7 +39585,7 @@ var require_dist_cjs5 = __commonJS({
       const sessionToken = process.env[ENV_SESSION];
       const expiry = process.env[ENV_EXPIRATION];
       const credentialScope = process.env[ENV_CREDENTIAL_SCOPE];
-      const accountId2 = process.env[ENV_ACCOUNT_ID];
+      const accountId = process.env[ENV_ACCOUNT_ID];
       if (accessKeyId && secretAccessKey) {
         const credentials2 = {
           accessKeyId,
@@ -39593,7 +39593,7 @@ var require_dist_cjs5 = __commonJS({
           ...sessionToken && { sessionToken },
           ...expiry && { expiration: new Date(expiry) },
           ...credentialScope && { credentialScope },
-          ...accountId2 && { accountId: accountId2 }
+          ...accountId && { accountId }
         };
         setCredentialFeature2(credentials2, "CREDENTIALS_ENV_VARS", "g");
         return credentials2;
@@ -39615,7 +39615,7 @@ var require_dist_cjs6 = __commonJS({
   "node_modules/@smithy/credential-provider-imds/dist-cjs/index.js"(exports) {
     var { ProviderError: ProviderError2, CredentialsProviderError: CredentialsProviderError2, loadConfig: loadConfig2 } = (init_config2(), __toCommonJS(config_exports));
     var node_http = __require("node:http");
-    var { parseUrl: parseUrl2 } = (init_protocols(), __toCommonJS(protocols_exports));
+    var { parseUrl: parseUrl3 } = (init_protocols(), __toCommonJS(protocols_exports));
     var isImdsCredentials = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.AccessKeyId === "string" && typeof arg.SecretAccessKey === "string" && typeof arg.Token === "string" && typeof arg.Expiration === "string";
     var fromImdsCredentials = (creds) => ({
       accessKeyId: creds.AccessKeyId,
@@ -39770,7 +39770,7 @@ var require_dist_cjs6 = __commonJS({
       configFileSelector: (profile) => profile[CONFIG_ENDPOINT_MODE_NAME],
       default: EndpointMode.IPv4
     };
-    var getInstanceMetadataEndpoint = async () => parseUrl2(await getFromEndpointConfig() || await getFromEndpointModeConfig());
+    var getInstanceMetadataEndpoint = async () => parseUrl3(await getFromEndpointConfig() || await getFromEndpointModeConfig());
     var getFromEndpointConfig = async () => loadConfig2(ENDPOINT_CONFIG_OPTIONS)();
     var getFromEndpointModeConfig = async () => {
       const endpointMode = await loadConfig2(ENDPOINT_MODE_CONFIG_OPTIONS)();
@@ -40515,8 +40515,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         }
       }
       lease(requestContext, connectionConfiguration) {
-        const url2 = this.getUrlString(requestContext);
-        const pool = this.getPool(url2);
+        const url = this.getUrlString(requestContext);
+        const pool = this.getPool(url);
         if (!this.config.disableConcurrency && !connectionConfiguration.isEventStream) {
           const available = pool.poll();
           if (available) {
@@ -40524,7 +40524,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             return available;
           }
         }
-        const ref = new ClientHttp2SessionRef(this.connect(url2));
+        const ref = new ClientHttp2SessionRef(this.connect(url));
         const session = ref.deref();
         if (this.config.maxConcurrency) {
           session.settings({ maxConcurrentStreams: this.config.maxConcurrency }, (err) => {
@@ -40534,10 +40534,10 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           });
         }
         const graceful = () => {
-          this.removeFromPoolAndClose(url2, ref);
+          this.removeFromPoolAndClose(url, ref);
         };
         const ensureDestroyed = () => {
-          this.removeFromPoolAndCheckedDestroy(url2, ref);
+          this.removeFromPoolAndCheckedDestroy(url, ref);
         };
         session.on("goaway", graceful);
         session.on("error", ensureDestroyed);
@@ -40554,8 +40554,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         ref.free();
       }
       createIsolatedSession(requestContext, connectionConfiguration) {
-        const url2 = this.getUrlString(requestContext);
-        const ref = new ClientHttp2SessionRef(this.connect(url2));
+        const url = this.getUrlString(requestContext);
+        const ref = new ClientHttp2SessionRef(this.connect(url));
         const session = ref.deref();
         session.settings({ maxConcurrentStreams: 1 });
         const ensureDestroyed = () => {
@@ -40570,11 +40570,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return ref;
       }
       destroy() {
-        for (const [url2, connectionPool] of this.connectionPools) {
+        for (const [url, connectionPool] of this.connectionPools) {
           for (const session of [...connectionPool]) {
             session.destroy();
           }
-          this.connectionPools.delete(url2);
+          this.connectionPools.delete(url);
         }
       }
       setMaxConcurrentStreams(maxConcurrentStreams) {
@@ -40594,7 +40594,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       }
       debug() {
         const pools = {};
-        for (const [url2, pool] of this.connectionPools) {
+        for (const [url, pool] of this.connectionPools) {
           const sessions = [];
           for (const ref of pool) {
             sessions.push({
@@ -40604,7 +40604,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               totalRequests: ref.total
             });
           }
-          pools[url2] = { sessions };
+          pools[url] = { sessions };
         }
         return pools;
       }
@@ -40616,21 +40616,21 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         this.connectionPools.get(authority)?.remove(ref);
         ref.destroy();
       }
-      getPool(url2) {
-        if (!this.connectionPools.has(url2)) {
+      getPool(url) {
+        if (!this.connectionPools.has(url)) {
           const pool = new NodeHttp2ConnectionPool();
           if (this.config.maxConcurrency) {
             pool.setMaxConcurrency(this.config.maxConcurrency);
           }
-          this.connectionPools.set(url2, pool);
+          this.connectionPools.set(url, pool);
         }
-        return this.connectionPools.get(url2);
+        return this.connectionPools.get(url);
       }
       getUrlString(request) {
         return request.destination.toString();
       }
-      connect(url2) {
-        return this.connectOptions === void 0 ? http2.connect(url2) : http2.connect(url2, this.connectOptions);
+      connect(url) {
+        return this.connectOptions === void 0 ? http2.connect(url) : http2.connect(url, this.connectOptions);
       }
     };
     var { constants } = http2;
@@ -40762,8 +40762,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               abortSignal.onabort = onAbort;
             }
           }
-          clientHttp2Stream.on("frameError", (type, code2, id) => {
-            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code2}.`));
+          clientHttp2Stream.on("frameError", (type, code3, id) => {
+            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code3}.`));
           });
           clientHttp2Stream.on("error", rejectWithDestroy);
           clientHttp2Stream.on("aborted", () => {
@@ -40838,22 +40838,22 @@ var require_dist_cjs8 = __commonJS({
     var ECS_CONTAINER_HOST = "169.254.170.2";
     var EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
     var EKS_CONTAINER_HOST_IPv6 = "[fd00:ec2::23]";
-    var checkUrl = (url2, logger2) => {
-      if (url2.protocol === "https:") {
+    var checkUrl = (url, logger2) => {
+      if (url.protocol === "https:") {
         return;
       }
-      if (url2.hostname === ECS_CONTAINER_HOST || url2.hostname === EKS_CONTAINER_HOST_IPv4 || url2.hostname === EKS_CONTAINER_HOST_IPv6) {
+      if (url.hostname === ECS_CONTAINER_HOST || url.hostname === EKS_CONTAINER_HOST_IPv4 || url.hostname === EKS_CONTAINER_HOST_IPv6) {
         return;
       }
-      if (url2.hostname.includes("[")) {
-        if (url2.hostname === "[::1]" || url2.hostname === "[0000:0000:0000:0000:0000:0000:0000:0001]") {
+      if (url.hostname.includes("[")) {
+        if (url.hostname === "[::1]" || url.hostname === "[0000:0000:0000:0000:0000:0000:0000:0001]") {
           return;
         }
       } else {
-        if (url2.hostname === "localhost") {
+        if (url.hostname === "localhost") {
           return;
         }
-        const ipComponents = url2.hostname.split(".");
+        const ipComponents = url.hostname.split(".");
         const inRange = (component) => {
           const num = parseInt(component, 10);
           return 0 <= num && num <= 255;
@@ -40867,17 +40867,17 @@ var require_dist_cjs8 = __commonJS({
   - ECS container host 169.254.170.2
   - EKS container host 169.254.170.23 or [fd00:ec2::23]`, { logger: logger2 });
     };
-    function createGetRequest(url2) {
+    function createGetRequest(url) {
       return new HttpRequest2({
-        protocol: url2.protocol,
-        hostname: url2.hostname,
-        port: Number(url2.port),
-        path: url2.pathname,
-        query: Array.from(url2.searchParams.entries()).reduce((acc, [k5, v]) => {
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname,
+        query: Array.from(url.searchParams.entries()).reduce((acc, [k5, v]) => {
           acc[k5] = v;
           return acc;
         }, {}),
-        fragment: url2.hash
+        fragment: url.hash
       });
     }
     async function getCredentials(response, logger2) {
@@ -40949,12 +40949,12 @@ var require_dist_cjs8 = __commonJS({
         throw new CredentialsProviderError2(`No HTTP credential provider host provided.
 Set AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI.`, { logger: options.logger });
       }
-      const url2 = new URL(host);
-      checkUrl(url2, options.logger);
+      const url = new URL(host);
+      checkUrl(url, options.logger);
       const requestHandler = NodeHttpHandler.create({ connectionTimeout: options.timeout ?? 1e3 });
       const requestTimeout = options.timeout ?? 1e3;
       const provider = retryWrapper(async () => {
-        const request = createGetRequest(url2);
+        const request = createGetRequest(url);
         if (tokenFile) {
           request.headers.Authorization = validateToken((await fs.readFile(tokenFile)).toString());
         } else if (token) {
@@ -41753,7 +41753,7 @@ var init_runtimeConfig_shared = __esm({
         },
         serviceId: config?.serviceId ?? "SSO OIDC",
         sha256: config?.sha256 ?? Sha256Node,
-        urlParser: config?.urlParser ?? parseUrl,
+        urlParser: config?.urlParser ?? parseUrl2,
         utf8Decoder: config?.utf8Decoder ?? fromUtf8,
         utf8Encoder: config?.utf8Encoder ?? toUtf8
       };
@@ -42643,7 +42643,7 @@ var init_runtimeConfig_shared2 = __esm({
         },
         serviceId: config?.serviceId ?? "SSO",
         sha256: config?.sha256 ?? Sha256Node,
-        urlParser: config?.urlParser ?? parseUrl,
+        urlParser: config?.urlParser ?? parseUrl2,
         utf8Decoder: config?.utf8Decoder ?? fromUtf8,
         utf8Encoder: config?.utf8Encoder ?? toUtf8
       };
@@ -42979,7 +42979,7 @@ var require_dist_cjs10 = __commonJS({
           logger: logger2
         });
       }
-      const { roleCredentials: { accessKeyId, secretAccessKey, sessionToken, expiration, credentialScope, accountId: accountId2 } = {} } = ssoResp;
+      const { roleCredentials: { accessKeyId, secretAccessKey, sessionToken, expiration, credentialScope, accountId } = {} } = ssoResp;
       if (!accessKeyId || !secretAccessKey || !sessionToken || !expiration) {
         throw new CredentialsProviderError2("SSO returns an invalid temporary credential.", {
           tryNextLink: SHOULD_FAIL_CREDENTIAL_CHAIN,
@@ -42992,7 +42992,7 @@ var require_dist_cjs10 = __commonJS({
         sessionToken,
         expiration: new Date(expiration),
         ...credentialScope && { credentialScope },
-        ...accountId2 && { accountId: accountId2 }
+        ...accountId && { accountId }
       };
       if (ssoSession) {
         setCredentialFeature2(credentials2, "CREDENTIALS_SSO", "s");
@@ -43867,7 +43867,7 @@ var init_runtimeConfig_shared3 = __esm({
         serviceId: config?.serviceId ?? "STS",
         sha256: config?.sha256 ?? Sha256Node,
         signerConstructor: config?.signerConstructor ?? import_signature_v4_multi_region3.SignatureV4MultiRegion,
-        urlParser: config?.urlParser ?? parseUrl,
+        urlParser: config?.urlParser ?? parseUrl2,
         utf8Decoder: config?.utf8Decoder ?? fromUtf8,
         utf8Encoder: config?.utf8Encoder ?? toUtf8
       };
@@ -44140,11 +44140,11 @@ var init_defaultStsRoleAssumers = __esm({
       return void 0;
     };
     resolveRegion = async (_region, _parentRegion, credentialProviderLogger, loaderConfig = {}) => {
-      const region2 = typeof _region === "function" ? await _region() : _region;
+      const region = typeof _region === "function" ? await _region() : _region;
       const parentRegion = typeof _parentRegion === "function" ? await _parentRegion() : _parentRegion;
       let stsDefaultRegion = "";
-      const resolvedRegion = region2 ?? parentRegion ?? (stsDefaultRegion = await stsRegionDefaultResolver(loaderConfig)());
-      credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region2} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
+      const resolvedRegion = region ?? parentRegion ?? (stsDefaultRegion = await stsRegionDefaultResolver(loaderConfig)());
+      credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
       return resolvedRegion;
     };
     getDefaultRoleAssumer = (stsOptions, STSClient2) => {
@@ -44153,8 +44153,8 @@ var init_defaultStsRoleAssumers = __esm({
       return async (sourceCreds, params) => {
         closureSourceCreds = sourceCreds;
         if (!stsClient) {
-          const { logger: logger2 = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region: region2, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId } = stsOptions;
-          const resolvedRegion = await resolveRegion(region2, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+          const { logger: logger2 = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId } = stsOptions;
+          const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
             logger: logger2,
             profile
           });
@@ -44173,14 +44173,14 @@ var init_defaultStsRoleAssumers = __esm({
         if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
           throw new Error(`Invalid response from STS.assumeRole call with role ${params.RoleArn}`);
         }
-        const accountId2 = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
         const credentials2 = {
           accessKeyId: Credentials.AccessKeyId,
           secretAccessKey: Credentials.SecretAccessKey,
           sessionToken: Credentials.SessionToken,
           expiration: Credentials.Expiration,
           ...Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope },
-          ...accountId2 && { accountId: accountId2 }
+          ...accountId && { accountId }
         };
         setCredentialFeature(credentials2, "CREDENTIALS_STS_ASSUME_ROLE", "i");
         return credentials2;
@@ -44190,8 +44190,8 @@ var init_defaultStsRoleAssumers = __esm({
       let stsClient;
       return async (params) => {
         if (!stsClient) {
-          const { logger: logger2 = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region: region2, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId } = stsOptions;
-          const resolvedRegion = await resolveRegion(region2, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+          const { logger: logger2 = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId } = stsOptions;
+          const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
             logger: logger2,
             profile
           });
@@ -44209,16 +44209,16 @@ var init_defaultStsRoleAssumers = __esm({
         if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
           throw new Error(`Invalid response from STS.assumeRoleWithWebIdentity call with role ${params.RoleArn}`);
         }
-        const accountId2 = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
         const credentials2 = {
           accessKeyId: Credentials.AccessKeyId,
           secretAccessKey: Credentials.SecretAccessKey,
           sessionToken: Credentials.SessionToken,
           expiration: Credentials.Expiration,
           ...Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope },
-          ...accountId2 && { accountId: accountId2 }
+          ...accountId && { accountId }
         };
-        if (accountId2) {
+        if (accountId) {
           setCredentialFeature(credentials2, "RESOLVED_ACCOUNT_ID", "T");
         }
         setCredentialFeature(credentials2, "CREDENTIALS_STS_ASSUME_ROLE_WEB_ID", "k");
@@ -44928,7 +44928,7 @@ var init_runtimeConfig_shared4 = __esm({
         },
         serviceId: config?.serviceId ?? "Signin",
         sha256: config?.sha256 ?? Sha256Node,
-        urlParser: config?.urlParser ?? parseUrl,
+        urlParser: config?.urlParser ?? parseUrl2,
         utf8Decoder: config?.utf8Decoder ?? fromUtf8,
         utf8Encoder: config?.utf8Encoder ?? toUtf8
       };
@@ -45305,13 +45305,13 @@ var require_dist_cjs11 = __commonJS({
         };
         const requestHandler = isH22(this.callerClientConfig?.requestHandler) ? void 0 : this.callerClientConfig?.requestHandler;
         const signInRegion = typeof freshToken.signInRegion === "string" && freshToken.signInRegion.length > 0 ? freshToken.signInRegion : void 0;
-        const region2 = signInRegion ?? this.profileData.region ?? await this.callerClientConfig?.region?.() ?? process.env.AWS_REGION;
+        const region = signInRegion ?? this.profileData.region ?? await this.callerClientConfig?.region?.() ?? process.env.AWS_REGION;
         const client = new SigninClient2({
           credentials: {
             accessKeyId: "",
             secretAccessKey: ""
           },
-          region: region2,
+          region,
           requestHandler,
           logger: logger2,
           userAgentAppId,
@@ -45547,9 +45547,9 @@ var require_dist_cjs12 = __commonJS({
           throw Error(`Profile ${profileName} credential_process returned expired credentials.`);
         }
       }
-      let accountId2 = data.AccountId;
-      if (!accountId2 && profiles?.[profileName]?.aws_account_id) {
-        accountId2 = profiles[profileName].aws_account_id;
+      let accountId = data.AccountId;
+      if (!accountId && profiles?.[profileName]?.aws_account_id) {
+        accountId = profiles[profileName].aws_account_id;
       }
       const credentials2 = {
         accessKeyId: data.AccessKeyId,
@@ -45557,7 +45557,7 @@ var require_dist_cjs12 = __commonJS({
         ...data.SessionToken && { sessionToken: data.SessionToken },
         ...data.Expiration && { expiration: new Date(data.Expiration) },
         ...data.CredentialScope && { credentialScope: data.CredentialScope },
-        ...accountId2 && { accountId: accountId2 }
+        ...accountId && { accountId }
       };
       setCredentialFeature2(credentials2, "CREDENTIALS_PROCESS", "w");
       return credentials2;
@@ -45711,7 +45711,7 @@ var require_dist_cjs14 = __commonJS({
     var resolveAssumeRoleCredentials = async (profileName, profiles, options, callerClientConfig, visitedProfiles = {}, resolveProfileData2) => {
       options.logger?.debug("@aws-sdk/credential-provider-ini - resolveAssumeRoleCredentials (STS)");
       const profileData = profiles[profileName];
-      const { source_profile, region: region2 } = profileData;
+      const { source_profile, region } = profileData;
       if (!options.roleAssumer) {
         const { getDefaultRoleAssumer: getDefaultRoleAssumer3 } = (init_sts(), __toCommonJS(sts_exports));
         options.roleAssumer = getDefaultRoleAssumer3({
@@ -45720,7 +45720,7 @@ var require_dist_cjs14 = __commonJS({
           parentClientConfig: {
             ...callerClientConfig,
             ...options?.parentClientConfig,
-            region: region2 ?? options?.parentClientConfig?.region ?? callerClientConfig?.region
+            region: region ?? options?.parentClientConfig?.region ?? callerClientConfig?.region
           }
         }, options.clientPlugins);
       }
@@ -46957,7 +46957,7 @@ var require_dist_cjs16 = __commonJS({
     var { resolveDefaultsModeConfig: resolveDefaultsModeConfig2, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS: NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS: NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, NODE_REGION_CONFIG_OPTIONS: NODE_REGION_CONFIG_OPTIONS2, NODE_REGION_CONFIG_FILE_OPTIONS: NODE_REGION_CONFIG_FILE_OPTIONS2, resolveRegionConfig: resolveRegionConfig2 } = (init_config2(), __toCommonJS(config_exports));
     var { BinaryDecisionDiagram: BinaryDecisionDiagram2, EndpointCache: EndpointCache2, decideEndpoint: decideEndpoint2, customEndpointFunctions: customEndpointFunctions2, resolveParams: resolveParams2, getEndpointPlugin: getEndpointPlugin2, resolveEndpointConfig: resolveEndpointConfig2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
     var { eventStreamSerdeProvider: eventStreamSerdeProvider3, resolveEventStreamSerdeConfig: resolveEventStreamSerdeConfig2 } = (init_event_streams(), __toCommonJS(event_streams_exports));
-    var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
+    var { parseUrl: parseUrl3, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
     var { DEFAULT_RETRY_MODE: DEFAULT_RETRY_MODE2, NODE_RETRY_MODE_CONFIG_OPTIONS: NODE_RETRY_MODE_CONFIG_OPTIONS2, NODE_MAX_ATTEMPT_CONFIG_OPTIONS: NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, resolveRetryConfig: resolveRetryConfig2, getRetryPlugin: getRetryPlugin2 } = (init_retry2(), __toCommonJS(retry_exports));
     var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
     var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, resolveAwsSdkSigV4AConfig: resolveAwsSdkSigV4AConfig2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, AwsSdkSigV4ASigner: AwsSdkSigV4ASigner2, NODE_SIGV4A_CONFIG_OPTIONS: NODE_SIGV4A_CONFIG_OPTIONS2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
@@ -55017,7 +55017,7 @@ var require_dist_cjs16 = __commonJS({
         sha256: config?.sha256 ?? Sha256,
         signerConstructor: config?.signerConstructor ?? SignatureV4MultiRegion3,
         signingEscapePath: config?.signingEscapePath ?? false,
-        urlParser: config?.urlParser ?? parseUrl2,
+        urlParser: config?.urlParser ?? parseUrl3,
         useArnRegion: config?.useArnRegion ?? void 0,
         utf8Decoder: config?.utf8Decoder ?? fromUtf83,
         utf8Encoder: config?.utf8Encoder ?? toUtf83
@@ -56837,19 +56837,19 @@ var require_dist_cjs17 = __commonJS({
       }
       return void 0;
     };
-    async function* getChunkStream(data, partSize2, getNextData) {
+    async function* getChunkStream(data, partSize, getNextData) {
       let partNumber = 1;
       const currentBuffer = { chunks: [], length: 0 };
       for await (const datum of getNextData(data)) {
         currentBuffer.chunks.push(datum);
         currentBuffer.length += datum.byteLength;
-        while (currentBuffer.length > partSize2) {
+        while (currentBuffer.length > partSize) {
           const dataChunk = currentBuffer.chunks.length > 1 ? Buffer2.concat(currentBuffer.chunks) : currentBuffer.chunks[0];
           yield {
             partNumber,
-            data: dataChunk.subarray(0, partSize2)
+            data: dataChunk.subarray(0, partSize)
           };
-          currentBuffer.chunks = [dataChunk.subarray(partSize2)];
+          currentBuffer.chunks = [dataChunk.subarray(partSize)];
           currentBuffer.length = currentBuffer.chunks[0].byteLength;
           partNumber += 1;
         }
@@ -56860,10 +56860,10 @@ var require_dist_cjs17 = __commonJS({
         lastPart: true
       };
     }
-    async function* getChunkUint8Array(data, partSize2) {
+    async function* getChunkUint8Array(data, partSize) {
       let partNumber = 1;
       let startByte = 0;
-      let endByte = partSize2;
+      let endByte = partSize;
       while (endByte < data.byteLength) {
         yield {
           partNumber,
@@ -56871,7 +56871,7 @@ var require_dist_cjs17 = __commonJS({
         };
         partNumber += 1;
         startByte = endByte;
-        endByte = startByte + partSize2;
+        endByte = startByte + partSize;
       }
       yield {
         partNumber,
@@ -56908,21 +56908,21 @@ var require_dist_cjs17 = __commonJS({
         reader2.releaseLock();
       }
     }
-    var getChunk = (data, partSize2) => {
+    var getChunk = (data, partSize) => {
       if (data instanceof Uint8Array) {
-        return getChunkUint8Array(data, partSize2);
+        return getChunkUint8Array(data, partSize);
       }
       if (data instanceof Readable9) {
-        return getChunkStream(data, partSize2, getDataReadable);
+        return getChunkStream(data, partSize, getDataReadable);
       }
       if (data instanceof String || typeof data === "string") {
-        return getChunkUint8Array(Buffer2.from(data), partSize2);
+        return getChunkUint8Array(Buffer2.from(data), partSize);
       }
       if (typeof data.stream === "function") {
-        return getChunkStream(data.stream(), partSize2, getDataReadableStream);
+        return getChunkStream(data.stream(), partSize, getDataReadableStream);
       }
       if (data instanceof ReadableStream) {
-        return getChunkStream(data, partSize2, getDataReadableStream);
+        return getChunkStream(data, partSize, getDataReadableStream);
       }
       throw new Error("Body Data is unsupported format, expected data to be one of: string | Uint8Array | Buffer | Readable | ReadableStream | Blob;.");
     };
@@ -57083,7 +57083,7 @@ var require_dist_cjs17 = __commonJS({
               return;
             }
           }
-          const partSize2 = byteLength(dataPart.data) || 0;
+          const partSize = byteLength(dataPart.data) || 0;
           const requestHandler = this.client.config.requestHandler;
           const eventEmitter = requestHandler instanceof EventEmitter ? requestHandler : null;
           let lastSeenBytes = 0;
@@ -57092,7 +57092,7 @@ var require_dist_cjs17 = __commonJS({
             if (requestPartSize !== dataPart.partNumber) {
               return;
             }
-            if (event.total && partSize2) {
+            if (event.total && partSize) {
               this.bytesUploadedSoFar += event.loaded - lastSeenBytes;
               lastSeenBytes = event.loaded;
             }
@@ -57135,7 +57135,7 @@ var require_dist_cjs17 = __commonJS({
             ...partResult.ChecksumSHA256 && { ChecksumSHA256: partResult.ChecksumSHA256 }
           });
           if (eventEmitter === null) {
-            this.bytesUploadedSoFar += partSize2;
+            this.bytesUploadedSoFar += partSize;
           }
           this.__notifyProgress({
             loaded: this.bytesUploadedSoFar,
@@ -57510,17 +57510,17 @@ var require_string_width = __commonJS({
       string = string.replace(emojiRegex(), "  ");
       let width2 = 0;
       for (let i5 = 0; i5 < string.length; i5++) {
-        const code2 = string.codePointAt(i5);
-        if (code2 <= 31 || code2 >= 127 && code2 <= 159) {
+        const code3 = string.codePointAt(i5);
+        if (code3 <= 31 || code3 >= 127 && code3 <= 159) {
           continue;
         }
-        if (code2 >= 768 && code2 <= 879) {
+        if (code3 >= 768 && code3 <= 879) {
           continue;
         }
-        if (code2 > 65535) {
+        if (code3 > 65535) {
           i5++;
         }
-        width2 += isFullwidthCodePoint(code2) ? 2 : 1;
+        width2 += isFullwidthCodePoint(code3) ? 2 : 1;
       }
       return width2;
     };
@@ -58216,49 +58216,6 @@ function stopsUpkeep(error2) {
   return error2 instanceof MigrationError && error2.kind === "fatal" && error2.failureClass !== "access_denied";
 }
 
-// src/engine/concurrency.ts
-var DEFAULT_CONCURRENCY = {
-  fixed: void 0,
-  max: 32,
-  initial: 4,
-  cooldownMs: 2e3
-};
-var ConcurrencyController = class {
-  current;
-  successesThisRound = 0;
-  lastDecreaseAt = Number.NEGATIVE_INFINITY;
-  options;
-  clock;
-  constructor(options, clock) {
-    this.options = options;
-    this.clock = clock;
-    this.current = options.fixed ?? Math.min(Math.max(1, options.initial), options.max);
-  }
-  get limit() {
-    return this.current;
-  }
-  get automatic() {
-    return this.options.fixed === void 0;
-  }
-  onSuccess() {
-    if (!this.automatic) return;
-    this.successesThisRound += 1;
-    if (this.successesThisRound >= this.current) {
-      this.successesThisRound = 0;
-      this.current = Math.min(this.current + 1, this.options.max);
-    }
-  }
-  /** A sign of overload: 429, 5xx, or a connection the service dropped. */
-  onThrottle() {
-    if (!this.automatic) return;
-    const now = this.clock.now();
-    if (now - this.lastDecreaseAt < this.options.cooldownMs) return;
-    this.lastDecreaseAt = now;
-    this.successesThisRound = 0;
-    this.current = Math.max(1, Math.floor(this.current / 2));
-  }
-};
-
 // src/engine/filters.ts
 var GlobSyntaxError = class extends Error {
   constructor(message) {
@@ -58299,11 +58256,11 @@ var Glob = class _Glob {
   matches(path, kind) {
     const segments = path.split("/");
     for (let depth = 1; depth <= segments.length; depth += 1) {
-      const prefix2 = segments.slice(0, depth).join("/");
+      const prefix = segments.slice(0, depth).join("/");
       const isFolder = depth < segments.length || kind === "folder";
       for (const alternative of this.alternatives) {
         if (alternative.foldersOnly && !isFolder) continue;
-        if (alternative.path.test(prefix2)) return true;
+        if (alternative.path.test(prefix)) return true;
       }
     }
     return false;
@@ -58567,13 +58524,13 @@ function parseShard(text, flag) {
 function utf8Bytes(text) {
   return Buffer.byteLength(text, "utf8");
 }
-function objectKey(prefix2, path) {
+function objectKey(prefix, path) {
   const relative = path.replace(/^\/+/, "");
-  const base = prefix2.replace(/\/+$/, "");
+  const base = prefix.replace(/\/+$/, "");
   return base === "" ? relative : `${base}/${relative}`;
 }
-function checkedObjectKey(prefix2, path, rules) {
-  const key = objectKey(prefix2, path);
+function checkedObjectKey(prefix, path, rules) {
+  const key = objectKey(prefix, path);
   const { name, maxKeyBytes } = rules.limits;
   const reserved = rules.toolPrefix;
   if (reserved !== void 0 && key.startsWith(reserved)) {
@@ -58607,12 +58564,12 @@ var MIGRATED_TAGGING = `${MIGRATED_TAG.Key}=${MIGRATED_TAG.Value}`;
 var ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
 var ID_PREFIX = "dropbox-to-s3:";
 var MAX_ID_LENGTH = 255;
-function ourRuleIds(prefix2) {
-  const scope = prefix2 === "" ? "(bucket)" : `${prefix2}/`;
+function ourRuleIds(prefix) {
+  const scope = prefix === "" ? "(bucket)" : `${prefix}/`;
   const suffix = ":abort-incomplete-uploads";
   let base = `${ID_PREFIX}${scope}`;
   if (base.length + suffix.length > MAX_ID_LENGTH) {
-    const hash = createHash2("sha256").update(prefix2).digest("hex").slice(0, 16);
+    const hash = createHash2("sha256").update(prefix).digest("hex").slice(0, 16);
     base = `${base.slice(0, MAX_ID_LENGTH - suffix.length - hash.length - 1)}~${hash}`;
   }
   return { transitions: base, uploads: `${base}${suffix}` };
@@ -58629,13 +58586,13 @@ function ourRules(setting, scope) {
     Days: transition2.days,
     StorageClass: transition2.storageClass
   }));
-  const keyPrefix = scope.prefix === "" ? "" : `${scope.prefix}/`;
+  const keyPrefix2 = scope.prefix === "" ? "" : `${scope.prefix}/`;
   if (!needsTag(scope)) {
     return [
       {
         ID: ids.transitions,
         Status: "Enabled",
-        Filter: { Prefix: keyPrefix },
+        Filter: { Prefix: keyPrefix2 },
         ...transitions.length > 0 ? { Transitions: transitions } : {},
         ...abort
       }
@@ -58646,11 +58603,11 @@ function ourRules(setting, scope) {
     rules.push({
       ID: ids.transitions,
       Status: "Enabled",
-      Filter: keyPrefix === "" ? { Tag: { ...MIGRATED_TAG } } : { And: { Prefix: keyPrefix, Tags: [{ ...MIGRATED_TAG }] } },
+      Filter: keyPrefix2 === "" ? { Tag: { ...MIGRATED_TAG } } : { And: { Prefix: keyPrefix2, Tags: [{ ...MIGRATED_TAG }] } },
       Transitions: transitions
     });
   }
-  rules.push({ ID: ids.uploads, Status: "Enabled", Filter: { Prefix: keyPrefix }, ...abort });
+  rules.push({ ID: ids.uploads, Status: "Enabled", Filter: { Prefix: keyPrefix2 }, ...abort });
   return rules;
 }
 function planLifecycle(current, setting, scope) {
@@ -58692,374 +58649,116 @@ function canonical(value) {
   return Object.fromEntries(entries);
 }
 
-// src/config/options.ts
-var MIGRATE_VERIFY = ["migrate", "verify"];
-var LISTING = ["migrate", "verify", "plan"];
-var DROPBOX_APP = ["migrate", "verify", "plan", "auth"];
-var OPTIONS = [
-  {
-    name: "bucket",
-    value: "name",
-    description: "S3 bucket the files go to (it must exist).",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "prefix",
-    value: "prefix",
-    description: "Key prefix in the bucket: a file /A/b.txt becomes `prefix/A/b.txt`.",
-    defaultText: "(none: keys are the Dropbox paths)",
-    commands: LISTING
-  },
-  {
-    name: "region",
-    value: "region",
-    description: "AWS region of the bucket.",
-    defaultText: "`AWS_REGION`, else `us-east-1`",
-    env: "AWS_REGION",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "s3-endpoint",
-    value: "url",
-    description: "Endpoint of an S3-compatible store instead of AWS.",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "s3-force-path-style",
-    description: "Address the bucket in the path (`endpoint/bucket/key`), as most S3-compatible stores need.",
-    defaultText: "off",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "storage-class",
-    value: "class",
-    description: "Storage class of new objects (STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, \u2026).",
-    defaultText: "STANDARD",
-    commands: ["migrate", "plan"]
-  },
-  {
-    name: "lifecycle",
-    value: "transitions|none",
-    description: "Lifecycle rule for the migrated objects: `CLASS:DAYS` transitions, comma-separated, or `none`. Applied once per migration (CLI: by shard 0; action: by `finalize`), keeping every other rule of the bucket. See Storage classes and lifecycle.",
-    defaultText: "`GLACIER:30,DEEP_ARCHIVE:90`",
-    commands: ["migrate", "plan"]
-  },
-  {
-    name: "source-path",
-    value: "path",
-    description: "Dropbox folder to migrate; keys are made from paths below it.",
-    defaultText: "(the whole account)",
-    commands: LISTING
-  },
-  {
-    name: "key-case",
-    value: "display|lower",
-    description: "Case of keys: as the user sees names in Dropbox, or all lower case.",
-    defaultText: "display",
-    commands: LISTING
-  },
-  {
-    name: "include",
-    value: "glob",
-    description: "Migrate only Dropbox paths matching this gitignore-style glob (repeatable), below --source-path, ignoring case: `*.pdf` at any depth, `/Photos` or `Photos/**` one top-level folder. See Filters.",
-    defaultText: "(everything)",
-    repeatable: true,
-    commands: LISTING
-  },
-  {
-    name: "exclude",
-    value: "glob",
-    description: "Leave out Dropbox paths matching this glob (repeatable; e.g. `.DS_Store`, `*.tmp`, `/Archive`); wins over --include.",
-    defaultText: "(nothing)",
-    repeatable: true,
-    commands: LISTING
-  },
-  {
-    name: "exports",
-    value: "export|skip",
-    description: "Paper and Google documents cannot be downloaded as they are: `export` stores them converted (`Plan.paper` \u2192 `Plan.paper.md`), `skip` leaves them out.",
-    defaultText: "export",
-    commands: LISTING
-  },
-  {
-    name: "export-format",
-    value: "format",
-    description: "Format for exported documents (e.g. `markdown`, `html`, `pdf`, `docx`, `xlsx`) instead of the one Dropbox suggests for each.",
-    defaultText: "(Dropbox's suggestion)",
-    commands: LISTING
-  },
-  {
-    name: "compress",
-    value: "off|text",
-    description: "`text` gzips text-like files (stored with `Content-Encoding: gzip`) when that saves at least 10%.",
-    defaultText: "off",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "team-root",
-    description: "List and download from the team's root namespace, so team folders outside your home folder are included.",
-    defaultText: "off",
-    commands: LISTING
-  },
-  {
-    name: "sse",
-    value: "AES256|aws:kms",
-    description: "Server-side encryption of new objects.",
-    defaultText: "(the bucket's default)",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "sse-kms-key-id",
-    value: "key",
-    description: "KMS key (id or ARN) for `--sse aws:kms`.",
-    defaultText: "(the AWS managed key)",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "expected-bucket-owner",
-    value: "account",
-    description: "AWS account id that must own the bucket; every S3 call fails if another account owns it.",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "tool-prefix",
-    value: "prefix",
-    description: "The tool prefix: where the tool keeps its own objects (manifests, and the ledger with `ledger-store: s3`); migrated keys never start with it.",
-    defaultText: "`_dropbox-to-s3/`",
-    commands: MIGRATE_VERIFY
-  },
-  {
-    name: "keep-empty-folders",
-    description: "Also write a zero-byte `folder/` object for each empty Dropbox folder.",
-    defaultText: "off",
-    commands: ["migrate"]
-  },
-  {
-    name: "on-source-delete",
-    value: "keep|delete",
-    description: "What a file deleted in Dropbox does to its object: `keep` reports it; `delete` deletes the object, only if this tool wrote it.",
-    defaultText: "keep",
-    commands: ["migrate"]
-  },
-  {
-    name: "retry-failed",
-    value: "class",
-    description: "Make permanent failures pending again (all, or only those of one class such as `access_denied`) after fixing their cause.",
-    optionalValue: true,
-    commands: ["migrate"]
-  },
-  {
-    name: "deep",
-    description: "verify: re-read every object and re-hash it, not just its size and stored hash.",
-    defaultText: "off",
-    commands: ["verify"]
-  },
-  {
-    name: "requeue",
-    description: "verify: mark every file that differs pending again, so the next migrate copies it.",
-    defaultText: "off",
-    commands: ["verify"]
-  },
-  {
-    name: "prices",
-    value: "file",
-    description: "plan: a JSON file of S3 and GitHub Actions prices that replaces entries of the built-in table (see Plan the cost).",
-    defaultText: "(built-in table)",
-    commands: ["plan", "action"]
-  },
-  {
-    name: "max-duration",
-    value: "duration",
-    description: "Time budget of the chunk (e.g. `50m`): after it, nothing new starts, files in flight get the grace period, the ledger is saved.",
-    defaultText: "(no limit); the action: 50m",
-    actionDefault: "50m",
-    commands: ["migrate"]
-  },
-  {
-    name: "grace",
-    value: "duration",
-    description: "How long files in flight may finish after the deadline or a stop signal.",
-    defaultText: "5s",
-    commands: ["migrate"]
-  },
-  {
-    name: "batch-size",
-    value: "files",
-    description: "At most this many files per chunk (per shard).",
-    defaultText: "(no limit)",
-    commands: ["migrate"]
-  },
-  {
-    name: "max-bytes",
-    value: "size",
-    description: "At most this many bytes per chunk (e.g. `50GiB`).",
-    defaultText: "(no limit)",
-    commands: ["migrate"]
-  },
-  {
-    name: "concurrency",
-    value: "auto|N",
-    description: "`auto` grows while transfers succeed and halves on rate limits and server errors; a number fixes it.",
-    defaultText: "auto",
-    commands: ["migrate"]
-  },
-  {
-    name: "max-concurrency",
-    value: "N",
-    description: "Upper bound for automatic concurrency.",
-    defaultText: "32",
-    commands: ["migrate"]
-  },
-  {
-    name: "max-memory",
-    value: "size",
-    description: "Cap on file bytes held in memory at once, across all transfers.",
-    defaultText: "256MiB",
-    commands: ["migrate"]
-  },
-  {
-    name: "part-size",
-    value: "size",
-    description: "Multipart part size (a multiple of 4 MiB, at least 8 MiB); files up to this size are sent in one PUT. Grown per file so 10,000 parts cover it.",
-    defaultText: "16MiB",
-    commands: ["migrate"]
-  },
-  {
-    name: "max-attempts",
-    value: "N",
-    description: "A retryable failure that persists over this many attempts (across chunks) becomes permanent.",
-    defaultText: "5",
-    commands: ["migrate"]
-  },
-  {
-    name: "shard",
-    value: "i/n",
-    description: "Work on shard i of n (files are split by a hash of their Dropbox id); each shard has its own ledger.",
-    defaultText: "0/1",
-    cliOnly: true,
-    commands: ["migrate", "status", "verify"]
-  },
-  {
-    name: "ledger",
-    value: "dir",
-    description: "Folder of the ledger (what is done, the listing cursor, the pinned settings).",
-    defaultText: "`.dropbox-to-s3/` (one subfolder per shard)",
-    commands: ["migrate", "status", "verify", "plan"]
-  },
-  {
-    name: "reset-ledger",
-    description: "Forget the ledger and start a new migration (objects already in S3 are found again, not copied twice).",
-    defaultText: "off",
-    commands: ["migrate"]
-  },
-  {
-    name: "json",
-    description: "Print the result as one JSON line on stdout.",
-    defaultText: "off",
-    cliOnly: true,
-    commands: ["migrate", "status", "verify", "plan"]
-  },
-  {
-    name: "dropbox-base-url",
-    value: "url",
-    description: "Send Dropbox API calls to this server instead of Dropbox (the local emulator, for demos and tests).",
-    defaultText: "(Dropbox)",
-    env: "DROPBOX_BASE_URL",
-    commands: DROPBOX_APP
-  },
-  {
-    name: "dropbox-app-key",
-    description: "App key of your Dropbox app.",
-    env: "DROPBOX_APP_KEY",
-    secret: true,
-    commands: DROPBOX_APP
-  },
-  {
-    name: "dropbox-app-secret",
-    description: "App secret; leave it out for refresh tokens from a PKCE flow.",
-    env: "DROPBOX_APP_SECRET",
-    secret: true,
-    commands: DROPBOX_APP
-  },
-  {
-    name: "dropbox-refresh-token",
-    description: "Long-lived refresh token (with the app key, the way to run unattended).",
-    env: "DROPBOX_REFRESH_TOKEN",
-    secret: true,
-    commands: LISTING
-  },
-  {
-    name: "dropbox-access-token",
-    description: "A short-lived access token instead of a refresh token (it expires after 4 hours).",
-    env: "DROPBOX_ACCESS_TOKEN",
-    secret: true,
-    commands: LISTING
-  },
-  {
-    name: "mode",
-    value: "migrate|plan|finalize",
-    description: "What the action step does: `migrate` runs one chunk of one shard; `plan` lists the account and writes the cost plan to the job summary; `finalize` reads every shard's ledger, applies the lifecycle rule and writes the summary issue or the progress.",
-    defaultText: "migrate",
-    actionDefault: "migrate",
-    commands: ["action"]
-  },
-  {
-    name: "shard-index",
-    value: "i",
-    description: "This job's shard, from 0 (in a matrix of shards, the matrix value).",
-    defaultText: "0",
-    actionDefault: "0",
-    commands: ["action"]
-  },
-  {
-    name: "shard-count",
-    value: "n",
-    description: "Number of shards the files are split into; keep it the same for every run.",
-    defaultText: "1",
-    actionDefault: "1",
-    commands: ["action"]
-  },
-  {
-    name: "ledger-store",
-    value: "cache|artifact|s3",
-    description: "Where the shard's ledger is kept between runs: the Actions cache, a workflow artifact, or objects under --tool-prefix in the bucket (durable). See Use it as a GitHub Action.",
-    defaultText: "cache",
-    actionDefault: "cache",
-    commands: ["action"]
-  },
-  {
-    name: "disable-schedule-when-done",
-    value: "true|false",
-    description: "finalize: when every shard is done, disable the workflow so its schedule stops (needs `actions: write`).",
-    defaultText: "true",
-    actionDefault: "true",
-    commands: ["action"]
-  },
-  {
-    name: "github-token",
-    description: "Token for the GitHub API: finding the last ledger artifact (`actions: read`), pruning old ledger caches (`actions: write`).",
-    defaultText: "`${{ github.token }}`",
-    actionDefault: "${{ github.token }}",
-    secret: true,
-    commands: ["action"]
-  },
-  {
-    name: "migrate-result",
-    value: "result",
-    description: "finalize: the result of the workflow's migrate jobs (`needs.migrate.result`). `failure` asks for attention even when no shard's ledger says why (a job that failed before its chunk could record anything: a missing secret, a lost runner).",
-    defaultText: "(not known)",
-    commands: ["action"]
-  },
-  {
-    name: "aws-credentials-expiration",
-    value: "time",
-    description: "When the AWS credentials expire (the `aws-expiration` output of aws-actions/configure-aws-credentials with `output-credentials: true`): a chunk that would outlive them is refused before it starts.",
-    defaultText: "(the AWS SDK's, when it knows)",
-    commands: ["action"]
-  }
+// src/s3/storage-classes.ts
+var STORAGE_CLASSES = [
+  "STANDARD",
+  "STANDARD_IA",
+  "ONEZONE_IA",
+  "INTELLIGENT_TIERING",
+  "GLACIER_IR",
+  "GLACIER",
+  "DEEP_ARCHIVE",
+  "REDUCED_REDUNDANCY"
 ];
+var TRANSITION_CLASSES = [
+  "STANDARD_IA",
+  "INTELLIGENT_TIERING",
+  "ONEZONE_IA",
+  "GLACIER_IR",
+  "GLACIER",
+  "DEEP_ARCHIVE"
+];
+var DEFAULT_LIFECYCLE = "GLACIER:30,DEEP_ARCHIVE:90";
+function parseLifecycle(text, uploadClass) {
+  if (text?.toLowerCase() === "none") return void 0;
+  const transitions = (text ?? DEFAULT_LIFECYCLE).split(",").map((item) => transition(item.trim()));
+  const colder = (t) => isColder(t.storageClass, uploadClass);
+  if (text === void 0) return { transitions: transitions.filter(colder) };
+  transitions.forEach((current, index) => {
+    const previous = transitions[index - 1];
+    if (!colder(current)) {
+      throw new ConfigError(
+        `--lifecycle moves objects to ${current.storageClass}, but --storage-class ${uploadClass} is already as cold; leave that transition out or use --lifecycle none.`
+      );
+    }
+    if (previous !== void 0 && (current.days <= previous.days || !isColder(current.storageClass, previous.storageClass))) {
+      throw new ConfigError(
+        `--lifecycle "${text}": each transition must go to a colder class on a later day than the one before (order: ${TRANSITION_CLASSES.join(", ")}), for example ${DEFAULT_LIFECYCLE}.`
+      );
+    }
+  });
+  return { transitions };
+}
+function transition(item) {
+  const match = /^([A-Z_]+):(\d{1,5})$/.exec(item.toUpperCase());
+  const storageClass = TRANSITION_CLASSES.find((name) => name === match?.[1]);
+  if (match === null || storageClass === void 0) {
+    throw new ConfigError(
+      `--lifecycle "${item}" is not CLASS:DAYS with CLASS one of ${TRANSITION_CLASSES.join(", ")} (for example ${DEFAULT_LIFECYCLE}, or none for no rule).`
+    );
+  }
+  const days = Number(match[2]);
+  const minimum = storageClass === "STANDARD_IA" || storageClass === "ONEZONE_IA" ? 30 : 0;
+  if (days < minimum) {
+    throw new ConfigError(
+      `--lifecycle ${storageClass}:${String(days)}: S3 moves objects to ${storageClass} after 30 days at the earliest.`
+    );
+  }
+  return { storageClass, days };
+}
+function isColder(a5, b5) {
+  const rank = (name) => TRANSITION_CLASSES.indexOf(name);
+  return rank(a5) > rank(b5);
+}
+
+// src/engine/concurrency.ts
+var DEFAULT_CONCURRENCY = {
+  fixed: void 0,
+  max: 32,
+  initial: 4,
+  cooldownMs: 2e3
+};
+var ConcurrencyController = class {
+  current;
+  successesThisRound = 0;
+  lastDecreaseAt = Number.NEGATIVE_INFINITY;
+  options;
+  clock;
+  constructor(options, clock) {
+    this.options = options;
+    this.clock = clock;
+    this.current = options.fixed ?? Math.min(Math.max(1, options.initial), options.max);
+  }
+  get limit() {
+    return this.current;
+  }
+  get automatic() {
+    return this.options.fixed === void 0;
+  }
+  onSuccess() {
+    if (!this.automatic) return;
+    this.successesThisRound += 1;
+    if (this.successesThisRound >= this.current) {
+      this.successesThisRound = 0;
+      this.current = Math.min(this.current + 1, this.options.max);
+    }
+  }
+  /** A sign of overload: 429, 5xx, or a connection the service dropped. */
+  onThrottle() {
+    if (!this.automatic) return;
+    const now = this.clock.now();
+    if (now - this.lastDecreaseAt < this.options.cooldownMs) return;
+    this.lastDecreaseAt = now;
+    this.successesThisRound = 0;
+    this.current = Math.max(1, Math.floor(this.current / 2));
+  }
+};
+
+// src/s3/encryption.ts
+var SSE_MODES = ["AES256", "aws:kms"];
 
 // src/config/values.ts
+var MiB2 = 1024 * 1024;
 var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 function parseDuration(text, flag) {
   const trimmed = text.trim();
@@ -59124,6 +58823,570 @@ function parseChoice(text, flag, choices) {
   }
   return found;
 }
+function parsePositiveSize(text, flag) {
+  const value = parseSize(text, flag);
+  if (value <= 0) throw new ConfigError(`${flag} must be more than 0.`);
+  return value;
+}
+function parsePartSize(text, flag) {
+  const value = parseSize(text, flag);
+  if (value % (4 * MiB2) !== 0 || value < 8 * MiB2 || value > 5 * 1024 * MiB2) {
+    throw new ConfigError(
+      `${flag} ${text} must be a multiple of 4 MiB from 8MiB to 5GiB (for example 16MiB), so parts line up with Dropbox's 4 MiB hash blocks.`
+    );
+  }
+  return value;
+}
+function parseConcurrency(text, flag) {
+  if (text === "auto") return void 0;
+  if (!/^\d+$/.test(text)) {
+    throw new ConfigError(`${flag} "${text}" must be auto or a whole number from 1 to 256.`);
+  }
+  return parseInteger(text, flag, 1, 256);
+}
+function parseRegion(text, flag) {
+  if (!/^[a-z]{2}(-[a-z0-9]+)+$/.test(text)) {
+    throw new ConfigError(`${flag} "${text}" is not an AWS region name (for example eu-west-1).`);
+  }
+  return text;
+}
+function parseUrl(text, flag) {
+  let parsed;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new ConfigError(`${flag} "${text}" is not a URL (for example http://127.0.0.1:9000).`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ConfigError(`${flag} "${text}" must be an http or https URL.`);
+  }
+  return parsed.toString().replace(/\/+$/, "");
+}
+function parseSourcePath(text, flag) {
+  const value = text.replace(/\/+$/, "");
+  if (value === "") return "";
+  if (!value.startsWith("/") || value.includes("//")) {
+    throw new ConfigError(
+      `${flag} "${text}" must be a Dropbox folder path starting with / (for example /Photos), or empty for the whole account.`
+    );
+  }
+  return value;
+}
+function parseToolPrefix(text, flag) {
+  const value = `${text.replace(/^\/+|\/+$/g, "")}/`;
+  if (value === "/" || value.includes("//")) {
+    throw new ConfigError(
+      `${flag} "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`
+    );
+  }
+  return value;
+}
+function parseAccountId(text, flag) {
+  if (!/^\d{12}$/.test(text)) {
+    throw new ConfigError(
+      `${flag} "${text}" is not an AWS account id: it has 12 digits (for example 123456789012).`
+    );
+  }
+  return text;
+}
+function parseExportFormat(text, flag) {
+  if (!/^[a-z0-9_]{1,20}$/.test(text)) {
+    throw new ConfigError(
+      `${flag} "${text}" is not a format name: use one Dropbox offers, such as markdown, html, pdf, docx or xlsx.`
+    );
+  }
+  return text;
+}
+function parseExpiration(text, flag) {
+  const time2 = new Date(text.replace(/^"(.*)"$/, "$1"));
+  if (Number.isNaN(time2.getTime())) {
+    throw new ConfigError(
+      `${flag} "${text}" is not a time: pass the \`aws-expiration\` output of aws-actions/configure-aws-credentials (with output-credentials: true), or leave it empty.`
+    );
+  }
+  return time2;
+}
+
+// src/config/options.ts
+var MIGRATE_VERIFY = ["migrate", "verify"];
+var LISTING = ["migrate", "verify", "plan"];
+var DROPBOX_APP = ["migrate", "verify", "plan", "auth"];
+var SWITCH = { default: "off", parse: parseBoolean };
+var KEY_CASES = ["display", "lower"];
+var EXPORT_MODES = ["export", "skip"];
+var COMPRESS_MODES = ["off", "text"];
+var SOURCE_DELETE_MODES = ["keep", "delete"];
+var ACTION_MODES = ["migrate", "plan", "finalize"];
+var LEDGER_STORES = ["cache", "artifact", "s3"];
+var JOB_RESULTS = ["success", "failure", "cancelled", "skipped"];
+var DEFAULT_TOOL_PREFIX = "_dropbox-to-s3/";
+var DEFAULT_LEDGER_DIR = ".dropbox-to-s3";
+var TABLE = [
+  {
+    name: "bucket",
+    value: "name",
+    description: "S3 bucket the files go to (it must exist).",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "prefix",
+    value: "prefix",
+    description: "Key prefix in the bucket: a file /A/b.txt becomes `prefix/A/b.txt`.",
+    absent: "(none: keys are the Dropbox paths)",
+    commands: LISTING
+  },
+  {
+    name: "region",
+    value: "region",
+    description: "AWS region of the bucket.",
+    // One rule: --region, else AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1; we hand the
+    // S3 client its region, so the SDK's own lookup never runs. The AWS SDK for JavaScript v3
+    // reads AWS_REGION, then `region` in the shared config file, never AWS_DEFAULT_REGION
+    // (https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/setting-region.html;
+    // @smithy/core's NODE_REGION_CONFIG_OPTIONS). AWS_DEFAULT_REGION is the AWS CLI's name, the
+    // one its guide exports (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html),
+    // read after AWS_REGION as the CLI does: a shell set up for the AWS CLI finds its bucket, as it
+    // always has here. The shared config file is not read.
+    env: "AWS_REGION",
+    defaultEnv: "AWS_DEFAULT_REGION",
+    default: "us-east-1",
+    parse: parseRegion,
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "s3-endpoint",
+    value: "url",
+    description: "Endpoint of an S3-compatible store instead of AWS.",
+    parse: parseUrl,
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "s3-force-path-style",
+    description: "Address the bucket in the path (`endpoint/bucket/key`), as most S3-compatible stores need.",
+    ...SWITCH,
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "storage-class",
+    value: "class",
+    description: "Storage class of new objects (STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, \u2026).",
+    default: "STANDARD",
+    parse: (text, flag) => parseChoice(text, flag, STORAGE_CLASSES),
+    commands: ["migrate", "plan"]
+  },
+  {
+    name: "lifecycle",
+    value: "transitions|none",
+    description: "Lifecycle rule for the migrated objects: `CLASS:DAYS` transitions, comma-separated, or `none`. Applied once per migration (CLI: by shard 0; action: by `finalize`), keeping every other rule of the bucket. See Storage classes and lifecycle.",
+    // Read by buildConfig's storage section, with --storage-class (src/s3/storage-classes.ts).
+    default: DEFAULT_LIFECYCLE,
+    commands: ["migrate", "plan"]
+  },
+  {
+    name: "source-path",
+    value: "path",
+    description: "Dropbox folder to migrate; keys are made from paths below it.",
+    absent: "(the whole account)",
+    parse: parseSourcePath,
+    commands: LISTING
+  },
+  {
+    name: "key-case",
+    value: "display|lower",
+    description: "Case of keys: as the user sees names in Dropbox, or all lower case.",
+    default: "display",
+    parse: (text, flag) => parseChoice(text, flag, KEY_CASES),
+    commands: LISTING
+  },
+  {
+    name: "include",
+    value: "glob",
+    description: "Migrate only Dropbox paths matching this gitignore-style glob (repeatable), below --source-path, ignoring case: `*.pdf` at any depth, `/Photos` or `Photos/**` one top-level folder. See Filters.",
+    absent: "(everything)",
+    repeatable: true,
+    commands: LISTING
+  },
+  {
+    name: "exclude",
+    value: "glob",
+    description: "Leave out Dropbox paths matching this glob (repeatable; e.g. `.DS_Store`, `*.tmp`, `/Archive`); wins over --include.",
+    absent: "(nothing)",
+    repeatable: true,
+    commands: LISTING
+  },
+  {
+    name: "exports",
+    value: "export|skip",
+    description: "Paper and Google documents cannot be downloaded as they are: `export` stores them converted (`Plan.paper` \u2192 `Plan.paper.md`), `skip` leaves them out.",
+    default: "export",
+    parse: (text, flag) => parseChoice(text, flag, EXPORT_MODES),
+    commands: LISTING
+  },
+  {
+    name: "export-format",
+    value: "format",
+    description: "Format for exported documents (e.g. `markdown`, `html`, `pdf`, `docx`, `xlsx`) instead of the one Dropbox suggests for each.",
+    absent: "(Dropbox's suggestion)",
+    parse: parseExportFormat,
+    commands: LISTING
+  },
+  {
+    name: "compress",
+    value: "off|text",
+    description: "`text` gzips text-like files (stored with `Content-Encoding: gzip`) when that saves at least 10%.",
+    default: "off",
+    parse: (text, flag) => parseChoice(text, flag, COMPRESS_MODES),
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "team-root",
+    description: "List and download from the team's root namespace, so team folders outside your home folder are included.",
+    ...SWITCH,
+    commands: LISTING
+  },
+  {
+    name: "sse",
+    value: "AES256|aws:kms",
+    description: "Server-side encryption of new objects.",
+    absent: "(the bucket's default)",
+    parse: (text, flag) => parseChoice(text, flag, SSE_MODES),
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "sse-kms-key-id",
+    value: "key",
+    description: "KMS key (id or ARN) for `--sse aws:kms`.",
+    absent: "(the AWS managed key)",
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "expected-bucket-owner",
+    value: "account",
+    description: "AWS account id that must own the bucket; every S3 call fails if another account owns it.",
+    parse: parseAccountId,
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "tool-prefix",
+    value: "prefix",
+    description: "The tool prefix: where the tool keeps its own objects (manifests, and the ledger with `ledger-store: s3`); migrated keys never start with it.",
+    default: DEFAULT_TOOL_PREFIX,
+    parse: parseToolPrefix,
+    commands: MIGRATE_VERIFY
+  },
+  {
+    name: "keep-empty-folders",
+    description: "Also write a zero-byte `folder/` object for each empty Dropbox folder.",
+    ...SWITCH,
+    commands: ["migrate"]
+  },
+  {
+    name: "on-source-delete",
+    value: "keep|delete",
+    description: "What a file deleted in Dropbox does to its object: `keep` reports it; `delete` deletes the object, only if this tool wrote it.",
+    default: "keep",
+    parse: (text, flag) => parseChoice(text, flag, SOURCE_DELETE_MODES),
+    commands: ["migrate"]
+  },
+  {
+    name: "retry-failed",
+    value: "class",
+    description: "Make permanent failures pending again (all, or only those of one class such as `access_denied`) after fixing their cause.",
+    optionalValue: true,
+    commands: ["migrate"]
+  },
+  {
+    name: "deep",
+    description: "verify: re-read every object and re-hash it, not just its size and stored hash.",
+    ...SWITCH,
+    commands: ["verify"]
+  },
+  {
+    name: "requeue",
+    description: "verify: mark every file that differs pending again, so the next migrate copies it.",
+    ...SWITCH,
+    commands: ["verify"]
+  },
+  {
+    name: "prices",
+    value: "file",
+    description: "plan: a JSON file of S3 and GitHub Actions prices that replaces entries of the built-in table (see Plan the cost).",
+    absent: "(built-in table)",
+    commands: ["plan", "action"]
+  },
+  {
+    name: "max-duration",
+    value: "duration",
+    description: "Time budget of the chunk (e.g. `50m`): after it, nothing new starts, files in flight get the grace period, the ledger is saved.",
+    absent: "(no limit)",
+    actionDefault: "50m",
+    parse: parseDuration,
+    commands: ["migrate"]
+  },
+  {
+    name: "grace",
+    value: "duration",
+    description: "How long files in flight may finish after the deadline or a stop signal.",
+    default: "5s",
+    parse: parseDuration,
+    commands: ["migrate"]
+  },
+  {
+    name: "batch-size",
+    value: "files",
+    description: "At most this many files per chunk (per shard).",
+    absent: "(no limit)",
+    parse: (text, flag) => parseInteger(text, flag, 1, 1e7),
+    commands: ["migrate"]
+  },
+  {
+    name: "max-bytes",
+    value: "size",
+    description: "At most this many bytes per chunk (e.g. `50GiB`).",
+    absent: "(no limit)",
+    parse: parsePositiveSize,
+    commands: ["migrate"]
+  },
+  {
+    name: "concurrency",
+    value: "auto|N",
+    description: "`auto` grows while transfers succeed and halves on rate limits and server errors; a number fixes it.",
+    default: "auto",
+    parse: parseConcurrency,
+    commands: ["migrate"]
+  },
+  {
+    name: "max-concurrency",
+    value: "N",
+    description: "Upper bound for automatic concurrency.",
+    default: String(DEFAULT_CONCURRENCY.max),
+    parse: (text, flag) => parseInteger(text, flag, 1, 256),
+    commands: ["migrate"]
+  },
+  {
+    name: "max-memory",
+    value: "size",
+    description: "Cap on file bytes held in memory at once, across all transfers.",
+    default: "256MiB",
+    parse: parsePositiveSize,
+    commands: ["migrate"]
+  },
+  {
+    name: "part-size",
+    value: "size",
+    description: "Multipart part size (a multiple of 4 MiB, at least 8 MiB); files up to this size are sent in one PUT. Grown per file so 10,000 parts cover it.",
+    default: "16MiB",
+    parse: parsePartSize,
+    commands: ["migrate"]
+  },
+  {
+    name: "max-attempts",
+    value: "N",
+    description: "A retryable failure that persists over this many attempts (across chunks) becomes permanent.",
+    default: "5",
+    parse: (text, flag) => parseInteger(text, flag, 1, 100),
+    commands: ["migrate"]
+  },
+  {
+    name: "shard",
+    value: "i/n",
+    description: "Work on shard i of n (files are split by a hash of their Dropbox id); each shard has its own ledger.",
+    default: "0/1",
+    parse: parseShard,
+    cliOnly: true,
+    commands: ["migrate", "status", "verify"]
+  },
+  {
+    name: "ledger",
+    value: "dir",
+    description: "Folder of the ledger, one subfolder per shard (what is done, the listing cursor, the pinned settings).",
+    default: DEFAULT_LEDGER_DIR,
+    commands: ["migrate", "status", "verify", "plan"]
+  },
+  {
+    name: "reset-ledger",
+    description: "Forget the ledger and start a new migration (objects already in S3 are found again, not copied twice).",
+    ...SWITCH,
+    commands: ["migrate"]
+  },
+  {
+    name: "json",
+    description: "Print the result as one JSON line on stdout.",
+    ...SWITCH,
+    cliOnly: true,
+    commands: ["migrate", "status", "verify", "plan"]
+  },
+  {
+    name: "dropbox-base-url",
+    value: "url",
+    description: "Send Dropbox API calls to this server instead of Dropbox (the local emulator, for demos and tests).",
+    absent: "(Dropbox)",
+    parse: parseUrl,
+    env: "DROPBOX_BASE_URL",
+    commands: DROPBOX_APP
+  },
+  {
+    name: "dropbox-app-key",
+    description: "App key of your Dropbox app.",
+    env: "DROPBOX_APP_KEY",
+    secret: true,
+    commands: DROPBOX_APP
+  },
+  {
+    name: "dropbox-app-secret",
+    description: "App secret; leave it out for refresh tokens from a PKCE flow.",
+    env: "DROPBOX_APP_SECRET",
+    secret: true,
+    commands: DROPBOX_APP
+  },
+  {
+    name: "dropbox-refresh-token",
+    description: "Long-lived refresh token (with the app key, the way to run unattended).",
+    env: "DROPBOX_REFRESH_TOKEN",
+    secret: true,
+    commands: LISTING
+  },
+  {
+    name: "dropbox-access-token",
+    description: "A short-lived access token instead of a refresh token (it expires after 4 hours).",
+    env: "DROPBOX_ACCESS_TOKEN",
+    secret: true,
+    commands: LISTING
+  },
+  {
+    name: "mode",
+    value: "migrate|plan|finalize",
+    description: "What the action step does: `migrate` runs one chunk of one shard; `plan` lists the account and writes the cost plan to the job summary; `finalize` reads every shard's ledger, applies the lifecycle rule and writes the summary issue or the progress.",
+    default: "migrate",
+    parse: (text, flag) => parseChoice(text, flag, ACTION_MODES),
+    commands: ["action"]
+  },
+  {
+    name: "shard-index",
+    value: "i",
+    description: "This job's shard, from 0 (in a matrix of shards, the matrix value).",
+    default: "0",
+    parse: (text, flag) => parseInteger(text, flag, 0, 255),
+    commands: ["action"]
+  },
+  {
+    name: "shard-count",
+    value: "n",
+    description: "Number of shards the files are split into; keep it the same for every run.",
+    default: "1",
+    parse: (text, flag) => parseInteger(text, flag, 1, 256),
+    commands: ["action"]
+  },
+  {
+    name: "ledger-store",
+    value: "cache|artifact|s3",
+    description: "Where the shard's ledger is kept between runs: the Actions cache, a workflow artifact, or objects under --tool-prefix in the bucket (durable). See Use it as a GitHub Action.",
+    default: "cache",
+    parse: (text, flag) => parseChoice(text, flag, LEDGER_STORES),
+    commands: ["action"]
+  },
+  {
+    name: "disable-schedule-when-done",
+    value: "true|false",
+    description: "finalize: when every shard is done, disable the workflow so its schedule stops (needs `actions: write`).",
+    default: "true",
+    parse: parseBoolean,
+    commands: ["action"]
+  },
+  {
+    name: "github-token",
+    description: "Token for the GitHub API: finding the last ledger artifact (`actions: read`), pruning old ledger caches (`actions: write`).",
+    runnerDefault: "${{ github.token }}",
+    secret: true,
+    commands: ["action"]
+  },
+  {
+    name: "migrate-result",
+    value: "result",
+    description: "finalize: the result of the workflow's migrate jobs (`needs.migrate.result`). `failure` asks for attention even when no shard's ledger says why (a job that failed before its chunk could record anything: a missing secret, a lost runner).",
+    absent: "(not known)",
+    parse: (text, flag) => parseChoice(text, flag, JOB_RESULTS),
+    commands: ["action"]
+  },
+  {
+    name: "aws-credentials-expiration",
+    value: "time",
+    description: "When the AWS credentials expire (the `aws-expiration` output of aws-actions/configure-aws-credentials with `output-credentials: true`): a chunk that would outlive them is refused before it starts.",
+    absent: "(the AWS SDK's, when it knows)",
+    parse: parseExpiration,
+    commands: ["action"]
+  }
+];
+var OPTIONS = TABLE;
+var BY_NAME = new Map(
+  OPTIONS.map((option) => [option.name, option])
+);
+function optionNamed(name) {
+  return BY_NAME.get(name);
+}
+function flagOf(option) {
+  return actionOnly(option) ? option.name : `--${option.name}`;
+}
+function actionOnly(option) {
+  return option.commands.every((surface) => surface === "action");
+}
+function parseOption(name, text, front = "cli") {
+  const option = BY_NAME.get(name);
+  if (option === void 0) throw new Error(`no option ${name} in the table`);
+  const given = text ?? (front === "action" ? option.actionDefault : void 0) ?? option.default;
+  if (given === void 0 || option.parse === void 0) return given;
+  return option.parse(given, flagOf(option));
+}
+function defaultText(option) {
+  if (option.runnerDefault !== void 0) return code(option.runnerDefault);
+  const value = option.default === void 0 ? option.absent : code(option.default);
+  const variables = option.defaultEnv === void 0 ? [] : [option.env, option.defaultEnv];
+  const chain2 = value === void 0 ? void 0 : [...variables.flatMap((name) => name === void 0 ? [] : [code(name)]), value].join(
+    ", else "
+  );
+  if (option.actionDefault === void 0) return chain2;
+  return [chain2, `the action: ${code(option.actionDefault)}`].filter((part) => part !== void 0).join("; ");
+}
+function code(text) {
+  return `\`${text}\``;
+}
+
+// src/config/reader.ts
+function reader(command5, raw, env2, front) {
+  const applies = (option) => option.commands.includes(command5) || front === "action" && option.commands.includes("action");
+  for (const name of Object.keys(raw)) {
+    const option = optionNamed(name);
+    if (option === void 0) throw new ConfigError(`unknown option --${name}.`);
+    if (raw[name] !== void 0 && !applies(option)) {
+      throw new ConfigError(`--${name} does not apply to \`${command5}\`.`);
+    }
+  }
+  const text = (name) => {
+    const value2 = raw[name];
+    if (typeof value2 === "object") throw new ConfigError(`--${name} may be given only once.`);
+    if (typeof value2 === "string" && value2.trim() !== "") return value2.trim();
+    const option = optionNamed(name);
+    for (const variable of [option?.env, option?.defaultEnv]) {
+      const fromEnv2 = variable === void 0 ? void 0 : env2[variable];
+      if (fromEnv2 !== void 0 && fromEnv2.trim() !== "") return fromEnv2.trim();
+    }
+    return void 0;
+  };
+  const value = (name) => parseOption(name, text(name), front);
+  return {
+    text,
+    value,
+    list: (name) => {
+      const given = raw[name];
+      const values = typeof given === "string" ? given.split("\n") : typeof given === "object" ? given : [];
+      return values.map((item) => item.trim()).filter((item) => item !== "");
+    },
+    flag: (name) => {
+      const given = raw[name];
+      return typeof given === "boolean" ? given : value(name);
+    }
+  };
+}
 
 // src/format.ts
 function formatBytes(bytes) {
@@ -59147,169 +59410,38 @@ function formatDuration(ms) {
 }
 
 // src/config/config.ts
-var DEFAULT_TOOL_PREFIX = "_dropbox-to-s3/";
-var SSE_MODES = ["AES256", "aws:kms"];
-var STORAGE_CLASSES = [
-  "STANDARD",
-  "STANDARD_IA",
-  "ONEZONE_IA",
-  "INTELLIGENT_TIERING",
-  "GLACIER_IR",
-  "GLACIER",
-  "DEEP_ARCHIVE",
-  "REDUCED_REDUNDANCY"
-];
-var TRANSITION_CLASSES = [
-  "STANDARD_IA",
-  "INTELLIGENT_TIERING",
-  "ONEZONE_IA",
-  "GLACIER_IR",
-  "GLACIER",
-  "DEEP_ARCHIVE"
-];
-var DEFAULT_LIFECYCLE = "GLACIER:30,DEEP_ARCHIVE:90";
-var MiB2 = 1024 * 1024;
-var DEFAULT_LEDGER_DIR = ".dropbox-to-s3";
-var ACTION_MODES = ["migrate", "plan", "finalize"];
-var LEDGER_STORES = ["cache", "artifact", "s3"];
-var JOB_RESULTS = ["success", "failure", "cancelled", "skipped"];
-var ACTION_MAX_DURATION_MS = 50 * 6e4;
+var ACTION_MAX_DURATION_MS = actionMaxDuration();
+function actionMaxDuration() {
+  const ms = parseOption("max-duration", void 0, "action");
+  if (ms === void 0) throw new Error("max-duration has no action default in the option table");
+  return ms;
+}
 function buildConfig(command5, raw, env2, front = "cli") {
   const read = reader(command5, raw, env2, front);
-  const shard = front === "action" ? actionShard(read) : parseShard(read.text("shard") ?? "0/1", "--shard");
-  const ledgerRoot = read.text("ledger") ?? DEFAULT_LEDGER_DIR;
-  const common = {
-    command: command5,
-    action: front === "action" ? actionSettings(read) : void 0,
-    shard,
-    ledgerDir: join(ledgerRoot, shardLabel(shard)),
-    json: read.flag("json")
-  };
-  const partSizeBytes = partSize(read.text("part-size"));
-  const maxMemoryBytes = read.size("max-memory") ?? 256 * MiB2;
-  if (maxMemoryBytes < partSizeBytes) {
-    throw new ConfigError(
-      `--max-memory ${formatBytes(maxMemoryBytes)} is smaller than one part (${formatBytes(partSizeBytes)}); raise --max-memory or lower --part-size.`
-    );
-  }
-  const concurrency = concurrencyOf(read.text("concurrency"), read.text("max-concurrency"));
-  const maxDurationMs = read.duration("max-duration") ?? (front === "action" ? ACTION_MAX_DURATION_MS : void 0);
-  const graceMs = read.duration("grace") ?? 5e3;
-  if (maxDurationMs !== void 0 && maxDurationMs < 1e3) {
-    throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
-  }
-  const toolPrefix = toolPrefixOf(read.text("tool-prefix") ?? DEFAULT_TOOL_PREFIX);
-  const sse = optional(read.text("sse"), (text) => parseChoice(text, "--sse", SSE_MODES));
-  const sseKmsKeyId = read.text("sse-kms-key-id");
-  if (sseKmsKeyId !== void 0 && sse !== "aws:kms") {
-    throw new ConfigError("--sse-kms-key-id needs --sse aws:kms; add it or leave the key id out.");
-  }
-  const storageClass = parseChoice(
-    read.text("storage-class") ?? "STANDARD",
-    "--storage-class",
-    STORAGE_CLASSES
-  );
-  const lifecycleSetting = lifecycle(read.text("lifecycle"), storageClass);
-  const s3Prefix = prefix(read.text("prefix") ?? "", toolPrefix);
+  const place = placement(read, front);
+  const action = front === "action" ? actionSettings(read) : void 0;
   return {
-    ...common,
-    lifecycle: lifecycleSetting,
-    plan: { pricesFile: read.text("prices") },
-    dropbox: {
-      credentials: credentials(command5, read),
-      baseUrl: url(read.text("dropbox-base-url"), "--dropbox-base-url"),
-      sourcePath: sourcePath(read.text("source-path") ?? ""),
-      teamRoot: read.flag("team-root")
-    },
-    s3: {
-      bucket: (
-        // The action's `mode: plan` reads the migrate inputs but never calls S3.
-        (command5 === "migrate" || command5 === "verify") && common.action?.mode !== "plan" ? bucketName(read.text("bucket")) : read.text("bucket") ?? ""
-      ),
-      prefix: s3Prefix,
-      toolPrefix,
-      tagging: lifecycleSetting !== void 0 && lifecycleSetting.transitions.length > 0 && needsTag({ prefix: s3Prefix, toolPrefix }) ? MIGRATED_TAGGING : void 0,
-      sse,
-      sseKmsKeyId,
-      expectedBucketOwner: optional(read.text("expected-bucket-owner"), accountId),
-      region: region(read.text("region") ?? env2.AWS_DEFAULT_REGION ?? "us-east-1"),
-      endpoint: url(read.text("s3-endpoint"), "--s3-endpoint"),
-      forcePathStyle: read.flag("s3-force-path-style"),
-      storageClass
-    },
-    keyCase: parseChoice(read.text("key-case") ?? "display", "--key-case", [
-      "display",
-      "lower"
-    ]),
-    budget: {
-      maxDurationMs,
-      graceMs,
-      batchSize: optional(
-        read.text("batch-size"),
-        (text) => parseInteger(text, "--batch-size", 1, 1e7)
-      ),
-      maxBytes: read.size("max-bytes")
-    },
-    concurrency,
-    maxMemoryBytes,
-    partSizeBytes,
-    maxAttempts: optional(read.text("max-attempts"), (text) => parseInteger(text, "--max-attempts", 1, 100)) ?? 5,
-    resetLedger: read.flag("reset-ledger"),
-    filters: {
-      include: globs(read.list("include"), "--include"),
-      exclude: globs(read.list("exclude"), "--exclude")
-    },
-    exports: {
-      mode: parseChoice(read.text("exports") ?? "export", "--exports", ["export", "skip"]),
-      format: optional(read.text("export-format"), exportFormat)
-    },
-    compress: parseChoice(read.text("compress") ?? "off", "--compress", ["off", "text"]),
-    keepEmptyFolders: read.flag("keep-empty-folders"),
-    onSourceDelete: parseChoice(read.text("on-source-delete") ?? "keep", "--on-source-delete", [
-      "keep",
-      "delete"
-    ]),
-    retryFailed: retryFailed(raw["retry-failed"]),
+    command: command5,
+    action,
+    ...place,
+    json: read.flag("json"),
+    ...transfers(read),
+    budget: budget(read),
+    dropbox: dropbox(command5, read),
+    ...storage(command5, read, action),
+    plan: { pricesFile: read.value("prices") },
+    ...listing(read),
+    ...migrateSettings(read, raw),
     verify: { deep: read.flag("deep"), requeue: read.flag("requeue") }
   };
 }
-function reader(command5, raw, env2, front) {
-  const known = new Map(OPTIONS.map((option) => [option.name, option]));
-  const applies = (option) => option.commands.includes(command5) || front === "action" && option.commands.includes("action");
-  for (const name of Object.keys(raw)) {
-    const option = known.get(name);
-    if (option === void 0) throw new ConfigError(`unknown option --${name}.`);
-    if (raw[name] !== void 0 && !applies(option)) {
-      throw new ConfigError(`--${name} does not apply to \`${command5}\`.`);
-    }
-  }
-  const text = (name) => {
-    const value = raw[name];
-    if (typeof value === "object") throw new ConfigError(`--${name} may be given only once.`);
-    if (typeof value === "string" && value.trim() !== "") return value.trim();
-    const variable = known.get(name)?.env;
-    const fromEnv2 = variable === void 0 ? void 0 : env2[variable];
-    return fromEnv2 === void 0 || fromEnv2.trim() === "" ? void 0 : fromEnv2.trim();
-  };
-  return {
-    text,
-    list: (name) => {
-      const value = raw[name];
-      const values = typeof value === "string" ? value.split("\n") : typeof value === "object" ? value : [];
-      return values.map((item) => item.trim()).filter((item) => item !== "");
-    },
-    flag: (name) => {
-      const value = raw[name];
-      if (typeof value === "boolean") return value;
-      return parseBoolean(typeof value === "string" ? value : "", `--${name}`);
-    },
-    size: (name) => optional(text(name), (value) => positive(parseSize(value, `--${name}`), name)),
-    duration: (name) => optional(text(name), (value) => parseDuration(value, `--${name}`))
-  };
+function placement(read, front) {
+  const shard = front === "action" ? actionShard(read) : read.value("shard");
+  return { shard, ledgerDir: join(read.value("ledger"), shardLabel(shard)) };
 }
 function actionShard(read) {
-  const count2 = parseInteger(read.text("shard-count") ?? "1", "shard-count", 1, 256);
-  const index = parseInteger(read.text("shard-index") ?? "0", "shard-index", 0, 255);
+  const count2 = read.value("shard-count");
+  const index = read.value("shard-index");
   if (index >= count2) {
     throw new ConfigError(
       `shard-index ${String(index)} is not below shard-count ${String(count2)}: shards are numbered from 0 (with a matrix of n shards, 0 to n-1).`
@@ -59317,40 +59449,103 @@ function actionShard(read) {
   }
   return { index, count: count2 };
 }
-function actionMode(text) {
-  return parseChoice(text ?? "migrate", "mode", ACTION_MODES);
-}
 function actionSettings(read) {
   return {
-    mode: actionMode(read.text("mode")),
-    ledgerStore: parseChoice(read.text("ledger-store") ?? "cache", "ledger-store", LEDGER_STORES),
-    githubToken: read.text("github-token"),
-    disableScheduleWhenDone: parseBoolean(
-      read.text("disable-schedule-when-done") ?? "true",
-      "disable-schedule-when-done"
-    ),
-    awsCredentialsExpiration: optional(read.text("aws-credentials-expiration"), expirationTime),
-    migrateResult: optional(
-      read.text("migrate-result"),
-      (text) => parseChoice(text, "migrate-result", JOB_RESULTS)
-    )
+    mode: read.value("mode"),
+    ledgerStore: read.value("ledger-store"),
+    githubToken: read.value("github-token"),
+    disableScheduleWhenDone: read.flag("disable-schedule-when-done"),
+    awsCredentialsExpiration: read.value("aws-credentials-expiration"),
+    migrateResult: read.value("migrate-result")
   };
 }
-function expirationTime(text) {
-  const time2 = new Date(text.replace(/^"(.*)"$/, "$1"));
-  if (Number.isNaN(time2.getTime())) {
+function transfers(read) {
+  const partSizeBytes = read.value("part-size");
+  const maxMemoryBytes = read.value("max-memory");
+  if (maxMemoryBytes < partSizeBytes) {
     throw new ConfigError(
-      `aws-credentials-expiration "${text}" is not a time: pass the \`aws-expiration\` output of aws-actions/configure-aws-credentials (with output-credentials: true), or leave it empty.`
+      `--max-memory ${formatBytes(maxMemoryBytes)} is smaller than one part (${formatBytes(partSizeBytes)}); raise --max-memory or lower --part-size.`
     );
   }
-  return time2;
+  const max = read.value("max-concurrency");
+  const fixed = read.value("concurrency");
+  return {
+    partSizeBytes,
+    maxMemoryBytes,
+    concurrency: { fixed, max: fixed === void 0 ? max : Math.max(max, fixed) }
+  };
 }
-function optional(text, parse3) {
-  return text === void 0 ? void 0 : parse3(text);
+function budget(read) {
+  const maxDurationMs = read.value("max-duration");
+  const graceMs = read.value("grace");
+  if (maxDurationMs !== void 0 && maxDurationMs < 1e3) {
+    throw new ConfigError(`--max-duration must be at least 1s (for example 50m).`);
+  }
+  return {
+    maxDurationMs,
+    graceMs,
+    batchSize: read.value("batch-size"),
+    maxBytes: read.value("max-bytes")
+  };
 }
-function positive(value, name) {
-  if (value <= 0) throw new ConfigError(`--${name} must be more than 0.`);
-  return value;
+function dropbox(command5, read) {
+  return {
+    credentials: credentials(command5, read),
+    baseUrl: read.value("dropbox-base-url"),
+    sourcePath: read.value("source-path") ?? "",
+    teamRoot: read.flag("team-root")
+  };
+}
+function storage(command5, read, action) {
+  const toolPrefix = read.value("tool-prefix");
+  const sse = read.value("sse");
+  const sseKmsKeyId = read.value("sse-kms-key-id");
+  if (sseKmsKeyId !== void 0 && sse !== "aws:kms") {
+    throw new ConfigError("--sse-kms-key-id needs --sse aws:kms; add it or leave the key id out.");
+  }
+  const storageClass = read.value("storage-class");
+  const lifecycle = parseLifecycle(read.text("lifecycle"), storageClass);
+  const scope = { prefix: keyPrefix(read.text("prefix"), toolPrefix), toolPrefix };
+  const usesBucket = (command5 === "migrate" || command5 === "verify") && action?.mode !== "plan";
+  return {
+    lifecycle,
+    s3: {
+      bucket: usesBucket ? bucketName(read.text("bucket")) : read.text("bucket") ?? "",
+      ...scope,
+      tagging: tagging(lifecycle, scope),
+      sse,
+      sseKmsKeyId,
+      expectedBucketOwner: read.value("expected-bucket-owner"),
+      region: read.value("region"),
+      endpoint: read.value("s3-endpoint"),
+      forcePathStyle: read.flag("s3-force-path-style"),
+      storageClass
+    }
+  };
+}
+function tagging(lifecycle, scope) {
+  const moves = lifecycle !== void 0 && lifecycle.transitions.length > 0;
+  return moves && needsTag(scope) ? MIGRATED_TAGGING : void 0;
+}
+function listing(read) {
+  return {
+    keyCase: read.value("key-case"),
+    filters: {
+      include: globs(read.list("include"), "--include"),
+      exclude: globs(read.list("exclude"), "--exclude")
+    },
+    exports: { mode: read.value("exports"), format: read.value("export-format") }
+  };
+}
+function migrateSettings(read, raw) {
+  return {
+    compress: read.value("compress"),
+    keepEmptyFolders: read.flag("keep-empty-folders"),
+    onSourceDelete: read.value("on-source-delete"),
+    maxAttempts: read.value("max-attempts"),
+    retryFailed: retryFailed(raw["retry-failed"]),
+    resetLedger: read.flag("reset-ledger")
+  };
 }
 function credentials(command5, read) {
   const found = {
@@ -59384,7 +59579,8 @@ function bucketName(name) {
   }
   return name;
 }
-function prefix(text, reserved) {
+function keyPrefix(text, reserved) {
+  if (text === void 0) return "";
   const value = text.replace(/^\/+|\/+$/g, "");
   if (value.includes("//")) {
     throw new ConfigError(`--prefix "${text}" contains an empty segment (//); remove it.`);
@@ -59401,83 +59597,6 @@ function prefix(text, reserved) {
     );
   }
   return value;
-}
-function sourcePath(text) {
-  const value = text.replace(/\/+$/, "");
-  if (value === "") return "";
-  if (!value.startsWith("/") || value.includes("//")) {
-    throw new ConfigError(
-      `--source-path "${text}" must be a Dropbox folder path starting with / (for example /Photos), or empty for the whole account.`
-    );
-  }
-  return value;
-}
-function region(text) {
-  if (!/^[a-z]{2}(-[a-z0-9]+)+$/.test(text)) {
-    throw new ConfigError(`--region "${text}" is not an AWS region name (for example eu-west-1).`);
-  }
-  return text;
-}
-function url(text, flag) {
-  if (text === void 0) return void 0;
-  let parsed;
-  try {
-    parsed = new URL(text);
-  } catch {
-    throw new ConfigError(`${flag} "${text}" is not a URL (for example http://127.0.0.1:9000).`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new ConfigError(`${flag} "${text}" must be an http or https URL.`);
-  }
-  return parsed.toString().replace(/\/+$/, "");
-}
-function partSize(text) {
-  if (text === void 0) return 16 * MiB2;
-  const value = parseSize(text, "--part-size");
-  if (value % (4 * MiB2) !== 0 || value < 8 * MiB2 || value > 5 * 1024 * MiB2) {
-    throw new ConfigError(
-      `--part-size ${text} must be a multiple of 4 MiB from 8MiB to 5GiB (for example 16MiB), so parts line up with Dropbox's 4 MiB hash blocks.`
-    );
-  }
-  return value;
-}
-function concurrencyOf(text, maxText) {
-  const max = optional(maxText, (value) => parseInteger(value, "--max-concurrency", 1, 256)) ?? DEFAULT_CONCURRENCY.max;
-  if (text === void 0 || text === "auto") return { fixed: void 0, max };
-  const fixed = optional(text, (value) => {
-    if (!/^\d+$/.test(value)) {
-      throw new ConfigError(
-        `--concurrency "${value}" must be auto or a whole number from 1 to 256.`
-      );
-    }
-    return parseInteger(value, "--concurrency", 1, 256);
-  });
-  return { fixed, max: Math.max(max, fixed ?? 1) };
-}
-function toolPrefixOf(text) {
-  const value = `${text.replace(/^\/+|\/+$/g, "")}/`;
-  if (value === "/" || value.includes("//")) {
-    throw new ConfigError(
-      `--tool-prefix "${text}" must be a non-empty key prefix such as _dropbox-to-s3/.`
-    );
-  }
-  return value;
-}
-function accountId(text) {
-  if (!/^\d{12}$/.test(text)) {
-    throw new ConfigError(
-      `--expected-bucket-owner "${text}" is not an AWS account id: it has 12 digits (for example 123456789012).`
-    );
-  }
-  return text;
-}
-function exportFormat(text) {
-  if (!/^[a-z0-9_]{1,20}$/.test(text)) {
-    throw new ConfigError(
-      `--export-format "${text}" is not a format name: use one Dropbox offers, such as markdown, html, pdf, docx or xlsx.`
-    );
-  }
-  return text;
 }
 function globs(values, flag) {
   return values.map((value) => {
@@ -59496,47 +59615,6 @@ function globs(values, flag) {
       );
     }
   });
-}
-function lifecycle(text, uploadClass) {
-  if (text?.toLowerCase() === "none") return void 0;
-  const transitions = (text ?? DEFAULT_LIFECYCLE).split(",").map((item) => transition(item.trim()));
-  const colder = (t) => isColder(t.storageClass, uploadClass);
-  if (text === void 0) return { transitions: transitions.filter(colder) };
-  transitions.forEach((current, index) => {
-    const previous = transitions[index - 1];
-    if (!colder(current)) {
-      throw new ConfigError(
-        `--lifecycle moves objects to ${current.storageClass}, but --storage-class ${uploadClass} is already as cold; leave that transition out or use --lifecycle none.`
-      );
-    }
-    if (previous !== void 0 && (current.days <= previous.days || !isColder(current.storageClass, previous.storageClass))) {
-      throw new ConfigError(
-        `--lifecycle "${text}": each transition must go to a colder class on a later day than the one before (order: ${TRANSITION_CLASSES.join(", ")}), for example ${DEFAULT_LIFECYCLE}.`
-      );
-    }
-  });
-  return { transitions };
-}
-function transition(item) {
-  const match = /^([A-Z_]+):(\d{1,5})$/.exec(item.toUpperCase());
-  const storageClass = TRANSITION_CLASSES.find((name) => name === match?.[1]);
-  if (match === null || storageClass === void 0) {
-    throw new ConfigError(
-      `--lifecycle "${item}" is not CLASS:DAYS with CLASS one of ${TRANSITION_CLASSES.join(", ")} (for example ${DEFAULT_LIFECYCLE}, or none for no rule).`
-    );
-  }
-  const days = Number(match[2]);
-  const minimum = storageClass === "STANDARD_IA" || storageClass === "ONEZONE_IA" ? 30 : 0;
-  if (days < minimum) {
-    throw new ConfigError(
-      `--lifecycle ${storageClass}:${String(days)}: S3 moves objects to ${storageClass} after 30 days at the earliest.`
-    );
-  }
-  return { storageClass, days };
-}
-function isColder(a5, b5) {
-  const rank = (name) => TRANSITION_CLASSES.indexOf(name);
-  return rank(a5) > rank(b5);
 }
 function retryFailed(value) {
   if (value === void 0 || value === false) return void 0;
@@ -59587,6 +59665,7 @@ var package_default = {
     "@types/node": "^24.19.2",
     esbuild: "^0.28.2",
     eslint: "^10.15.0",
+    "eslint-plugin-import-x": "^4.18.1",
     node: "^24.21.0",
     prettier: "^3.10.1",
     s3rver: "^3.7.1",
@@ -59661,15 +59740,15 @@ function endpoints(baseUrl, inner = fetch) {
   return { authorize: base, api: base, fetch: redirectingFetch(base, inner) };
 }
 function authorizeUrl(where2, appKey, pkce) {
-  const url2 = new URL("/oauth2/authorize", where2.authorize);
-  url2.search = new URLSearchParams({
+  const url = new URL("/oauth2/authorize", where2.authorize);
+  url.search = new URLSearchParams({
     client_id: appKey,
     response_type: "code",
     token_access_type: "offline",
     code_challenge: pkce.challenge,
     code_challenge_method: "S256"
   }).toString();
-  return url2.toString();
+  return url.toString();
 }
 var AuthError = class extends Error {
   failure;
@@ -59679,13 +59758,11 @@ var AuthError = class extends Error {
     this.failure = failure;
   }
 };
-async function exchangeCode(where2, app, code2, pkce) {
-  const reply = await tokenRequest(
-    where2,
-    app,
-    { grant_type: "authorization_code", code: code2, code_verifier: pkce.verifier },
-    "exchanging the access code"
-  );
+async function exchangeCode(where2, app, { code: code3, pkce }) {
+  const reply = await tokenRequest(where2, app, {
+    params: { grant_type: "authorization_code", code: code3, code_verifier: pkce.verifier },
+    what: "exchanging the access code"
+  });
   const accessToken = stringField(reply, "access_token");
   const refreshToken = stringField(reply, "refresh_token");
   if (accessToken === void 0) {
@@ -59713,16 +59790,18 @@ function missingScopes(grant) {
   return REQUIRED_SCOPES.filter((scope) => !grant.scopes?.includes(scope));
 }
 async function checkRefresh(where2, app, refreshToken) {
-  const body = { grant_type: "refresh_token", refresh_token: refreshToken };
-  const what = "checking the refresh token";
+  const request = {
+    params: { grant_type: "refresh_token", refresh_token: refreshToken },
+    what: "checking the refresh token"
+  };
   try {
-    await tokenRequest(where2, { appKey: app.appKey }, body, what);
+    await tokenRequest(where2, { appKey: app.appKey }, request);
     return "app-key-alone";
   } catch (error2) {
     const needsSecret = error2 instanceof AuthError && error2.failure === "refresh_failed";
     if (!needsSecret || app.appSecret === void 0) throw error2;
   }
-  await tokenRequest(where2, app, body, what);
+  await tokenRequest(where2, app, request);
   return "needs-secret";
 }
 async function currentAccount(where2, accessToken) {
@@ -59746,7 +59825,8 @@ async function currentAccount(where2, accessToken) {
     throw networkError(where2, "reading the account", error2);
   }
 }
-async function tokenRequest(where2, app, params, what) {
+async function tokenRequest(where2, app, request) {
+  const { params, what } = request;
   const headers = {
     "Content-Type": "application/x-www-form-urlencoded",
     Accept: "application/json"
@@ -59772,9 +59852,11 @@ async function tokenRequest(where2, app, params, what) {
   const text = await response.text().catch(() => "");
   const reply = parseJson(text);
   if (response.ok && reply !== void 0) return reply;
-  throw tokenError(response.status, reply, what, params.grant_type === "refresh_token");
+  throw tokenError(response.status, reply, request);
 }
-function tokenError(status, reply, what, refreshing) {
+function tokenError(status, reply, request) {
+  const { what } = request;
+  const refreshing = request.params.grant_type === "refresh_token";
   const tag = reply === void 0 ? void 0 : stringField(reply, "error");
   const description = reply === void 0 ? void 0 : stringField(reply, "error_description");
   const said = `${tag ?? `HTTP ${String(status)}`}${description === void 0 ? "" : `: ${description}`}`;
@@ -59791,9 +59873,9 @@ function tokenError(status, reply, what, refreshing) {
 }
 function networkError(where2, what, error2) {
   const cause = error2 instanceof Error ? error2.cause : void 0;
-  const code2 = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : void 0;
+  const code3 = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : void 0;
   const timedOut = error2 instanceof Error && error2.name === "TimeoutError";
-  const reason = timedOut ? "no answer in 30 s" : code2 ?? messageOf(error2);
+  const reason = timedOut ? "no answer in 30 s" : code3 ?? messageOf(error2);
   return new AuthError(
     "network",
     `could not reach Dropbox at ${new URL(where2.api).origin} while ${what} (${reason}).`,
@@ -59864,10 +59946,10 @@ async function runAuth(config, io = { input: process.stdin, output: process.stdo
   };
   const prompter = createPrompter(io.input, io.output);
   const secrets = [];
-  const fail = (code2, message) => {
+  const fail = (code3, message) => {
     io.errors.write(`dropbox-to-s3: ${redact(message, secrets)}
 `);
-    return code2;
+    return code3;
   };
   try {
     const { appSecret } = config.dropbox.credentials;
@@ -59894,13 +59976,13 @@ async function runAuth(config, io = { input: process.stdin, output: process.stdo
     say(`   ${authorizeUrl(where2, appKey, pkce)}`);
     say();
     say("2. Dropbox then shows an access code. It works once, for a few minutes.");
-    const code2 = (await prompter.ask("   Paste it here and press Enter: ")).trim();
-    if (code2 === "") {
+    const code3 = (await prompter.ask("   Paste it here and press Enter: ")).trim();
+    if (code3 === "") {
       return fail(EXIT.usage, "no access code was pasted. Run `dropbox-to-s3 auth` again.");
     }
-    secrets.push(code2);
+    secrets.push(code3);
     say();
-    const grant = await exchangeCode(where2, app, code2, pkce);
+    const grant = await exchangeCode(where2, app, { code: code3, pkce });
     secrets.push(grant.accessToken);
     const missing = missingScopes(grant);
     if (missing.length > 0) {
@@ -59911,7 +59993,13 @@ async function runAuth(config, io = { input: process.stdin, output: process.stdo
     }
     const account = await currentAccount(where2, grant.accessToken);
     const kind = await checkRefresh(where2, app, grant.refreshToken);
-    printResult(say, appKey, account, grant.refreshToken, kind, appSecret !== void 0);
+    printResult(say, {
+      appKey,
+      account,
+      refreshToken: grant.refreshToken,
+      kind,
+      secretGiven: appSecret !== void 0
+    });
     return EXIT.ok;
   } catch (error2) {
     if (error2 instanceof PromptClosed) {
@@ -59943,7 +60031,8 @@ function advice(error2) {
       return "Run `dropbox-to-s3 auth` again; if it keeps failing, Dropbox may be having trouble.";
   }
 }
-function printResult(say, appKey, account, refreshToken, kind, secretGiven) {
+function printResult(say, result) {
+  const { appKey, account, refreshToken, kind, secretGiven } = result;
   const team = account.team === void 0 ? "" : `, member of the team "${printable(account.team)}"`;
   const unverified = account.emailVerified ? "" : " (email not verified)";
   say(
@@ -60038,542 +60127,6 @@ function pinnedSettings(config) {
     exports: config.exports.mode === "skip" ? "skip" : `export${config.exports.format === void 0 ? "" : `:${config.exports.format}`}`,
     compress: config.compress
   };
-}
-
-// src/dropbox/source.ts
-var import_dropbox2 = __toESM(require_cjs(), 1);
-
-// src/engine/content-hash.ts
-import { createHash as createHash4 } from "node:crypto";
-var BLOCK_SIZE = 4 * 1024 * 1024;
-var SHA256_BLOCKS = {
-  name: "sha256-blocks-4MiB",
-  blockSize: BLOCK_SIZE,
-  create: () => BlockHasher.start([]),
-  resume: (digests) => BlockHasher.start(digests)
-};
-var BlockHasher = class _BlockHasher {
-  digests;
-  block = createHash4("sha256");
-  blockFill = 0;
-  total;
-  constructor(digests) {
-    this.digests = digests;
-    this.total = digests.length * BLOCK_SIZE;
-  }
-  static start(digests) {
-    return new _BlockHasher(digests.map((hex) => Buffer.from(hex, "hex")));
-  }
-  get bytes() {
-    return this.total;
-  }
-  update(chunk) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take2 = Math.min(BLOCK_SIZE - this.blockFill, chunk.length - offset);
-      this.block.update(chunk.subarray(offset, offset + take2));
-      this.blockFill += take2;
-      offset += take2;
-      if (this.blockFill === BLOCK_SIZE) this.closeBlock();
-    }
-    this.total += chunk.length;
-    return this;
-  }
-  blockDigests(from = 0) {
-    return this.digests.slice(from).map((digest4) => digest4.toString("hex"));
-  }
-  digest() {
-    if (this.blockFill > 0) this.closeBlock();
-    const overall = createHash4("sha256");
-    for (const digest4 of this.digests) overall.update(digest4);
-    return overall.digest("hex");
-  }
-  closeBlock() {
-    this.digests.push(this.block.digest());
-    this.block = createHash4("sha256");
-    this.blockFill = 0;
-  }
-};
-function hashOf(algorithm, data) {
-  return algorithm.create().update(data).digest();
-}
-
-// src/engine/source.ts
-var CursorResetError = class extends Error {
-  constructor() {
-    super("the saved listing cursor is no longer valid; listing everything again");
-    this.name = "CursorResetError";
-  }
-};
-
-// src/dropbox/errors.ts
-function isRecord(value) {
-  return typeof value === "object" && value !== null;
-}
-function errorTags(body) {
-  const tags = [];
-  let node = isRecord(body) && "error" in body ? body.error : body;
-  while (isRecord(node) && typeof node[".tag"] === "string") {
-    const tag = node[".tag"];
-    tags.push(tag);
-    node = node[tag];
-  }
-  return tags;
-}
-function retryAfterMs(error2) {
-  const fromBody = isRecord(error2.body) && isRecord(error2.body.error) ? error2.body.error.retry_after : void 0;
-  const header = error2.headers?.get("retry-after");
-  const seconds = typeof fromBody === "number" ? fromBody : header ? Number(header) : Number.NaN;
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1e3 : void 0;
-}
-function summary(error2) {
-  if (isRecord(error2.body) && typeof error2.body.error_summary === "string") {
-    return error2.body.error_summary;
-  }
-  if (isRecord(error2.body) && typeof error2.body.error === "string") return error2.body.error;
-  return typeof error2.body === "string" ? error2.body.slice(0, 200) : `HTTP ${String(error2.status)}`;
-}
-var PERMANENT_TAGS = {
-  not_found: ["not_found", "the file was deleted or moved in Dropbox after it was listed"],
-  not_file: ["not_found", "the path is a folder now, not a file"],
-  restricted_content: [
-    "restricted_content",
-    "Dropbox restricts this file (for example a copyright or legal hold) and will not serve it"
-  ],
-  unsupported_file: [
-    "unsupported_file",
-    "Dropbox cannot download this kind of file (a Paper or Google document) directly"
-  ],
-  non_exportable: ["unsupported_file", "Dropbox cannot export this file"],
-  invalid_export_format: [
-    "unsupported_file",
-    "Dropbox does not offer this document in that format (see --export-format)"
-  ]
-};
-function classifyDropboxError(error2, what) {
-  const tags = errorTags(error2.body);
-  const said = summary(error2);
-  if (error2.status === 409 && tags.includes("reset")) return new CursorResetError();
-  if (error2.status === 429) {
-    const wait = retryAfterMs(error2);
-    return retryable("rate_limited", `Dropbox rate limit while ${what} (${said})`, {
-      ...wait === void 0 ? {} : { retryAfterMs: wait }
-    });
-  }
-  if (error2.status >= 500) {
-    return retryable("server_error", `Dropbox answered ${String(error2.status)} while ${what}`);
-  }
-  if (error2.status === 401) {
-    if (tags.includes("expired_access_token")) {
-      return retryable("expired_token", `the Dropbox access token expired while ${what}`);
-    }
-    return fatal(
-      "bad_credentials",
-      `Dropbox refused the credentials while ${what} (${said}). Check DROPBOX_APP_KEY, DROPBOX_APP_SECRET and DROPBOX_REFRESH_TOKEN, or make a new refresh token.`
-    );
-  }
-  if (error2.status === 400 && /invalid_grant|invalid_client/.test(said)) {
-    return fatal(
-      "bad_credentials",
-      `Dropbox refused the app key, secret or refresh token (${said}). Make a new refresh token for this app and update the secret.`
-    );
-  }
-  if (error2.status === 403) {
-    return fatal(
-      "access_denied",
-      `Dropbox denied access while ${what} (${said}): the app needs the files.content.read and files.metadata.read permissions, then a new refresh token.`
-    );
-  }
-  if (error2.status === 422) return pathRootError(tags, said, what);
-  if (error2.status === 409 && tags.includes("retry_error")) {
-    return retryable(
-      "export_not_ready",
-      `${what}: Dropbox has not prepared the export yet (${said}); it will be tried again`
-    );
-  }
-  if (error2.status === 409) {
-    for (const tag of tags) {
-      const known = PERMANENT_TAGS[tag];
-      if (known) return permanent(known[0], `${what}: ${known[1]} (${said})`);
-    }
-    return permanent("unknown", `${what}: Dropbox refused it (${said})`);
-  }
-  return permanent("unknown", `${what}: Dropbox answered ${String(error2.status)} (${said})`);
-}
-function pathRootError(tags, said, what) {
-  if (tags.includes("no_permission")) {
-    return fatal(
-      "access_denied",
-      `Dropbox refused the team space while ${what} (${said}): this account may not read its team's root namespace. Run without --team-root, or use a team member with access.`
-    );
-  }
-  return fatal(
-    "invalid_path_root",
-    `Dropbox says the account's root namespace changed while ${what} (${said}): it joined, left or changed teams. Run again to read the new root; if the team space itself changed, keys may differ, so check the listing before carrying on.`
-  );
-}
-function classifyNetworkError(error2, what) {
-  if (error2 instanceof MigrationError) return error2;
-  const cause = isRecord(error2) && "cause" in error2 ? error2.cause : void 0;
-  const code2 = isRecord(cause) && typeof cause.code === "string" ? cause.code : void 0;
-  const message = messageOf(error2);
-  const timeout = code2 === "UND_ERR_HEADERS_TIMEOUT" || code2 === "UND_ERR_BODY_TIMEOUT";
-  return retryable(
-    timeout ? "timeout" : "network",
-    `connection to Dropbox failed while ${what} (${code2 ?? message})`,
-    { cause: error2 }
-  );
-}
-
-// src/dropbox/path-root.ts
-var PATH_ROOT_HEADER = "Dropbox-API-Path-Root";
-function teamRootOf(rootInfo) {
-  const root5 = rootInfo.root_namespace_id;
-  if (root5 === rootInfo.home_namespace_id) {
-    return {
-      header: void 0,
-      note: "--team-root: this Dropbox account has no team space (its root is its home folder); migrating the home folder, as without --team-root."
-    };
-  }
-  const home = rootInfo.home_path === void 0 ? "" : ` (your home folder is ${rootInfo.home_path})`;
-  return {
-    header: JSON.stringify({ ".tag": "root", root: root5 }),
-    note: `--team-root: listing the team space, root namespace ${root5}${home}.`
-  };
-}
-function pathRootFetch(inner, header) {
-  return (input, init) => {
-    const value = header();
-    if (value === void 0) return inner(input, init);
-    const url2 = new URL(input instanceof Request ? input.url : input.toString());
-    if (!url2.pathname.startsWith("/2/")) return inner(input, init);
-    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : {}));
-    headers.set(PATH_ROOT_HEADER, value);
-    return inner(input, { ...init, headers });
-  };
-}
-
-// src/dropbox/source.ts
-var LIST_LIMIT = 2e3;
-var DropboxSource = class {
-  /**
-   * Dropbox's `content_hash`: SHA-256 over the SHA-256 digests of each 4 MiB block
-   * (https://www.dropbox.com/developers/reference/content-hash). An export's `export_hash` is
-   * "similar to content hash" (the API spec's ExportMetadata), and checked the same way.
-   */
-  contentHash = SHA256_BLOCKS;
-  client;
-  auth;
-  contentUrl;
-  canRefresh;
-  fetcher;
-  /** The refresh under way, shared by every caller that needs a new token meanwhile. */
-  refreshing;
-  teamRoot;
-  /** With --team-root: the account's path root, found once before the first call. */
-  rooting;
-  pathRoot;
-  note;
-  /** Told every access token the SDK obtains, before it is used (the action masks them). */
-  onSecret;
-  lastToken = "";
-  constructor(config, fetcher = fetch, note = (line) => process.stderr.write(`dropbox-to-s3: ${line}
-`), onSecret = () => void 0) {
-    const { credentials: credentials2, baseUrl } = config;
-    this.onSecret = onSecret;
-    this.teamRoot = config.teamRoot;
-    this.note = note;
-    this.fetcher = pathRootFetch(
-      baseUrl === void 0 ? fetcher : redirectingFetch(baseUrl, fetcher),
-      () => this.pathRoot
-    );
-    this.contentUrl = baseUrl ?? CONTENT_BASE_URL;
-    this.canRefresh = credentials2.refreshToken !== void 0;
-    this.auth = new import_dropbox2.DropboxAuth({
-      fetch: this.fetcher,
-      ...credentials2.refreshToken === void 0 ? { accessToken: credentials2.accessToken ?? "" } : {
-        clientId: credentials2.appKey ?? "",
-        refreshToken: credentials2.refreshToken,
-        ...credentials2.appSecret === void 0 ? {} : { clientSecret: credentials2.appSecret }
-      }
-    });
-    this.client = new import_dropbox2.Dropbox({ auth: this.auth });
-  }
-  /** Gets a first access token, so bad credentials fail before any work. */
-  async connect() {
-    await this.call("checking the Dropbox credentials", () => this.client.usersGetCurrentAccount());
-  }
-  async list(path, recursive) {
-    const result = await this.call(
-      `listing ${path || "/"}`,
-      () => this.client.filesListFolder({
-        path,
-        recursive,
-        limit: LIST_LIMIT,
-        include_deleted: false,
-        include_non_downloadable_files: true
-      })
-    );
-    return toPage(result.result);
-  }
-  async listContinue(cursor) {
-    const result = await this.call(
-      "continuing the listing",
-      () => this.client.filesListFolderContinue({ cursor })
-    );
-    return toPage(result.result);
-  }
-  async latestCursor(path, recursive) {
-    const result = await this.call(
-      `getting a cursor for ${path || "/"}`,
-      () => this.client.filesListFolderGetLatestCursor({ path, recursive, include_deleted: false })
-    );
-    return result.result.cursor;
-  }
-  async open(file, offset, signal) {
-    const what = `downloading ${file.pathDisplay}`;
-    return this.withFreshToken(what, async (token) => {
-      const headers = {
-        Authorization: `Bearer ${token}`,
-        "Dropbox-API-Arg": headerSafeJson({ path: `rev:${file.rev}` })
-      };
-      if (offset > 0) headers.Range = `bytes=${String(offset)}-`;
-      let response;
-      try {
-        response = await this.fetcher(`${this.contentUrl}/2/files/download`, {
-          method: "POST",
-          headers,
-          signal
-        });
-      } catch (error2) {
-        throw classifyNetworkError(error2, what);
-      }
-      if (!response.ok) throw classifyDropboxError(await httpErrorOf(response), what);
-      if (offset > 0 && response.status !== 206) {
-        await response.body?.cancel();
-        throw classifyNetworkError(new Error("the server ignored the Range header"), what);
-      }
-      if (response.body === null) throw classifyNetworkError(new Error("no body"), what);
-      return classifiedStream(response.body, what);
-    });
-  }
-  /** With --team-root, roots every later call at the team space (once; again after a failure). */
-  async rooted() {
-    if (!this.teamRoot) return;
-    this.rooting ??= (async () => {
-      const what = "reading the team space of the Dropbox account";
-      await this.accessToken(what);
-      let account;
-      try {
-        account = await this.client.usersGetCurrentAccount();
-      } catch (error2) {
-        throw this.classify(error2, what);
-      }
-      const root5 = teamRootOf(account.result.root_info);
-      this.pathRoot = root5.header;
-      this.note(root5.note);
-    })().catch((error2) => {
-      this.rooting = void 0;
-      throw error2;
-    });
-    await this.rooting;
-  }
-  async exportDocument(file, format2, signal) {
-    const what = `exporting ${file.pathDisplay} as ${format2}`;
-    return this.withFreshToken(what, async (token) => {
-      let response;
-      try {
-        response = await this.fetcher(`${this.contentUrl}/2/files/export`, {
-          method: "POST",
-          headers: {
-            Authorization: `Bearer ${token}`,
-            // By id: a document keeps its id when moved; the result names the rev exported.
-            "Dropbox-API-Arg": headerSafeJson({ path: file.id, export_format: format2 })
-          },
-          signal
-        });
-      } catch (error2) {
-        throw classifyNetworkError(error2, what);
-      }
-      if (!response.ok) throw classifyDropboxError(await httpErrorOf(response), what);
-      if (response.body === null) throw classifyNetworkError(new Error("no body"), what);
-      const result = exportResultOf(response.headers.get("dropbox-api-result"));
-      if (result === void 0) {
-        await response.body.cancel();
-        throw classifyNetworkError(new Error("no readable Dropbox-API-Result header"), what);
-      }
-      return { ...result, body: cancellableStream(response.body, what) };
-    });
-  }
-  async accessToken(what) {
-    try {
-      await this.shared(() => this.auth.checkAndRefreshAccessToken());
-    } catch (error2) {
-      throw this.classify(error2, what);
-    }
-    return this.currentToken();
-  }
-  currentToken() {
-    const token = this.auth.getAccessToken();
-    if (token !== this.lastToken && token !== "") {
-      this.lastToken = token;
-      this.onSecret(token);
-    }
-    return token;
-  }
-  /** Runs `refresh` unless one is already running, in which case it waits for that one. */
-  shared(refresh) {
-    this.refreshing ??= refresh().finally(() => {
-      this.refreshing = void 0;
-    });
-    return this.refreshing;
-  }
-  async call(what, run) {
-    return this.withFreshToken(what, async () => {
-      try {
-        return await run();
-      } catch (error2) {
-        throw this.classify(error2, what);
-      }
-    });
-  }
-  /**
-   * Runs `run` with a current access token; when Dropbox says it expired, refreshes it and runs
-   * once more.
-   * A token that cannot be refreshed (an access token given directly) is fatal.
-   */
-  async withFreshToken(what, run) {
-    await this.rooted();
-    const used = await this.accessToken(what);
-    try {
-      return await run(used);
-    } catch (error2) {
-      if (!(error2 instanceof MigrationError) || error2.failureClass !== "expired_token") throw error2;
-      if (!this.canRefresh) {
-        throw fatal(
-          "bad_credentials",
-          `the Dropbox access token expired while ${what}; use DROPBOX_REFRESH_TOKEN with DROPBOX_APP_KEY for runs longer than a few hours.`
-        );
-      }
-      if (this.auth.getAccessToken() === used) {
-        try {
-          await this.shared(() => this.auth.refreshAccessToken());
-        } catch (refreshError) {
-          throw this.classify(refreshError, "refreshing the Dropbox access token");
-        }
-      }
-      return run(this.currentToken());
-    }
-  }
-  classify(error2, what) {
-    if (error2 instanceof MigrationError) return error2;
-    if (error2 instanceof import_dropbox2.DropboxResponseError) {
-      return classifyDropboxError(
-        { status: error2.status, headers: toHeaders(error2.headers), body: error2.error },
-        what
-      );
-    }
-    return classifyNetworkError(error2, what);
-  }
-};
-async function* classifiedStream(body, what) {
-  try {
-    yield* body;
-  } catch (error2) {
-    throw classifyNetworkError(error2, what);
-  }
-}
-function exportResultOf(header) {
-  if (header === null) return void 0;
-  let parsed;
-  try {
-    parsed = JSON.parse(header);
-  } catch {
-    return void 0;
-  }
-  const result = parsed;
-  const exported = result?.export_metadata;
-  if (typeof exported?.size !== "number") return void 0;
-  return {
-    size: exported.size,
-    exportHash: typeof exported.export_hash === "string" ? exported.export_hash : void 0,
-    rev: typeof result?.file_metadata?.rev === "string" ? result.file_metadata.rev : void 0
-  };
-}
-function cancellableStream(body, what) {
-  return {
-    [Symbol.asyncIterator]: () => {
-      const inner = body[Symbol.asyncIterator]();
-      return {
-        next: async () => {
-          try {
-            return await inner.next();
-          } catch (error2) {
-            throw classifyNetworkError(error2, what);
-          }
-        },
-        return: async () => {
-          await inner.return?.();
-          return { done: true, value: void 0 };
-        }
-      };
-    }
-  };
-}
-function toHeaders(headers) {
-  return headers instanceof Headers ? headers : void 0;
-}
-async function httpErrorOf(response) {
-  const text = await response.text().catch(() => "");
-  let body = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-  }
-  return { status: response.status, headers: response.headers, body };
-}
-function headerSafeJson(value) {
-  return JSON.stringify(value).replace(
-    /[\u007f-\uffff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`
-  );
-}
-function toPage(result) {
-  return {
-    entries: result.entries.map(toEntry),
-    cursor: result.cursor,
-    hasMore: result.has_more
-  };
-}
-function toEntry(entry) {
-  const pathLower = entry.path_lower ?? "";
-  const pathDisplay = entry.path_display ?? pathLower;
-  switch (entry[".tag"]) {
-    case "file":
-      return {
-        kind: "file",
-        id: entry.id,
-        name: entry.name,
-        pathLower,
-        pathDisplay,
-        rev: entry.rev,
-        size: entry.size,
-        contentHash: entry.content_hash ?? "",
-        serverModified: entry.server_modified,
-        clientModified: entry.client_modified,
-        downloadable: entry.is_downloadable ?? true,
-        ...entry.export_info?.export_as === void 0 ? {} : {
-          exportInfo: {
-            exportAs: entry.export_info.export_as,
-            exportOptions: entry.export_info.export_options ?? []
-          }
-        }
-      };
-    case "folder":
-      return { kind: "folder", id: entry.id, name: entry.name, pathLower, pathDisplay };
-    case "deleted":
-      return { kind: "deleted", name: entry.name, pathLower, pathDisplay };
-  }
 }
 
 // src/ledger/ledger.ts
@@ -61067,10 +60620,10 @@ function checkSettings(dir, pinned, wanted) {
   );
 }
 function unusableFolder(dir, error2) {
-  const code2 = error2.code;
-  if (typeof code2 !== "string" || !UNUSABLE_FOLDER_CODES.has(code2)) return error2;
+  const code3 = error2.code;
+  if (typeof code3 !== "string" || !UNUSABLE_FOLDER_CODES.has(code3)) return error2;
   return new ConfigError(
-    `the ledger folder ${dir} cannot be created (${code2}): point --ledger at a folder this tool may write to.`
+    `the ledger folder ${dir} cannot be created (${code3}): point --ledger at a folder this tool may write to.`
   );
 }
 var UNUSABLE_FOLDER_CODES = /* @__PURE__ */ new Set(["ENOTDIR", "EEXIST", "EACCES", "EPERM", "EROFS"]);
@@ -61174,11 +60727,11 @@ async function removeDeletedMarkers(ledger, target, stopped) {
 }
 
 // src/engine/manifest.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 var MANIFEST_FORMAT = 1;
 var BATCH_BYTES = 64 * 1024;
-function manifestKey(toolPrefix, prefix2, shard) {
-  const scope = prefix2 === "" ? "" : `${prefix2}/`;
+function manifestKey(toolPrefix, prefix, shard) {
+  const scope = prefix === "" ? "" : `${prefix}/`;
   return `${toolPrefix}${scope}manifest/${shardLabel(shard)}.jsonl`;
 }
 function fileLine(record) {
@@ -61210,7 +60763,7 @@ function* bodyLines(ledger, folders) {
 }
 async function writeManifest(ledger, target, folders, settings, now) {
   const key = manifestKey(settings.toolPrefix, settings.prefix, settings.shard);
-  const hash = createHash5("sha256");
+  const hash = createHash4("sha256");
   let files2 = 0;
   let bytes = 0;
   let emptyFolders2 = 0;
@@ -61314,7 +60867,7 @@ function keysToRemove(record) {
 // src/engine/bucket-upkeep.ts
 async function upkeepBucket(settings, context) {
   const { ledger, target, progress, now, stopped } = context;
-  const { listing, upkeep } = settings;
+  const { listing: listing2, upkeep } = settings;
   let removed = 0;
   let markers = 0;
   let manifest;
@@ -61335,7 +60888,7 @@ async function upkeepBucket(settings, context) {
       }
     });
   }
-  const folders = emptyFolders(ledger, listing.shard, { ...listing, keyLimits: target.limits });
+  const folders = emptyFolders(ledger, listing2.shard, { ...listing2, keyLimits: target.limits });
   if (folders === void 0) {
     progress.note(
       "Empty folders are not known for this ledger (made before this version kept other shards\u2019 files); they are left out of the manifest. --reset-ledger lists everything again and finds them."
@@ -61357,7 +60910,7 @@ async function upkeepBucket(settings, context) {
         ledger,
         target,
         empty,
-        { ...listing, bucket: upkeep.bucket },
+        { ...listing2, bucket: upkeep.bucket },
         now
       );
     });
@@ -61489,8 +61042,8 @@ async function resumePoint(file, key, checkpoint, options) {
   };
 }
 function consistent(checkpoint, size, blockSize) {
-  const { partSize: partSize2, offset, etags, blockDigests } = checkpoint;
-  return partSize2 > 0 && partSize2 % blockSize === 0 && offset === etags.length * partSize2 && offset < size && blockDigests.length === offset / blockSize;
+  const { partSize, offset, etags, blockDigests } = checkpoint;
+  return partSize > 0 && partSize % blockSize === 0 && offset === etags.length * partSize && offset < size && blockDigests.length === offset / blockSize;
 }
 function bareEtag(etag) {
   return etag.replaceAll('"', "");
@@ -61556,6 +61109,61 @@ var PartLog = class {
     };
   }
 };
+
+// src/engine/content-hash.ts
+import { createHash as createHash5 } from "node:crypto";
+var BLOCK_SIZE = 4 * 1024 * 1024;
+var SHA256_BLOCKS = {
+  name: "sha256-blocks-4MiB",
+  blockSize: BLOCK_SIZE,
+  create: () => BlockHasher.start([]),
+  resume: (digests) => BlockHasher.start(digests)
+};
+var BlockHasher = class _BlockHasher {
+  digests;
+  block = createHash5("sha256");
+  blockFill = 0;
+  total;
+  constructor(digests) {
+    this.digests = digests;
+    this.total = digests.length * BLOCK_SIZE;
+  }
+  static start(digests) {
+    return new _BlockHasher(digests.map((hex) => Buffer.from(hex, "hex")));
+  }
+  get bytes() {
+    return this.total;
+  }
+  update(chunk) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take2 = Math.min(BLOCK_SIZE - this.blockFill, chunk.length - offset);
+      this.block.update(chunk.subarray(offset, offset + take2));
+      this.blockFill += take2;
+      offset += take2;
+      if (this.blockFill === BLOCK_SIZE) this.closeBlock();
+    }
+    this.total += chunk.length;
+    return this;
+  }
+  blockDigests(from = 0) {
+    return this.digests.slice(from).map((digest4) => digest4.toString("hex"));
+  }
+  digest() {
+    if (this.blockFill > 0) this.closeBlock();
+    const overall = createHash5("sha256");
+    for (const digest4 of this.digests) overall.update(digest4);
+    return overall.digest("hex");
+  }
+  closeBlock() {
+    this.digests.push(this.block.digest());
+    this.block = createHash5("sha256");
+    this.blockFill = 0;
+  }
+};
+function hashOf(algorithm, data) {
+  return algorithm.create().update(data).digest();
+}
 
 // src/engine/export.ts
 async function transferExport(record, file, format2, context) {
@@ -61838,6 +61446,14 @@ function collision(exportPath, key, realPath) {
     `${exportPath}: its export would be stored as ${key}, which is also the key of the real file ${realPath}; the real file is migrated and the document is not. Rename one of them in Dropbox to keep both.`
   );
 }
+
+// src/engine/source.ts
+var CursorResetError = class extends Error {
+  constructor() {
+    super("the saved listing cursor is no longer valid; listing everything again");
+    this.name = "CursorResetError";
+  }
+};
 
 // src/engine/inventory.ts
 var LIST_RETRY = { tries: 6, baseDelayMs: 1e3, maxDelayMs: 3e4 };
@@ -62231,7 +61847,7 @@ async function gzipIfSmaller(body) {
 // src/engine/reconcile.ts
 var HEAD_CONCURRENCY = 16;
 async function reconcile(ledger, target, options) {
-  const { prefix: prefix2, toolPrefix, now } = options;
+  const { prefix, toolPrefix, now } = options;
   const pending = /* @__PURE__ */ new Map();
   for (const record of ledger.records()) {
     const corrupt = record.failure?.failureClass === "hash_mismatch";
@@ -62241,7 +61857,7 @@ async function reconcile(ledger, target, options) {
   if (pending.size === 0) return { listed: 0, checked: 0, confirmed: 0 };
   let listed = 0;
   const candidates2 = [];
-  for await (const object of target.list(prefix2 === "" ? "" : `${prefix2}/`)) {
+  for await (const object of target.list(prefix === "" ? "" : `${prefix}/`)) {
     if (object.key.startsWith(toolPrefix)) continue;
     listed += 1;
     const record = pending.get(object.key);
@@ -62282,27 +61898,27 @@ function exportStored(record, head) {
 }
 
 // src/engine/refresh-listing.ts
-function inventorySettingsFor(listing, keyLimits) {
-  const { shard } = listing;
+function inventorySettingsFor(listing2, keyLimits) {
+  const { shard } = listing2;
   return {
-    sourcePath: listing.sourcePath,
-    prefix: listing.prefix,
-    keyCase: listing.keyCase,
+    sourcePath: listing2.sourcePath,
+    prefix: listing2.prefix,
+    keyCase: listing2.keyCase,
     shard,
-    filter: new PathFilter(listing.filters),
-    exports: listing.exports,
-    toolPrefix: listing.toolPrefix,
+    filter: new PathFilter(listing2.filters),
+    exports: listing2.exports,
+    toolPrefix: listing2.toolPrefix,
     keyLimits,
     recordOtherShards: shard.index === 0 && shard.count > 1
   };
 }
-async function refreshListing(ledger, deps, listing, options) {
-  const settings = inventorySettingsFor(listing, deps.target.limits);
+async function refreshListing(ledger, deps, listing2, options) {
+  const settings = inventorySettingsFor(listing2, deps.target.limits);
   const inventory = await updateInventory(ledger, deps.source, settings, options);
   if (!inventory.fullListing) return { inventory, reconciled: void 0 };
   const reconciled = await reconcile(ledger, deps.target, {
-    prefix: listing.prefix,
-    toolPrefix: listing.toolPrefix,
+    prefix: listing2.prefix,
+    toolPrefix: listing2.toolPrefix,
     now: options.now
   });
   return { inventory, reconciled };
@@ -62545,7 +62161,7 @@ async function putInParts(file, key, metadata, download, context, resumed) {
   const { target, clock, signal } = context;
   const retry = { policy: REQUEST_RETRY, clock, signal };
   const algorithm = context.source.contentHash;
-  const partSize2 = resumed?.partSize ?? partSizeFor(file.size, {
+  const partSize = resumed?.partSize ?? partSizeFor(file.size, {
     configured: context.partSizeBytes,
     maxParts: target.limits.maxParts,
     blockSize: algorithm.blockSize
@@ -62556,7 +62172,7 @@ async function putInParts(file, key, metadata, download, context, resumed) {
     file,
     key,
     uploadId,
-    partSize: partSize2,
+    partSize,
     hasher,
     blockSize: algorithm.blockSize,
     resumed,
@@ -62571,14 +62187,14 @@ async function putInParts(file, key, metadata, download, context, resumed) {
       if (inFlight.length >= PART_PIPELINE)
         parts.push(await inFlight.shift());
       if (stopping(partNumber)) break;
-      const release2 = await context.memory.acquire(partSize2, signal);
+      const release2 = await context.memory.acquire(partSize, signal);
       if (stopping(partNumber)) {
         release2();
         break;
       }
       let body;
       try {
-        body = await download.read(Math.min(partSize2, file.size - download.offset));
+        body = await download.read(Math.min(partSize, file.size - download.offset));
       } catch (error2) {
         release2();
         throw error2;
@@ -62750,11 +62366,11 @@ var ChunkRun = class {
   async abortLeftoverUploads() {
     let keys;
     const resumable = resumableUploads(this.ledger.records());
-    const { prefix: keyPrefix } = this.settings.listing;
-    const prefix2 = keyPrefix === "" ? "" : `${keyPrefix}/`;
+    const { prefix: keyPrefix2 } = this.settings.listing;
+    const prefix = keyPrefix2 === "" ? "" : `${keyPrefix2}/`;
     let aborted = 0;
     try {
-      for await (const upload of this.deps.target.unfinishedUploads(prefix2)) {
+      for await (const upload of this.deps.target.unfinishedUploads(prefix)) {
         if (this.internalStop.signal.aborted) break;
         keys ??= this.ledgerKeys();
         if (!keys.has(upload.key) || resumable.has(upload.uploadId)) continue;
@@ -63011,6 +62627,502 @@ function toSourceFile(record) {
   };
 }
 
+// src/signals.ts
+function stopOnSignals(onSignal, options) {
+  const controller = new AbortController();
+  const handler = (signal) => {
+    const first = !controller.signal.aborted;
+    if (!first && options.exitOnSecond) process.exit(130);
+    onSignal(signal, first);
+    controller.abort();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    }
+  };
+}
+
+// src/dropbox/source.ts
+var import_dropbox2 = __toESM(require_cjs(), 1);
+
+// src/dropbox/errors.ts
+function isRecord(value) {
+  return typeof value === "object" && value !== null;
+}
+function errorTags(body) {
+  const tags = [];
+  let node = isRecord(body) && "error" in body ? body.error : body;
+  while (isRecord(node) && typeof node[".tag"] === "string") {
+    const tag = node[".tag"];
+    tags.push(tag);
+    node = node[tag];
+  }
+  return tags;
+}
+function retryAfterMs(error2) {
+  const fromBody = isRecord(error2.body) && isRecord(error2.body.error) ? error2.body.error.retry_after : void 0;
+  const header = error2.headers?.get("retry-after");
+  const seconds = typeof fromBody === "number" ? fromBody : header ? Number(header) : Number.NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1e3 : void 0;
+}
+function summary(error2) {
+  if (isRecord(error2.body) && typeof error2.body.error_summary === "string") {
+    return error2.body.error_summary;
+  }
+  if (isRecord(error2.body) && typeof error2.body.error === "string") return error2.body.error;
+  return typeof error2.body === "string" ? error2.body.slice(0, 200) : `HTTP ${String(error2.status)}`;
+}
+var PERMANENT_TAGS = {
+  not_found: ["not_found", "the file was deleted or moved in Dropbox after it was listed"],
+  not_file: ["not_found", "the path is a folder now, not a file"],
+  restricted_content: [
+    "restricted_content",
+    "Dropbox restricts this file (for example a copyright or legal hold) and will not serve it"
+  ],
+  unsupported_file: [
+    "unsupported_file",
+    "Dropbox cannot download this kind of file (a Paper or Google document) directly"
+  ],
+  non_exportable: ["unsupported_file", "Dropbox cannot export this file"],
+  invalid_export_format: [
+    "unsupported_file",
+    "Dropbox does not offer this document in that format (see --export-format)"
+  ]
+};
+function classifyDropboxError(error2, what) {
+  const tags = errorTags(error2.body);
+  const said = summary(error2);
+  if (error2.status === 409 && tags.includes("reset")) return new CursorResetError();
+  if (error2.status === 429) {
+    const wait = retryAfterMs(error2);
+    return retryable("rate_limited", `Dropbox rate limit while ${what} (${said})`, {
+      ...wait === void 0 ? {} : { retryAfterMs: wait }
+    });
+  }
+  if (error2.status >= 500) {
+    return retryable("server_error", `Dropbox answered ${String(error2.status)} while ${what}`);
+  }
+  if (error2.status === 401) {
+    if (tags.includes("expired_access_token")) {
+      return retryable("expired_token", `the Dropbox access token expired while ${what}`);
+    }
+    return fatal(
+      "bad_credentials",
+      `Dropbox refused the credentials while ${what} (${said}). Check DROPBOX_APP_KEY, DROPBOX_APP_SECRET and DROPBOX_REFRESH_TOKEN, or make a new refresh token.`
+    );
+  }
+  if (error2.status === 400 && /invalid_grant|invalid_client/.test(said)) {
+    return fatal(
+      "bad_credentials",
+      `Dropbox refused the app key, secret or refresh token (${said}). Make a new refresh token for this app and update the secret.`
+    );
+  }
+  if (error2.status === 403) {
+    return fatal(
+      "access_denied",
+      `Dropbox denied access while ${what} (${said}): the app needs the files.content.read and files.metadata.read permissions, then a new refresh token.`
+    );
+  }
+  if (error2.status === 422) return pathRootError(tags, said, what);
+  if (error2.status === 409 && tags.includes("retry_error")) {
+    return retryable(
+      "export_not_ready",
+      `${what}: Dropbox has not prepared the export yet (${said}); it will be tried again`
+    );
+  }
+  if (error2.status === 409) {
+    for (const tag of tags) {
+      const known = PERMANENT_TAGS[tag];
+      if (known) return permanent(known[0], `${what}: ${known[1]} (${said})`);
+    }
+    return permanent("unknown", `${what}: Dropbox refused it (${said})`);
+  }
+  return permanent("unknown", `${what}: Dropbox answered ${String(error2.status)} (${said})`);
+}
+function pathRootError(tags, said, what) {
+  if (tags.includes("no_permission")) {
+    return fatal(
+      "access_denied",
+      `Dropbox refused the team space while ${what} (${said}): this account may not read its team's root namespace. Run without --team-root, or use a team member with access.`
+    );
+  }
+  return fatal(
+    "invalid_path_root",
+    `Dropbox says the account's root namespace changed while ${what} (${said}): it joined, left or changed teams. Run again to read the new root; if the team space itself changed, keys may differ, so check the listing before carrying on.`
+  );
+}
+function classifyNetworkError(error2, what) {
+  if (error2 instanceof MigrationError) return error2;
+  const cause = isRecord(error2) && "cause" in error2 ? error2.cause : void 0;
+  const code3 = isRecord(cause) && typeof cause.code === "string" ? cause.code : void 0;
+  const message = messageOf(error2);
+  const timeout = code3 === "UND_ERR_HEADERS_TIMEOUT" || code3 === "UND_ERR_BODY_TIMEOUT";
+  return retryable(
+    timeout ? "timeout" : "network",
+    `connection to Dropbox failed while ${what} (${code3 ?? message})`,
+    { cause: error2 }
+  );
+}
+
+// src/dropbox/path-root.ts
+var PATH_ROOT_HEADER = "Dropbox-API-Path-Root";
+function teamRootOf(rootInfo) {
+  const root5 = rootInfo.root_namespace_id;
+  if (root5 === rootInfo.home_namespace_id) {
+    return {
+      header: void 0,
+      note: "--team-root: this Dropbox account has no team space (its root is its home folder); migrating the home folder, as without --team-root."
+    };
+  }
+  const home = rootInfo.home_path === void 0 ? "" : ` (your home folder is ${rootInfo.home_path})`;
+  return {
+    header: JSON.stringify({ ".tag": "root", root: root5 }),
+    note: `--team-root: listing the team space, root namespace ${root5}${home}.`
+  };
+}
+function pathRootFetch(inner, header) {
+  return (input, init) => {
+    const value = header();
+    if (value === void 0) return inner(input, init);
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    if (!url.pathname.startsWith("/2/")) return inner(input, init);
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : {}));
+    headers.set(PATH_ROOT_HEADER, value);
+    return inner(input, { ...init, headers });
+  };
+}
+
+// src/dropbox/source.ts
+var LIST_LIMIT = 2e3;
+var DropboxSource = class {
+  /**
+   * Dropbox's `content_hash`: SHA-256 over the SHA-256 digests of each 4 MiB block
+   * (https://www.dropbox.com/developers/reference/content-hash). An export's `export_hash` is
+   * "similar to content hash" (the API spec's ExportMetadata), and checked the same way.
+   */
+  contentHash = SHA256_BLOCKS;
+  client;
+  auth;
+  contentUrl;
+  canRefresh;
+  fetcher;
+  /** The refresh under way, shared by every caller that needs a new token meanwhile. */
+  refreshing;
+  teamRoot;
+  /** With --team-root: the account's path root, found once before the first call. */
+  rooting;
+  pathRoot;
+  note;
+  /** Told every access token the SDK obtains, before it is used (the action masks them). */
+  onSecret;
+  lastToken = "";
+  constructor(settings, options = {}) {
+    const { credentials: credentials2, baseUrl } = settings;
+    const fetcher = options.fetch ?? fetch;
+    this.onSecret = options.onSecret ?? (() => void 0);
+    this.teamRoot = settings.teamRoot;
+    this.note = options.note ?? ((line) => {
+      process.stderr.write(`dropbox-to-s3: ${line}
+`);
+    });
+    this.fetcher = pathRootFetch(
+      baseUrl === void 0 ? fetcher : redirectingFetch(baseUrl, fetcher),
+      () => this.pathRoot
+    );
+    this.contentUrl = baseUrl ?? CONTENT_BASE_URL;
+    this.canRefresh = credentials2.refreshToken !== void 0;
+    this.auth = new import_dropbox2.DropboxAuth({
+      fetch: this.fetcher,
+      ...credentials2.refreshToken === void 0 ? { accessToken: credentials2.accessToken ?? "" } : {
+        clientId: credentials2.appKey ?? "",
+        refreshToken: credentials2.refreshToken,
+        ...credentials2.appSecret === void 0 ? {} : { clientSecret: credentials2.appSecret }
+      }
+    });
+    this.client = new import_dropbox2.Dropbox({ auth: this.auth });
+  }
+  /** Gets a first access token, so bad credentials fail before any work. */
+  async connect() {
+    await this.call("checking the Dropbox credentials", () => this.client.usersGetCurrentAccount());
+  }
+  async list(path, recursive) {
+    const result = await this.call(
+      `listing ${path || "/"}`,
+      () => this.client.filesListFolder({
+        path,
+        recursive,
+        limit: LIST_LIMIT,
+        include_deleted: false,
+        include_non_downloadable_files: true
+      })
+    );
+    return toPage(result.result);
+  }
+  async listContinue(cursor) {
+    const result = await this.call(
+      "continuing the listing",
+      () => this.client.filesListFolderContinue({ cursor })
+    );
+    return toPage(result.result);
+  }
+  async latestCursor(path, recursive) {
+    const result = await this.call(
+      `getting a cursor for ${path || "/"}`,
+      () => this.client.filesListFolderGetLatestCursor({ path, recursive, include_deleted: false })
+    );
+    return result.result.cursor;
+  }
+  async open(file, offset, signal) {
+    const what = `downloading ${file.pathDisplay}`;
+    return this.withFreshToken(what, async (token) => {
+      const headers = {
+        Authorization: `Bearer ${token}`,
+        "Dropbox-API-Arg": headerSafeJson({ path: `rev:${file.rev}` })
+      };
+      if (offset > 0) headers.Range = `bytes=${String(offset)}-`;
+      let response;
+      try {
+        response = await this.fetcher(`${this.contentUrl}/2/files/download`, {
+          method: "POST",
+          headers,
+          signal
+        });
+      } catch (error2) {
+        throw classifyNetworkError(error2, what);
+      }
+      if (!response.ok) throw classifyDropboxError(await httpErrorOf(response), what);
+      if (offset > 0 && response.status !== 206) {
+        await response.body?.cancel();
+        throw classifyNetworkError(new Error("the server ignored the Range header"), what);
+      }
+      if (response.body === null) throw classifyNetworkError(new Error("no body"), what);
+      return classifiedStream(response.body, what);
+    });
+  }
+  /** With --team-root, roots every later call at the team space (once; again after a failure). */
+  async rooted() {
+    if (!this.teamRoot) return;
+    this.rooting ??= (async () => {
+      const what = "reading the team space of the Dropbox account";
+      await this.accessToken(what);
+      let account;
+      try {
+        account = await this.client.usersGetCurrentAccount();
+      } catch (error2) {
+        throw this.classify(error2, what);
+      }
+      const root5 = teamRootOf(account.result.root_info);
+      this.pathRoot = root5.header;
+      this.note(root5.note);
+    })().catch((error2) => {
+      this.rooting = void 0;
+      throw error2;
+    });
+    await this.rooting;
+  }
+  async exportDocument(file, format2, signal) {
+    const what = `exporting ${file.pathDisplay} as ${format2}`;
+    return this.withFreshToken(what, async (token) => {
+      let response;
+      try {
+        response = await this.fetcher(`${this.contentUrl}/2/files/export`, {
+          method: "POST",
+          headers: {
+            Authorization: `Bearer ${token}`,
+            // By id: a document keeps its id when moved; the result names the rev exported.
+            "Dropbox-API-Arg": headerSafeJson({ path: file.id, export_format: format2 })
+          },
+          signal
+        });
+      } catch (error2) {
+        throw classifyNetworkError(error2, what);
+      }
+      if (!response.ok) throw classifyDropboxError(await httpErrorOf(response), what);
+      if (response.body === null) throw classifyNetworkError(new Error("no body"), what);
+      const result = exportResultOf(response.headers.get("dropbox-api-result"));
+      if (result === void 0) {
+        await response.body.cancel();
+        throw classifyNetworkError(new Error("no readable Dropbox-API-Result header"), what);
+      }
+      return { ...result, body: cancellableStream(response.body, what) };
+    });
+  }
+  async accessToken(what) {
+    try {
+      await this.shared(() => this.auth.checkAndRefreshAccessToken());
+    } catch (error2) {
+      throw this.classify(error2, what);
+    }
+    return this.currentToken();
+  }
+  currentToken() {
+    const token = this.auth.getAccessToken();
+    if (token !== this.lastToken && token !== "") {
+      this.lastToken = token;
+      this.onSecret(token);
+    }
+    return token;
+  }
+  /** Runs `refresh` unless one is already running, in which case it waits for that one. */
+  shared(refresh) {
+    this.refreshing ??= refresh().finally(() => {
+      this.refreshing = void 0;
+    });
+    return this.refreshing;
+  }
+  async call(what, run) {
+    return this.withFreshToken(what, async () => {
+      try {
+        return await run();
+      } catch (error2) {
+        throw this.classify(error2, what);
+      }
+    });
+  }
+  /**
+   * Runs `run` with a current access token; when Dropbox says it expired, refreshes it and runs
+   * once more.
+   * A token that cannot be refreshed (an access token given directly) is fatal.
+   */
+  async withFreshToken(what, run) {
+    await this.rooted();
+    const used = await this.accessToken(what);
+    try {
+      return await run(used);
+    } catch (error2) {
+      if (!(error2 instanceof MigrationError) || error2.failureClass !== "expired_token") throw error2;
+      if (!this.canRefresh) {
+        throw fatal(
+          "bad_credentials",
+          `the Dropbox access token expired while ${what}; use DROPBOX_REFRESH_TOKEN with DROPBOX_APP_KEY for runs longer than a few hours.`
+        );
+      }
+      if (this.auth.getAccessToken() === used) {
+        try {
+          await this.shared(() => this.auth.refreshAccessToken());
+        } catch (refreshError) {
+          throw this.classify(refreshError, "refreshing the Dropbox access token");
+        }
+      }
+      return run(this.currentToken());
+    }
+  }
+  classify(error2, what) {
+    if (error2 instanceof MigrationError) return error2;
+    if (error2 instanceof import_dropbox2.DropboxResponseError) {
+      return classifyDropboxError(
+        { status: error2.status, headers: toHeaders(error2.headers), body: error2.error },
+        what
+      );
+    }
+    return classifyNetworkError(error2, what);
+  }
+};
+async function* classifiedStream(body, what) {
+  try {
+    yield* body;
+  } catch (error2) {
+    throw classifyNetworkError(error2, what);
+  }
+}
+function exportResultOf(header) {
+  if (header === null) return void 0;
+  let parsed;
+  try {
+    parsed = JSON.parse(header);
+  } catch {
+    return void 0;
+  }
+  const result = parsed;
+  const exported = result?.export_metadata;
+  if (typeof exported?.size !== "number") return void 0;
+  return {
+    size: exported.size,
+    exportHash: typeof exported.export_hash === "string" ? exported.export_hash : void 0,
+    rev: typeof result?.file_metadata?.rev === "string" ? result.file_metadata.rev : void 0
+  };
+}
+function cancellableStream(body, what) {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const inner = body[Symbol.asyncIterator]();
+      return {
+        next: async () => {
+          try {
+            return await inner.next();
+          } catch (error2) {
+            throw classifyNetworkError(error2, what);
+          }
+        },
+        return: async () => {
+          await inner.return?.();
+          return { done: true, value: void 0 };
+        }
+      };
+    }
+  };
+}
+function toHeaders(headers) {
+  return headers instanceof Headers ? headers : void 0;
+}
+async function httpErrorOf(response) {
+  const text = await response.text().catch(() => "");
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+function headerSafeJson(value) {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+function toPage(result) {
+  return {
+    entries: result.entries.map(toEntry),
+    cursor: result.cursor,
+    hasMore: result.has_more
+  };
+}
+function toEntry(entry) {
+  const pathLower = entry.path_lower ?? "";
+  const pathDisplay = entry.path_display ?? pathLower;
+  switch (entry[".tag"]) {
+    case "file":
+      return {
+        kind: "file",
+        id: entry.id,
+        name: entry.name,
+        pathLower,
+        pathDisplay,
+        rev: entry.rev,
+        size: entry.size,
+        contentHash: entry.content_hash ?? "",
+        serverModified: entry.server_modified,
+        clientModified: entry.client_modified,
+        downloadable: entry.is_downloadable ?? true,
+        ...entry.export_info?.export_as === void 0 ? {} : {
+          exportInfo: {
+            exportAs: entry.export_info.export_as,
+            exportOptions: entry.export_info.export_options ?? []
+          }
+        }
+      };
+    case "folder":
+      return { kind: "folder", id: entry.id, name: entry.name, pathLower, pathDisplay };
+    case "deleted":
+      return { kind: "deleted", name: entry.name, pathLower, pathDisplay };
+  }
+}
+
 // src/s3/bucket-lifecycle.ts
 var import_client_s3 = __toESM(require_dist_cjs16(), 1);
 
@@ -63037,7 +63149,8 @@ function kmsError(detail, options) {
     options
   );
 }
-function ownerMismatchError(error2, what, bucket, owner) {
+function ownerMismatchError(error2, call) {
+  const { what, bucket, owner } = call;
   if (error2 instanceof MigrationError) return void 0;
   const shape = typeof error2 === "object" && error2 !== null ? error2 : {};
   const name = typeof shape.name === "string" ? shape.name : "Error";
@@ -63056,7 +63169,7 @@ function classifyS3Error(error2, what, bucket) {
   if (error2 instanceof MigrationError) return error2;
   const shape = typeof error2 === "object" && error2 !== null ? error2 : {};
   const name = typeof shape.name === "string" ? shape.name : "Error";
-  const code2 = typeof shape.code === "string" ? shape.code : void 0;
+  const code3 = typeof shape.code === "string" ? shape.code : void 0;
   const status = httpStatusOf(error2) ?? 0;
   const detail = `${what}: S3 answered ${name}${status ? ` (HTTP ${String(status)})` : ""}`;
   const options = { cause: error2 };
@@ -63101,13 +63214,13 @@ function classifyS3Error(error2, what, bucket) {
   if (status >= 500 || shape.$retryable !== void 0) {
     return retryable("server_error", detail, options);
   }
-  if (NETWORK_CODES.has(code2 ?? name) || status === 0 && error2 instanceof TypeError) {
-    return retryable("network", `${what}: the connection to S3 failed (${code2 ?? name}).`, options);
+  if (NETWORK_CODES.has(code3 ?? name) || status === 0 && error2 instanceof TypeError) {
+    return retryable("network", `${what}: the connection to S3 failed (${code3 ?? name}).`, options);
   }
   if (status === 0) {
     return retryable(
       "network",
-      `${what}: no answer from S3 (${code2 ?? name}: ${String(shape.message)})`,
+      `${what}: no answer from S3 (${code3 ?? name}: ${String(shape.message)})`,
       options
     );
   }
@@ -63115,31 +63228,29 @@ function classifyS3Error(error2, what, bucket) {
 }
 
 // src/s3/bucket-lifecycle.ts
-async function setUpBucket(client, config) {
-  const lines = [];
-  const warnings = [];
-  await applyLifecycle(client, config, lines, warnings);
-  const versioning = await versioningWarning(client, config.s3.bucket);
-  if (versioning !== void 0) warnings.push(versioning);
-  return { lines, warnings };
+async function setUpBucket(client, setup) {
+  const lifecycle = await applyLifecycle(client, setup);
+  const versioning = await versioningWarning(client, setup.bucket);
+  return {
+    lines: "line" in lifecycle ? [lifecycle.line] : [],
+    warnings: [
+      ..."warning" in lifecycle ? [lifecycle.warning] : [],
+      ...versioning === void 0 ? [] : [versioning]
+    ]
+  };
 }
-async function applyLifecycle(client, config, lines, warnings) {
-  const { bucket } = config.s3;
+async function applyLifecycle(client, setup) {
+  const { bucket } = setup;
   const current = await readLifecycle(client, bucket);
   if (typeof current === "string") {
-    warnings.push(current);
-    return;
+    return { warning: current };
   }
-  const plan = planLifecycle(current, config.lifecycle, {
-    prefix: config.s3.prefix,
-    toolPrefix: config.s3.toolPrefix
-  });
+  const plan = planLifecycle(current, setup.lifecycle, setup);
   const names = plan.ids.join(" and ");
   if (plan.action === "unchanged") {
-    lines.push(
-      plan.ids.length === 0 ? `No lifecycle rule of dropbox-to-s3 in ${bucket} (--lifecycle none).` : `Lifecycle rule ${names} in ${bucket}: unchanged.`
-    );
-    return;
+    return {
+      line: plan.ids.length === 0 ? `No lifecycle rule of dropbox-to-s3 in ${bucket} (--lifecycle none).` : `Lifecycle rule ${names} in ${bucket}: unchanged.`
+    };
   }
   try {
     if (plan.action === "delete") {
@@ -63156,17 +63267,16 @@ async function applyLifecycle(client, config, lines, warnings) {
       );
     }
   } catch (error2) {
-    warnings.push(
-      problem(
+    return {
+      warning: problem(
         error2,
         `write the lifecycle rule ${names} of ${bucket}`,
         "s3:PutLifecycleConfiguration"
       )
-    );
-    return;
+    };
   }
-  const removed = config.lifecycle === void 0;
-  lines.push(`Lifecycle rule ${names} in ${bucket}: ${removed ? "removed" : "written"}.`);
+  const removed = setup.lifecycle === void 0;
+  return { line: `Lifecycle rule ${names} in ${bucket}: ${removed ? "removed" : "written"}.` };
 }
 async function readLifecycle(client, bucket) {
   try {
@@ -63221,12 +63331,8 @@ function errorName(error2) {
   return typeof name === "string" ? name : void 0;
 }
 
-// src/s3/target.ts
+// src/s3/client.ts
 var import_client_s32 = __toESM(require_dist_cjs16(), 1);
-var import_lib_storage = __toESM(require_dist_cjs17(), 1);
-var import_mime_types2 = __toESM(require_mime_types(), 1);
-import { createHash as createHash12 } from "node:crypto";
-import { Readable as Readable8 } from "node:stream";
 
 // src/s3/bucket-settings.ts
 var OWNER_HEADER = "x-amz-expected-bucket-owner";
@@ -63249,12 +63355,30 @@ function applyExpectedBucketOwner(client, s3) {
         const command5 = (context.commandName ?? "a request").replace(/Command$/, "");
         const key = args.input.Key;
         const what = typeof key === "string" ? `${command5} of ${key}` : command5;
-        throw ownerMismatchError(error2, what, s3.bucket, owner) ?? error2;
+        throw ownerMismatchError(error2, { what, bucket: s3.bucket, owner }) ?? error2;
       }
     },
     { step: "initialize", name: "dropboxToS3ExpectedBucketOwnerErrors", override: true }
   );
 }
+
+// src/s3/client.ts
+function s3ClientFor(s3) {
+  const client = new import_client_s32.S3Client({
+    region: s3.region,
+    ...s3.endpoint === void 0 ? {} : { endpoint: s3.endpoint },
+    forcePathStyle: s3.forcePathStyle
+  });
+  applyExpectedBucketOwner(client, s3);
+  return client;
+}
+
+// src/s3/target.ts
+var import_client_s33 = __toESM(require_dist_cjs16(), 1);
+var import_lib_storage = __toESM(require_dist_cjs17(), 1);
+var import_mime_types2 = __toESM(require_mime_types(), 1);
+import { createHash as createHash12 } from "node:crypto";
+import { Readable as Readable8 } from "node:stream";
 
 // src/s3/keys.ts
 function listedKeyDecoder(encodingType) {
@@ -63284,18 +63408,6 @@ function objectHead(result) {
     contentEncoding: result.ContentEncoding === void 0 || result.ContentEncoding === "" ? void 0 : result.ContentEncoding.toLowerCase()
   };
 }
-function s3ClientConfig(s3) {
-  return {
-    region: s3.region,
-    ...s3.endpoint === void 0 ? {} : { endpoint: s3.endpoint },
-    forcePathStyle: s3.forcePathStyle
-  };
-}
-function s3ClientFor(s3) {
-  const client = new import_client_s32.S3Client(s3ClientConfig(s3));
-  applyExpectedBucketOwner(client, s3);
-  return client;
-}
 var S3Target = class {
   limits = S3_LIMITS;
   client;
@@ -63303,7 +63415,7 @@ var S3Target = class {
   storageClass;
   /** --sse and --sse-kms-key-id, for PutObject and CreateMultipartUpload (parts inherit them). */
   encryption;
-  /** The tag our lifecycle rule finds migrated objects by, when a prefix cannot (config.s3.tagging). */
+  /** The tag our lifecycle rule finds migrated objects by, when a prefix cannot (`S3Settings.tagging`). */
   tagging;
   constructor(s3, client = s3ClientFor(s3)) {
     this.client = client;
@@ -63318,7 +63430,7 @@ var S3Target = class {
   }
   async check() {
     try {
-      await this.client.send(new import_client_s32.HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new import_client_s33.HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error2) {
       const status = httpStatusOf(error2);
       if (status === 404) {
@@ -63347,7 +63459,7 @@ var S3Target = class {
   async head(key) {
     try {
       const result = await this.client.send(
-        new import_client_s32.HeadObjectCommand({ Bucket: this.bucket, Key: key })
+        new import_client_s33.HeadObjectCommand({ Bucket: this.bucket, Key: key })
       );
       return objectHead(result);
     } catch (error2) {
@@ -63360,7 +63472,7 @@ var S3Target = class {
     const what = `reading ${key}`;
     let result;
     try {
-      result = await this.client.send(new import_client_s32.GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      result = await this.client.send(new import_client_s33.GetObjectCommand({ Bucket: this.bucket, Key: key }), {
         abortSignal: signal
       });
     } catch (error2) {
@@ -63380,13 +63492,13 @@ var S3Target = class {
     }
     return { head: objectHead(result), body: classified() };
   }
-  async *list(prefix2) {
+  async *list(prefix) {
     try {
-      const pages = (0, import_client_s32.paginateListObjectsV2)(
+      const pages = (0, import_client_s33.paginateListObjectsV2)(
         { client: this.client, pageSize: 1e3 },
         // XML 1.0 cannot carry every character a key may hold (a CR in a name comes back as LF,
         // most other control characters not at all): keys come URL-encoded instead.
-        { Bucket: this.bucket, Prefix: prefix2, EncodingType: "url" }
+        { Bucket: this.bucket, Prefix: prefix, EncodingType: "url" }
       );
       for await (const page of pages) {
         const decode = listedKeyDecoder(page.EncodingType);
@@ -63395,13 +63507,13 @@ var S3Target = class {
         }
       }
     } catch (error2) {
-      throw classifyS3Error(error2, `listing ${prefix2 || "the bucket"}`, this.bucket);
+      throw classifyS3Error(error2, `listing ${prefix || "the bucket"}`, this.bucket);
     }
   }
   async put(key, body, metadata, signal) {
     try {
       await this.client.send(
-        new import_client_s32.PutObjectCommand({
+        new import_client_s33.PutObjectCommand({
           ...this.objectFields(key, metadata),
           Body: body,
           ContentLength: body.length,
@@ -63417,7 +63529,7 @@ var S3Target = class {
   async createMultipart(key, metadata) {
     try {
       const result = await this.client.send(
-        new import_client_s32.CreateMultipartUploadCommand(this.objectFields(key, metadata))
+        new import_client_s33.CreateMultipartUploadCommand(this.objectFields(key, metadata))
       );
       if (result.UploadId === void 0) throw new Error("S3 returned no upload id");
       return result.UploadId;
@@ -63428,7 +63540,7 @@ var S3Target = class {
   async uploadPart(key, uploadId, partNumber, body, signal) {
     try {
       const result = await this.client.send(
-        new import_client_s32.UploadPartCommand({
+        new import_client_s33.UploadPartCommand({
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
@@ -63448,7 +63560,7 @@ var S3Target = class {
   async completeMultipart(key, uploadId, parts) {
     try {
       await this.client.send(
-        new import_client_s32.CompleteMultipartUploadCommand({
+        new import_client_s33.CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key: key,
           UploadId: uploadId,
@@ -63464,7 +63576,7 @@ var S3Target = class {
   async abortMultipart(key, uploadId) {
     try {
       await this.client.send(
-        new import_client_s32.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })
+        new import_client_s33.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })
       );
     } catch (error2) {
       const status = httpStatusOf(error2);
@@ -63479,7 +63591,7 @@ var S3Target = class {
       let page;
       try {
         page = await this.client.send(
-          new import_client_s32.ListPartsCommand({
+          new import_client_s33.ListPartsCommand({
             Bucket: this.bucket,
             Key: key,
             UploadId: uploadId,
@@ -63499,16 +63611,16 @@ var S3Target = class {
       marker = page.NextPartNumberMarker;
     }
   }
-  async *unfinishedUploads(prefix2) {
+  async *unfinishedUploads(prefix) {
     let keyMarker;
     let uploadIdMarker;
     for (; ; ) {
       let page;
       try {
         page = await this.client.send(
-          new import_client_s32.ListMultipartUploadsCommand({
+          new import_client_s33.ListMultipartUploadsCommand({
             Bucket: this.bucket,
-            Prefix: prefix2,
+            Prefix: prefix,
             KeyMarker: keyMarker,
             UploadIdMarker: uploadIdMarker,
             EncodingType: "url"
@@ -63517,7 +63629,7 @@ var S3Target = class {
       } catch (error2) {
         throw classifyS3Error(
           error2,
-          `listing unfinished uploads under ${prefix2 || "the bucket"}`,
+          `listing unfinished uploads under ${prefix || "the bucket"}`,
           this.bucket
         );
       }
@@ -63552,7 +63664,7 @@ var S3Target = class {
   }
   async delete(key) {
     try {
-      await this.client.send(new import_client_s32.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new import_client_s33.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error2) {
       const status = httpStatusOf(error2);
       if (status === 404) return;
@@ -63581,6 +63693,25 @@ var S3Target = class {
     };
   }
 };
+
+// src/wiring/open.ts
+function openS3(config) {
+  return s3ClientFor(config.s3);
+}
+function openTarget(config, client = openS3(config)) {
+  return new S3Target(config.s3, client);
+}
+function openSource(config, options = {}) {
+  return new DropboxSource(config.dropbox, options);
+}
+function setUpBucketFor(config, client) {
+  return setUpBucket(client, {
+    bucket: config.s3.bucket,
+    prefix: config.s3.prefix,
+    toolPrefix: config.s3.toolPrefix,
+    lifecycle: config.lifecycle
+  });
+}
 
 // src/cli/progress.ts
 var import_cli_progress = __toESM(require_cli_progress(), 1);
@@ -63662,26 +63793,6 @@ function stderrProgress(isTerminal) {
   };
 }
 
-// src/signals.ts
-function stopOnSignals(onSignal, options) {
-  const controller = new AbortController();
-  const handler = (signal) => {
-    const first = !controller.signal.aborted;
-    if (!first && options.exitOnSecond) process.exit(130);
-    onSignal(signal, first);
-    controller.abort();
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
-    }
-  };
-}
-
 // src/cli/migrate.ts
 async function runMigrate(config) {
   const progress = stderrProgress(process.stderr.isTTY);
@@ -63693,16 +63804,18 @@ async function runMigrate(config) {
   );
   let result;
   try {
-    const client = s3ClientFor(config.s3);
-    const target = new S3Target(config.s3, client);
+    const client = openS3(config);
+    const target = openTarget(config, client);
     if (config.shard.index === 0) {
-      const setup = await setUpBucket(client, config);
+      const setup = await setUpBucketFor(config, client);
       for (const line of setup.lines) progress.note(line);
       for (const warning2 of setup.warnings) progress.note(`Warning: ${warning2}`);
     }
     result = await runChunk(engineSettings(config), {
-      source: new DropboxSource(config.dropbox, fetch, (line) => {
-        progress.note(line);
+      source: openSource(config, {
+        note: (line) => {
+          progress.note(line);
+        }
       }),
       target,
       progress,
@@ -63802,8 +63915,8 @@ var ListingTally = class {
   small = { files: 0, bytes: 0 };
   large = { files: 0, bytes: 0 };
   uploadRequests = 0;
-  constructor(sourcePath2, partSizeBytes) {
-    this.sourcePath = sourcePath2;
+  constructor(sourcePath, partSizeBytes) {
+    this.sourcePath = sourcePath;
     this.partSizeBytes = partSizeBytes;
   }
   get size() {
@@ -63943,12 +64056,12 @@ function add(count2, sign4, bytes) {
 }
 function requestsToUpload(size, partSizeBytes) {
   if (size <= partSizeBytes) return 1;
-  const partSize2 = partSizeFor(size, {
+  const partSize = partSizeFor(size, {
     configured: partSizeBytes,
     maxParts: S3_LIMITS.maxParts,
     blockSize: SHA256_BLOCKS.blockSize
   });
-  return Math.ceil(size / partSize2) + 2;
+  return Math.ceil(size / partSize) + 2;
 }
 
 // src/plan/cost.ts
@@ -63999,10 +64112,10 @@ var BILLED_AS_128_KIB = /* @__PURE__ */ new Set([
 var OVERHEAD_CLASSES = /* @__PURE__ */ new Set(["GLACIER", "DEEP_ARCHIVE"]);
 var OVERHEAD_STANDARD_BYTES = 8 * KiB2;
 var OVERHEAD_CLASS_BYTES = 32 * KiB2;
-function timeline(strategy, movable) {
+function timeline(strategy, group4) {
   const starts = [
     { storageClass: strategy.uploadClass, days: 0 },
-    ...movable ? strategy.transitions : []
+    ...group4.movable ? strategy.transitions : []
   ];
   return starts.map((start, index) => ({
     storageClass: start.storageClass,
@@ -64028,10 +64141,12 @@ var Tally = class {
 function storagePrice(prices, storageClass) {
   return storageClass === "INTELLIGENT_TIERING" ? prices.s3.intelligentTiering.frequent : prices.s3.storage[storageClass];
 }
-function costGroup(group4, movable, strategy, prices, horizonDays, tally) {
-  if (group4.files === 0) return;
-  const billedBytes = !movable && BILLED_AS_128_KIB.has(strategy.uploadClass) ? group4.files * SMALL_OBJECT_BYTES : group4.bytes;
-  const segments = timeline(strategy, movable);
+function costGroup(group4, costing) {
+  const { objects, movable } = group4;
+  const { strategy, prices, horizonDays, tally } = costing;
+  if (objects.files === 0) return;
+  const billedBytes = !movable && BILLED_AS_128_KIB.has(strategy.uploadClass) ? objects.files * SMALL_OBJECT_BYTES : objects.bytes;
+  const segments = timeline(strategy, group4);
   for (const [index, segment] of segments.entries()) {
     if (segment.from >= horizonDays) break;
     const { storageClass } = segment;
@@ -64040,19 +64155,19 @@ function costGroup(group4, movable, strategy, prices, horizonDays, tally) {
     const price = storagePrice(prices, storageClass);
     const bytes = billedBytes;
     if (storageClass === "INTELLIGENT_TIERING") {
-      costTiers(group4, bytes, movable, segment.from, end, prices, tally);
+      costTiers(group4, { bytes, from: segment.from, to: end }, costing);
     } else {
       tally.addStorage(storageClass, bytes / GiB2 * months2, price);
     }
     const overheadPerObject = OVERHEAD_CLASSES.has(storageClass) ? OVERHEAD_CLASS_BYTES : 0;
     if (overheadPerObject > 0) {
-      tally.glacierOverhead += group4.files * OVERHEAD_STANDARD_BYTES / GiB2 * months2 * prices.s3.storage.STANDARD + group4.files * overheadPerObject / GiB2 * months2 * price;
+      tally.glacierOverhead += objects.files * OVERHEAD_STANDARD_BYTES / GiB2 * months2 * prices.s3.storage.STANDARD + objects.files * overheadPerObject / GiB2 * months2 * price;
     }
     if (index > 0) {
-      tally.transitions += group4.files / 1e3 * prices.s3.transition[storageClass];
+      tally.transitions += objects.files / 1e3 * prices.s3.transition[storageClass];
     }
     const shortOf = (daysIn) => Math.max(0, MINIMUM_DAYS[storageClass] - daysIn);
-    const classBytes = bytes + group4.files * overheadPerObject;
+    const classBytes = bytes + objects.files * overheadPerObject;
     const chargeFor = (days) => classBytes / GiB2 * (days / DAYS_PER_MONTH) * price;
     if (segment.to < horizonDays) {
       tally.minimumDuration += chargeFor(shortOf(segment.to - segment.from));
@@ -64061,10 +64176,12 @@ function costGroup(group4, movable, strategy, prices, horizonDays, tally) {
     }
   }
 }
-function costTiers(group4, bytes, movable, from, to, prices, tally) {
-  const tiers = prices.s3.intelligentTiering;
+function costTiers(group4, billed, costing) {
+  const { bytes, from, to } = billed;
+  const { tally } = costing;
+  const tiers = costing.prices.s3.intelligentTiering;
   const gb = bytes / GiB2;
-  if (!movable) {
+  if (!group4.movable) {
     tally.addStorage(
       "INTELLIGENT_TIERING frequent",
       gb * (to - from) / DAYS_PER_MONTH,
@@ -64092,19 +64209,20 @@ function costTiers(group4, bytes, movable, from, to, prices, tally) {
       );
     }
   }
-  tally.monitoring += group4.files / 1e3 * ((to - from) / DAYS_PER_MONTH) * tiers.monitoringPer1000;
+  tally.monitoring += group4.objects.files / 1e3 * ((to - from) / DAYS_PER_MONTH) * tiers.monitoringPer1000;
 }
-function costOver(strategy, objects, prices, months2, actions) {
+function costOver(strategy, inputs) {
+  const { objects, prices, months: months2, actions } = inputs;
   const tally = new Tally();
-  const days = months2 * DAYS_PER_MONTH;
-  costGroup(objects.small, false, strategy, prices, days, tally);
-  costGroup(objects.large, true, strategy, prices, days, tally);
+  const costing = { strategy, prices, horizonDays: months2 * DAYS_PER_MONTH, tally };
+  costGroup({ objects: objects.small, movable: false }, costing);
+  costGroup({ objects: objects.large, movable: true }, costing);
   const put = objects.uploadRequests / 1e3 * prices.s3.put[strategy.uploadClass];
-  const storage = [...tally.storage].map(([storageClass, line]) => ({ storageClass, ...line }));
-  const storageCost = storage.reduce((sum, line) => sum + line.cost, 0);
+  const storage2 = [...tally.storage].map(([storageClass, line]) => ({ storageClass, ...line }));
+  const storageCost = storage2.reduce((sum, line) => sum + line.cost, 0);
   return {
     months: months2,
-    storage,
+    storage: storage2,
     glacierOverhead: tally.glacierOverhead,
     monitoring: tally.monitoring,
     put,
@@ -64163,9 +64281,10 @@ var DEFAULT_PRICES = {
   actions: { linuxPerMinute: 6e-3 }
 };
 function withOverrides(table, overrides, origin) {
-  return merge2(table, overrides, origin, "");
+  return merge2(table, overrides, { origin, at: "" });
 }
-function merge2(base, override, origin, at) {
+function merge2(base, override, place) {
+  const { origin, at } = place;
   const name = at === "" ? "the top level" : `"${at}"`;
   if (Array.isArray(base)) {
     if (!Array.isArray(override) || !override.every((item) => typeof item === "string")) {
@@ -64196,7 +64315,7 @@ function merge2(base, override, origin, at) {
       const known = Object.keys(base).join(", ");
       throw new ConfigError(`${origin}: unknown key "${path}" (known here: ${known}).`);
     }
-    merged[key] = merge2(base[key], value, origin, path);
+    merged[key] = merge2(base[key], value, { origin, at: path });
   }
   return merged;
 }
@@ -64251,17 +64370,19 @@ async function measuredRate(ledgerRoot) {
     chunks
   };
 }
-function estimateTransfer(files2, bytes, rate, listingSeconds, pricePerMinute) {
+function estimateTransfer(work, terms) {
+  const { files: files2, bytes } = work;
+  const { rate, listingSeconds, pricePerMinute } = terms;
   const transferSeconds = Math.max(
     rate.bytesPerSecond > 0 ? bytes / rate.bytesPerSecond : 0,
     rate.filesPerSecond > 0 ? files2 / rate.filesPerSecond : 0
   );
   const minutes = (transferSeconds + listingSeconds) / 60;
-  const budget = ACTION_MAX_DURATION_MS / 6e4;
-  const fullJobs = Math.floor(minutes / budget);
-  const rest = minutes - fullJobs * budget;
+  const budget2 = ACTION_MAX_DURATION_MS / 6e4;
+  const fullJobs = Math.floor(minutes / budget2);
+  const rest = minutes - fullJobs * budget2;
   const jobs = fullJobs + (rest > 0 ? 1 : 0);
-  const billedMinutes = fullJobs * Math.ceil(budget + JOB_SETUP_MINUTES) + (rest > 0 ? Math.ceil(rest + JOB_SETUP_MINUTES) : 0);
+  const billedMinutes = fullJobs * Math.ceil(budget2 + JOB_SETUP_MINUTES) + (rest > 0 ? Math.ceil(rest + JOB_SETUP_MINUTES) : 0);
   return {
     rate,
     listingSeconds,
@@ -64324,19 +64445,17 @@ async function buildPlan(config, deps) {
     }
   );
   const listingMs = clock.now() - started;
-  const listing = tally.result();
+  const listing2 = tally.result();
   const rate = await measuredRate(dirname2(config.ledgerDir)) ?? {
     ...DEFAULT_RATE,
     source: "default",
     chunks: 0
   };
-  const transfer = estimateTransfer(
-    listing.migrate.files,
-    listing.migrate.bytes,
+  const transfer = estimateTransfer(listing2.migrate, {
     rate,
-    listingMs / 1e3,
-    prices.actions.linuxPerMinute
-  );
+    listingSeconds: listingMs / 1e3,
+    pricePerMinute: prices.actions.linuxPerMinute
+  });
   const current = currentStrategy(config);
   const strategies = STRATEGIES.some((strategy) => sameStrategy(strategy, current)) ? STRATEGIES : [...STRATEGIES, current];
   const planned = strategies.map((strategy) => ({
@@ -64346,7 +64465,7 @@ async function buildPlan(config, deps) {
     transitions: strategy.transitions,
     current: sameStrategy(strategy, current),
     horizons: HORIZONS.map(
-      (months2) => costOver(strategy, listing.objects, prices, months2, transfer.cost)
+      (months2) => costOver(strategy, { objects: listing2.objects, prices, months: months2, actions: transfer.cost })
     )
   }));
   return {
@@ -64363,7 +64482,7 @@ async function buildPlan(config, deps) {
       lifecycle: lifecycleText(config),
       pricesFile: config.plan.pricesFile
     },
-    listing: { ...listing, listCalls: inventory.listCalls, listingMs },
+    listing: { ...listing2, listCalls: inventory.listCalls, listingMs },
     prices,
     transfer,
     horizons: HORIZONS,
@@ -64390,8 +64509,8 @@ function printable2(text) {
   return text.replace(TERMINAL_UNSAFE, (character) => {
     const named = TERMINAL_NAMED[character];
     if (named !== void 0) return named;
-    const code2 = character.charCodeAt(0);
-    return code2 <= 255 ? `\\x${code2.toString(16).padStart(2, "0")}` : `\\u${code2.toString(16).padStart(4, "0")}`;
+    const code3 = character.charCodeAt(0);
+    return code3 <= 255 ? `\\x${code3.toString(16).padStart(2, "0")}` : `\\u${code3.toString(16).padStart(4, "0")}`;
   });
 }
 
@@ -64550,20 +64669,20 @@ function where(plan) {
   return settings.sourcePath === "" ? "the whole account" : settings.sourcePath;
 }
 function summaryLine(plan) {
-  const { listing } = plan;
-  const exported = listing.exports.files > 0 ? ` (${files(listing.exports.files)} stored as exports)` : "";
-  return `${files(listing.migrate.files)}, ${formatBytes(listing.migrate.bytes)} to migrate${exported}`;
+  const { listing: listing2 } = plan;
+  const exported = listing2.exports.files > 0 ? ` (${files(listing2.exports.files)} stored as exports)` : "";
+  return `${files(listing2.migrate.files)}, ${formatBytes(listing2.migrate.bytes)} to migrate${exported}`;
 }
 function pricesLine(plan, escape = (text) => text) {
   const { prices, settings } = plan;
   return `Prices: S3 ${escape(prices.region)} and GitHub Actions as of ${escape(prices.date)}` + (settings.pricesFile === void 0 ? "" : `, with ${escape(settings.pricesFile)} laid over them`) + ". Figures in USD.";
 }
 function renderText(plan) {
-  const { listing, settings } = plan;
+  const { listing: listing2, settings } = plan;
   const longest = plan.horizons.length - 1;
   const problems = problemLines(plan);
   const sections = [
-    `Plan for ${where(plan)} (listed in ${formatDuration(listing.listingMs)}, ${count(listing.listCalls)} list calls; nothing was copied)`,
+    `Plan for ${where(plan)} (listed in ${formatDuration(listing2.listingMs)}, ${count(listing2.listCalls)} list calls; nothing was copied)`,
     summaryLine(plan),
     textTable(bandsTable(plan)),
     textTable(foldersTable(plan)),
@@ -64598,7 +64717,7 @@ async function runPlan(config) {
   };
   if (!config.json) note("Listing the account to plan the migration; nothing is copied.");
   const plan = await buildPlan(config, {
-    source: new DropboxSource(config.dropbox, fetch, note),
+    source: openSource(config, { note }),
     log: note
   });
   process.stdout.write(config.json ? renderJson(plan) : renderText(plan));
@@ -64867,9 +64986,9 @@ var VerifyRun = class {
   async listed(keys) {
     const found = /* @__PURE__ */ new Set();
     if (keys.size === 0) return found;
-    const { prefix: keyPrefix } = this.settings.listing;
-    const prefix2 = keyPrefix === "" ? "" : `${keyPrefix}/`;
-    for await (const object of this.target.list(prefix2)) {
+    const { prefix: keyPrefix2 } = this.settings.listing;
+    const prefix = keyPrefix2 === "" ? "" : `${keyPrefix2}/`;
+    for await (const object of this.target.list(prefix)) {
       if (keys.has(object.key)) found.add(object.key);
     }
     return found;
@@ -64929,9 +65048,9 @@ async function contentOf(stored, algorithm) {
     try {
       await pipeline(stored.body, createGunzip(), consume);
     } catch (error2) {
-      const code2 = error2.code;
-      if (typeof code2 !== "string" || !code2.startsWith("Z_")) throw error2;
-      return `the object is stored gzip-encoded but does not gunzip (${code2})`;
+      const code3 = error2.code;
+      if (typeof code3 !== "string" || !code3.startsWith("Z_")) throw error2;
+      return `the object is stored gzip-encoded but does not gunzip (${code3})`;
     }
   }
   return { hash: hasher.digest(), bytes: hasher.bytes };
@@ -64993,8 +65112,8 @@ async function forEachLimited(items, limit, work) {
 var LINE_EVERY_MS2 = 1e4;
 async function runVerifyCommand(config) {
   const result = await runVerify(engineSettings(config), {
-    source: new DropboxSource(config.dropbox),
-    target: new S3Target(config.s3),
+    source: openSource(config),
+    target: openTarget(config),
     progress: stderrLines()
   });
   report2(config, result);
@@ -65061,9 +65180,10 @@ function addOptions(command5, name) {
     if (!spec.commands.includes(name) || spec.secret === true) continue;
     const placeholder = spec.optionalValue === true ? `[${spec.value ?? "value"}]` : `<${spec.value ?? ""}>`;
     const flags = spec.value === void 0 ? `--${spec.name}` : `--${spec.name} ${placeholder}`;
+    const byDefault = defaultText(spec);
     const help = [
       spec.description,
-      spec.defaultText === void 0 ? "" : ` Default: ${spec.defaultText}.`,
+      byDefault === void 0 ? "" : ` Default: ${byDefault}.`,
       spec.env === void 0 ? "" : ` Environment: ${spec.env}.`
     ].join("");
     const option = new Option(flags, help.replaceAll("`", ""));
@@ -65144,9 +65264,9 @@ ${spec.help}`);
   return program2;
 }
 async function main(argv) {
-  let code2 = EXIT.ok;
+  let code3 = EXIT.ok;
   const program2 = buildProgram((result) => {
-    code2 = result;
+    code3 = result;
   });
   try {
     if (argv.length <= 2) {
@@ -65154,7 +65274,7 @@ async function main(argv) {
       return EXIT.ok;
     }
     await program2.parseAsync([...argv]);
-    return code2;
+    return code3;
   } catch (error2) {
     if (error2 instanceof CommanderError) {
       return error2.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -65171,5 +65291,5 @@ async function main(argv) {
 }
 
 // src/cli/index.ts
-var code = await main(process.argv);
-process.stdout.write("", () => process.exit(code));
+var code2 = await main(process.argv);
+process.stdout.write("", () => process.exit(code2));
