@@ -4,7 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { actionYml } from '../src/config/action-yml.ts';
-import { withOptionsTable } from '../src/config/options-table.ts';
+import { withOptionsTable } from '../src/config/readme-options.ts';
 import { withLayout } from './layout.ts';
 
 const readme = await readFile('README.md', 'utf8');

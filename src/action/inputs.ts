@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { actionMode, buildConfig, type ActionMode, type Config } from '../config/config.ts';
-import { actionInputs } from '../config/options.ts';
+import { actionInputs, renamedOption, RENAMED_OPTIONS } from '../config/options.ts';
+import { ConfigError } from '../errors.ts';
 
 /**
  * The only place the action reads its inputs: one input per option of the table, by the same
@@ -8,6 +9,10 @@ import { actionInputs } from '../config/options.ts';
  * they are read, before anything could print them (a validation message included).
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  for (const name of Object.keys(RENAMED_OPTIONS)) {
+    const message = renamedOption(name);
+    if (message !== undefined && core.getInput(name) !== '') throw new ConfigError(message);
+  }
   const raw: Record<string, string | string[] | undefined> = {};
   for (const option of actionInputs()) {
     if (option.repeatable === true) {

@@ -1,7 +1,8 @@
 import type { Config } from '../config/config.ts';
+import { engineSettings } from '../config/engine-settings.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { renderJson, renderText } from '../plan/render.ts';
-import { openSource } from '../wiring/open.ts';
+import { openSource, targetLimits } from '../wiring/open.ts';
 import { EXIT } from './exit-codes.ts';
 
 /**
@@ -14,8 +15,9 @@ export async function runPlan(config: Config): Promise<number> {
     process.stderr.write(`dropbox-to-s3: ${line}\n`);
   };
   if (!config.json) note('Listing the account to plan the migration; nothing is copied.');
-  const plan = await buildPlan(config, {
+  const plan = await buildPlan(config, engineSettings(config), {
     source: openSource(config, { note }),
+    targetLimits: targetLimits(config),
     log: note,
   });
   process.stdout.write(config.json ? renderJson(plan) : renderText(plan));

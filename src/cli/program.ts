@@ -1,6 +1,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { buildConfig, type Config, type RawSettings } from '../config/config.ts';
-import { defaultText, OPTIONS, type Command as CommandName } from '../config/options.ts';
+import {
+  defaultText,
+  OPTIONS,
+  renamedOption,
+  type Command as CommandName,
+} from '../config/options.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { runAuth } from './auth.ts';
@@ -136,6 +141,15 @@ export function buildProgram(run: (code: number) => void): Command {
   return program;
 }
 
+/** An option given by a name it had before it was renamed fails with the new name. */
+function refuseRenamedOptions(args: readonly string[]): void {
+  for (const arg of args) {
+    const name = /^--([a-z0-9-]+)(=.*)?$/.exec(arg)?.[1];
+    const message = name === undefined ? undefined : renamedOption(name);
+    if (message !== undefined) throw new ConfigError(message);
+  }
+}
+
 /** Runs the program on `argv` and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let code: number = EXIT.ok;
@@ -147,6 +161,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       program.outputHelp();
       return EXIT.ok;
     }
+    refuseRenamedOptions(argv.slice(2));
     await program.parseAsync([...argv]);
     return code;
   } catch (error) {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError, FAILURE_CLASSES, isFailureClass, type FailureClass } from '../errors.ts';
 import { GlobSyntaxError, normalizeGlob } from '../engine/filters.ts';
+import type { BudgetSettings, TransferSettings } from '../engine/settings.ts';
 import { shardLabel, type Shard } from '../engine/shard.ts';
 import { utf8Bytes, type KeyCase } from '../engine/keys.ts';
 import { S3_LIMITS } from '../s3/limits.ts';
@@ -83,17 +84,14 @@ export interface Config {
   /** Failures to make pending again: every class (true), one class, or none (undefined). */
   readonly retryFailed: true | FailureClass | undefined;
   readonly verify: { readonly deep: boolean; readonly requeue: boolean };
-  readonly budget: {
-    readonly maxDurationMs: number | undefined;
-    readonly graceMs: number;
-    readonly batchSize: number | undefined;
-    readonly maxBytes: number | undefined;
-  };
-  readonly concurrency: { readonly fixed: number | undefined; readonly max: number };
+  readonly budget: BudgetSettings;
+  readonly concurrency: TransferSettings['concurrency'];
   readonly maxMemoryBytes: number;
   readonly partSizeBytes: number;
   readonly maxAttempts: number;
   readonly shard: Shard;
+  /** `--ledger`: every shard's ledger folder is below it. */
+  readonly ledgerRoot: string;
   /** This shard's own ledger folder. */
   readonly ledgerDir: string;
   readonly resetLedger: boolean;
@@ -131,9 +129,18 @@ export function buildConfig(
 }
 
 /** Which shard this run works on, and that shard's own ledger folder. */
-function placement(read: Reader, front: FrontDoor): Pick<Config, 'shard' | 'ledgerDir'> {
+function placement(
+  read: Reader,
+  front: FrontDoor,
+): Pick<Config, 'shard' | 'ledgerRoot' | 'ledgerDir'> {
   const shard = front === 'action' ? actionShard(read) : read.value('shard');
-  return { shard, ledgerDir: join(read.value('ledger'), shardLabel(shard)) };
+  const ledgerRoot = read.value('ledger');
+  return { shard, ledgerRoot, ledgerDir: join(ledgerRoot, shardLabel(shard)) };
+}
+
+/** The same settings for another shard of the migration (finalize reads every shard's ledger). */
+export function forShard(config: Config, shard: Shard): Config {
+  return { ...config, shard, ledgerDir: join(config.ledgerRoot, shardLabel(shard)) };
 }
 
 /** The action's shard: `shard-index` of `shard-count`, as separate inputs for a matrix. */

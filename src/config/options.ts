@@ -1,5 +1,4 @@
 import { DEFAULT_CONCURRENCY } from '../engine/concurrency.ts';
-import { parseShard } from '../engine/shard.ts';
 import { SSE_MODES } from '../s3/encryption.ts';
 import { DEFAULT_LIFECYCLE, STORAGE_CLASSES } from '../s3/storage-classes.ts';
 import {
@@ -14,6 +13,7 @@ import {
   parsePartSize,
   parsePositiveSize,
   parseRegion,
+  parseShard,
   parseSourcePath,
   parseToolPrefix,
   parseUrl,
@@ -534,6 +534,23 @@ const TABLE = [
 ] as const satisfies readonly OptionSpec[];
 
 export const OPTIONS: readonly OptionSpec[] = TABLE;
+
+/**
+ * Options renamed before the first release, by their old names: given the old name, a run stops
+ * and names the new one, instead of ignoring a value (the action would otherwise only warn of an
+ * unexpected input and carry on with the default).
+ */
+export const RENAMED_OPTIONS: Readonly<Record<string, string>> = {
+  'manifest-prefix': 'tool-prefix',
+};
+
+/** The option given by an old name, with the fix, or undefined for any other name. */
+export function renamedOption(name: string): string | undefined {
+  const renamed = RENAMED_OPTIONS[name];
+  return renamed === undefined
+    ? undefined
+    : `--${name} was renamed --${renamed} (the action input \`${renamed}\`); give it under that name.`;
+}
 
 type Entry = (typeof TABLE)[number];
 /** The name of an option of the table: `buildConfig` reads options by these names only. */

@@ -1,6 +1,8 @@
 import { ConfigError } from '../errors.ts';
-
-const MiB = 1024 * 1024;
+import type { Shard } from '../engine/shard.ts';
+import { SHA256_BLOCKS } from '../engine/content-hash.ts';
+import { partSizeRange } from '../engine/transfer.ts';
+import { S3_LIMITS } from '../s3/limits.ts';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -90,16 +92,26 @@ export function parsePositiveSize(text: string, flag: string): number {
   return value;
 }
 
-/** A multipart part size: a multiple of Dropbox's 4 MiB hash blocks, within S3's part limits. */
+/**
+ * A multipart part size: a multiple of the content hash's blocks (Dropbox's 4 MiB), within S3's
+ * part limits (5 MiB to 5 GiB): 8 MiB to 5 GiB.
+ */
 export function parsePartSize(text: string, flag: string): number {
   const value = parseSize(text, flag);
-  if (value % (4 * MiB) !== 0 || value < 8 * MiB || value > 5 * 1024 * MiB) {
+  const { smallest, largest, block } = partSizeRange(S3_LIMITS, SHA256_BLOCKS.blockSize);
+  if (value % block !== 0 || value < smallest || value > largest) {
     throw new ConfigError(
-      `${flag} ${text} must be a multiple of 4 MiB from 8MiB to 5GiB (for example 16MiB), ` +
-        "so parts line up with Dropbox's 4 MiB hash blocks.",
+      `${flag} ${text} must be a multiple of ${mib(block)} MiB from ${mib(smallest)}MiB to ` +
+        `${mib(largest) / 1024}GiB (for example 16MiB), so parts line up with Dropbox's ` +
+        `${mib(block)} MiB hash blocks.`,
     );
   }
   return value;
+}
+
+/** Whole mebibytes (part sizes are whole numbers of them). */
+function mib(bytes: number): number {
+  return bytes / (1024 * 1024);
 }
 
 /** `auto` (undefined: adaptive) or a fixed number of transfers. */
@@ -186,4 +198,28 @@ export function parseExpiration(text: string, flag: string): Date {
     );
   }
   return time;
+}
+
+/** Parses "i/n" with 0 ≤ i < n. */
+export function parseShard(text: string, flag: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (match?.[1] === undefined || match[2] === undefined) {
+    throw new ConfigError(
+      `${flag} "${text}" is not of the form i/n (for example 0/4: the first of four shards).`,
+    );
+  }
+  const index = Number(match[1]);
+  const count = Number(match[2]);
+  if (count < 1 || count > 256) {
+    throw new ConfigError(
+      `${flag} "${text}" is out of range: n (the number of shards) must be 1 to 256 (for example 0/4).`,
+    );
+  }
+  if (index >= count) {
+    throw new ConfigError(
+      `${flag} "${text}" is out of range: i must be 0 to n-1 ` +
+        `(for ${String(count)} shards, 0/${String(count)} to ${String(count - 1)}/${String(count)}).`,
+    );
+  }
+  return { index, count };
 }

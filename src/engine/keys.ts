@@ -40,7 +40,7 @@ export function checkedObjectKey(
   if (reserved !== undefined && key.startsWith(reserved)) {
     return permanent(
       'reserved_key',
-      `the ${name} key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its manifest. ` +
+      `the ${name} key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its own objects (ledger, manifest). ` +
         'Migrate with a --prefix (or another --tool-prefix), or rename the folder in Dropbox.',
     );
   }

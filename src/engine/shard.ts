@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ConfigError } from '../errors.ts';
 
 /** Which slice of the account one job works on: shard `index` of `count`. */
 export interface Shard {
@@ -31,28 +30,4 @@ export function shardOf(id: string, count: number): number {
 
 export function inShard(id: string, shard: Shard): boolean {
   return shardOf(id, shard.count) === shard.index;
-}
-
-/** Parses "i/n" with 0 ≤ i < n. */
-export function parseShard(text: string, flag: string): Shard {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (match?.[1] === undefined || match[2] === undefined) {
-    throw new ConfigError(
-      `${flag} "${text}" is not of the form i/n (for example 0/4: the first of four shards).`,
-    );
-  }
-  const index = Number(match[1]);
-  const count = Number(match[2]);
-  if (count < 1 || count > 256) {
-    throw new ConfigError(
-      `${flag} "${text}" is out of range: n (the number of shards) must be 1 to 256 (for example 0/4).`,
-    );
-  }
-  if (index >= count) {
-    throw new ConfigError(
-      `${flag} "${text}" is out of range: i must be 0 to n-1 ` +
-        `(for ${String(count)} shards, 0/${String(count)} to ${String(count - 1)}/${String(count)}).`,
-    );
-  }
-  return { index, count };
 }

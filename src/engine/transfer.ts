@@ -8,7 +8,7 @@ import { ResumableDownload, sizeMismatch } from './download.ts';
 import type { MemoryBudget } from './memory.ts';
 import { REQUEST_RETRY, withRetry } from './retry.ts';
 import type { Source, SourceFile } from './source.ts';
-import type { CompletedPart, ObjectMetadata, Target } from './target.ts';
+import type { CompletedPart, ObjectMetadata, Target, TargetLimits } from './target.ts';
 
 /** Part uploads of one file allowed in flight while the next part downloads. */
 const PART_PIPELINE = 2;
@@ -36,17 +36,34 @@ export interface TransferContext {
 /** Stored and verified, or stopped part-way with a checkpoint to resume from. */
 export type TransferOutcome = 'stored' | 'checkpointed';
 
+/** What decides a file's part size: `--part-size`, the target's limits, the hash's blocks. */
+export interface PartSizing {
+  readonly configured: number;
+  readonly limits: Pick<TargetLimits, 'maxParts' | 'minPartBytes' | 'maxPartBytes'>;
+  readonly blockSize: number;
+}
+
+/** The part sizes a target takes that are whole numbers of hash blocks. */
+export function partSizeRange(
+  limits: Pick<TargetLimits, 'minPartBytes' | 'maxPartBytes'>,
+  blockSize: number,
+): { smallest: number; largest: number; block: number } {
+  return {
+    smallest: Math.ceil(limits.minPartBytes / blockSize) * blockSize,
+    largest: Math.floor(limits.maxPartBytes / blockSize) * blockSize,
+    block: blockSize,
+  };
+}
+
 /**
  * The part size for a file: the configured size, grown in steps of the hash's block size until the
- * target's most parts cover the file, so parts always line up with the hash blocks.
+ * target's most parts cover the file, so parts always line up with the hash blocks; never below
+ * the target's smallest part.
  */
-export function partSizeFor(
-  fileSize: number,
-  options: { configured: number; maxParts: number; blockSize: number },
-): number {
-  const { configured, maxParts, blockSize } = options;
-  const needed = Math.ceil(fileSize / maxParts / blockSize) * blockSize;
-  return Math.max(configured, needed);
+export function partSizeFor(fileSize: number, sizing: PartSizing): number {
+  const { configured, limits, blockSize } = sizing;
+  const needed = Math.ceil(fileSize / limits.maxParts / blockSize) * blockSize;
+  return Math.max(configured, needed, partSizeRange(limits, blockSize).smallest);
 }
 
 /**
@@ -139,7 +156,7 @@ async function putInParts(
     resumed?.partSize ??
     partSizeFor(file.size, {
       configured: context.partSizeBytes,
-      maxParts: target.limits.maxParts,
+      limits: target.limits,
       blockSize: algorithm.blockSize,
     });
   const uploadId =

@@ -1,12 +1,11 @@
-import { dirname } from 'node:path';
 import type { Config } from '../config/config.ts';
-import { listingSettings, pinnedSettings } from '../config/engine-settings.ts';
 import { systemClock, type Clock } from '../engine/clock.ts';
 import { updateInventory } from '../engine/inventory.ts';
 import { inventorySettingsFor } from '../engine/refresh-listing.ts';
 import { WHOLE_ACCOUNT } from '../engine/shard.ts';
+import type { EngineSettings } from '../engine/settings.ts';
 import type { Source } from '../engine/source.ts';
-import { S3_LIMITS } from '../s3/limits.ts';
+import type { TargetLimits } from '../engine/target.ts';
 import { costOver, HORIZONS, STRATEGIES, type CostBreakdown, type Strategy } from './cost.ts';
 import { loadPrices, type PriceTable } from './prices.ts';
 import { DEFAULT_RATE, estimateTransfer, measuredRate, type TransferEstimate } from './rate.ts';
@@ -63,6 +62,8 @@ export const ASSUMPTIONS: readonly string[] = [
 
 export interface PlanDependencies {
   readonly source: Source;
+  /** What the target will allow (keys, parts): plan checks keys and counts requests with it. */
+  readonly targetLimits: TargetLimits;
   readonly clock?: Clock;
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
@@ -97,17 +98,25 @@ function lifecycleText(config: Config): string {
 }
 
 /** Lists the account (nothing is written anywhere) and estimates each strategy's cost. */
-export async function buildPlan(config: Config, deps: PlanDependencies): Promise<Plan> {
+export async function buildPlan(
+  config: Config,
+  settings: EngineSettings,
+  deps: PlanDependencies,
+): Promise<Plan> {
   // Prices first: a bad --prices file fails before a long listing.
   const prices = await loadPrices(config.plan.pricesFile);
   const clock = deps.clock ?? systemClock;
   const started = clock.now();
-  const tally = new ListingTally(config.dropbox.sourcePath, config.partSizeBytes);
+  const tally = new ListingTally(settings.listing.sourcePath, {
+    configured: settings.transfer.partSizeBytes,
+    limits: deps.targetLimits,
+    blockSize: deps.source.contentHash.blockSize,
+  });
   const inventory = await updateInventory(
     tally,
     deps.source,
     {
-      ...inventorySettingsFor(listingSettings(config), S3_LIMITS),
+      ...inventorySettingsFor(settings.listing, deps.targetLimits),
       shard: WHOLE_ACCOUNT,
       recordOtherShards: false,
     },
@@ -123,7 +132,7 @@ export async function buildPlan(config: Config, deps: PlanDependencies): Promise
   );
   const listingMs = clock.now() - started;
   const listing = tally.result();
-  const rate = (await measuredRate(dirname(config.ledgerDir))) ?? {
+  const rate = (await measuredRate(config.ledgerRoot)) ?? {
     ...DEFAULT_RATE,
     source: 'default' as const,
     chunks: 0,
@@ -155,7 +164,7 @@ export async function buildPlan(config: Config, deps: PlanDependencies): Promise
       keyCase: config.keyCase,
       include: config.filters.include,
       exclude: config.filters.exclude,
-      exports: pinnedSettings(config).exports ?? 'export',
+      exports: settings.ledger.pinned.exports ?? 'export',
       teamRoot: config.dropbox.teamRoot,
       storageClass: config.s3.storageClass,
       lifecycle: lifecycleText(config),

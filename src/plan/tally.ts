@@ -3,9 +3,7 @@ import type { FailureClass } from '../errors.ts';
 import { exportSourcePath } from '../engine/export-plan.ts';
 import type { InventoryLedger } from '../engine/inventory.ts';
 import type { SourceFile } from '../engine/source.ts';
-import { SHA256_BLOCKS } from '../engine/content-hash.ts';
-import { partSizeFor } from '../engine/transfer.ts';
-import { S3_LIMITS } from '../s3/limits.ts';
+import { partSizeFor, type PartSizing } from '../engine/transfer.ts';
 import type { CursorState, FileRecord } from '../ledger/records.ts';
 
 const KiB = 1024;
@@ -82,7 +80,7 @@ export class ListingTally implements InventoryLedger {
   cursor: CursorState | null = null;
   readonly otherShardFiles = undefined;
   private readonly sourcePath: string;
-  private readonly partSizeBytes: number;
+  private readonly sizing: PartSizing;
   private readonly folders = new Map<string, string>();
   private readonly documents = new Map<string, FileRecord>();
   private readonly documentAt = new Map<string, string>();
@@ -98,9 +96,9 @@ export class ListingTally implements InventoryLedger {
   private readonly large: Count = { files: 0, bytes: 0 };
   private uploadRequests = 0;
 
-  constructor(sourcePath: string, partSizeBytes: number) {
+  constructor(sourcePath: string, sizing: PartSizing) {
     this.sourcePath = sourcePath;
-    this.partSizeBytes = partSizeBytes;
+    this.sizing = sizing;
   }
 
   get size(): number {
@@ -217,7 +215,7 @@ export class ListingTally implements InventoryLedger {
     if (bandCount !== undefined) add(bandCount, sign, size);
     add(this.topFolder(record.path), sign, size);
     add(size < SMALL_OBJECT_BYTES ? this.small : this.large, sign, size);
-    this.uploadRequests += sign * requestsToUpload(size, this.partSizeBytes);
+    this.uploadRequests += sign * requestsToUpload(size, this.sizing);
   }
 
   private topFolder(path: string): Count {
@@ -270,12 +268,7 @@ function add(count: Count, sign: 1 | -1, bytes: number): void {
  * PUT-class requests to store one file as `migrate` does: one PUT up to the part size, else
  * CreateMultipartUpload, one UploadPart a part, CompleteMultipartUpload.
  */
-export function requestsToUpload(size: number, partSizeBytes: number): number {
-  if (size <= partSizeBytes) return 1;
-  const partSize = partSizeFor(size, {
-    configured: partSizeBytes,
-    maxParts: S3_LIMITS.maxParts,
-    blockSize: SHA256_BLOCKS.blockSize,
-  });
-  return Math.ceil(size / partSize) + 2;
+export function requestsToUpload(size: number, sizing: PartSizing): number {
+  if (size <= sizing.configured) return 1;
+  return Math.ceil(size / partSizeFor(size, sizing)) + 2;
 }

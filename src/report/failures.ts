@@ -1,10 +1,11 @@
+import type { FailureClass } from '../errors.ts';
 import type { FileRecord } from '../ledger/records.ts';
 import type { ShardLedger } from './shards.ts';
 
 const EXAMPLES_PER_CLASS = 3;
 
 export interface FailureGroup {
-  readonly failureClass: string;
+  readonly failureClass: FailureClass;
   readonly count: number;
   readonly examples: { path: string; reason: string }[];
 }
@@ -14,7 +15,7 @@ export function failuresByClass(
   records: Iterable<FileRecord>,
   examplesPerClass = EXAMPLES_PER_CLASS,
 ): FailureGroup[] {
-  const groups = new Map<string, FailureGroup>();
+  const groups = new Map<FailureClass, FailureGroup>();
   for (const record of records) {
     if (record.status !== 'failed' || record.deletedAt !== undefined) continue;
     const failureClass = record.failure?.failureClass ?? 'unknown';

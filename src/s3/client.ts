@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { applyExpectedBucketOwner } from './bucket-settings.ts';
+import { applyExpectedBucketOwner } from './bucket-owner.ts';
 import type { S3ClientSettings } from './settings.ts';
 
 /** The S3 client of this migration: its region and endpoint, and the bucket-owner check on every call. */

@@ -27,11 +27,11 @@ import type {
   UnfinishedUpload,
 } from '../engine/target.ts';
 import { fatal } from '../errors.ts';
-import { applyExpectedBucketOwner } from './bucket-settings.ts';
+import { applyExpectedBucketOwner } from './bucket-owner.ts';
 import { s3ClientFor } from './client.ts';
 import type { SseMode } from './encryption.ts';
 import { classifyS3Error, httpStatusOf } from './errors.ts';
-import { listedKeyDecoder } from './keys.ts';
+import { listedKeyDecoder } from './listed-keys.ts';
 import { S3_LIMITS } from './limits.ts';
 import type { S3Settings } from './settings.ts';
 import type { StorageClass } from './storage-classes.ts';

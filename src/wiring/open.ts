@@ -2,11 +2,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/config.ts';
 import { DropboxSource, type DropboxSourceOptions } from '../dropbox/source.ts';
 import type { Source } from '../engine/source.ts';
-import type { Target } from '../engine/target.ts';
+import type { Target, TargetLimits } from '../engine/target.ts';
 import type { LedgerStore } from '../ledger/store.ts';
 import { setUpBucket, type BucketSetupResult } from '../s3/bucket-lifecycle.ts';
 import { s3ClientFor } from '../s3/client.ts';
 import { S3LedgerStore } from '../s3/ledger-store.ts';
+import { S3_LIMITS } from '../s3/limits.ts';
 import { S3Target } from '../s3/target.ts';
 
 // The one place a Config becomes the adapters the engine works with: the CLI, the action's steps
@@ -20,6 +21,11 @@ export function openS3(config: Config): S3Client {
 /** The bucket as the engine's target; pass the client when the step already has one. */
 export function openTarget(config: Config, client: S3Client = openS3(config)): Target {
   return new S3Target(config.s3, client);
+}
+
+/** What the target allows (key length, parts), for work that never calls it: `plan`. */
+export function targetLimits(_config: Config): TargetLimits {
+  return S3_LIMITS;
 }
 
 /** The Dropbox account as the engine's source; `options` say where its log lines and tokens go. */

@@ -101,6 +101,7 @@ export const ROWS: readonly InputRow[] = [
   },
   flag('prefix', '_dropbox-to-s3/x', /keeps for its own files/),
   flag('prefix', 'a//b', /contains an empty segment/),
+  flag('manifest-prefix', 'meta/', /--manifest-prefix was renamed --tool-prefix/),
   flag('prefix', 'p'.repeat(600), /--prefix is 600 bytes; keep it under 512/),
   flag('region', 'Europe', /--region "Europe" is not an AWS region name/),
   flag('s3-endpoint', 'not a url', /--s3-endpoint "not a url" is not a URL/),
@@ -415,5 +416,11 @@ export const ROWS: readonly InputRow[] = [
     input: 'retry-failed: not a class!',
     inputs: { 'retry-failed': 'not a class!' },
     expected: stepFails(/retry-failed "not a class!" is not a failure class/),
+  },
+  {
+    door: 'action',
+    input: 'manifest-prefix: archive-meta/ (the old name of tool-prefix)',
+    inputs: { 'manifest-prefix': 'archive-meta/' },
+    expected: stepFails(/--manifest-prefix was renamed --tool-prefix/),
   },
 ];

@@ -13,7 +13,7 @@ import {
 } from '../support/action-runner.ts';
 import { startGitHubRest } from '../emulators/github/rest/index.ts';
 import { startActionsRuntime } from '../emulators/github/runtime/index.ts';
-import { listedKeyDecoder } from '../../src/s3/keys.ts';
+import { listedKeyDecoder } from '../../src/s3/listed-keys.ts';
 import { makeAccount, migrateArgs, objectBytes, startCli } from '../support/reliability.ts';
 import { PROFILE, reportFigures } from '../support/profile.ts';
 import { flagsToArgs, startTestbed, type Testbed } from '../support/testbed.ts';

@@ -19,7 +19,7 @@ import { LedgerView } from '../../src/ledger/ledger.ts';
 import type { ChunkResult } from '../../src/engine/chunk.ts';
 import type { RawSettings } from '../../src/config/config.ts';
 import type { Target } from '../../src/engine/target.ts';
-import { listedKeyDecoder } from '../../src/s3/keys.ts';
+import { listedKeyDecoder } from '../../src/s3/listed-keys.ts';
 import type { FileRecord } from '../../src/ledger/records.ts';
 import { APP_SECRET, flagsToArgs, REFRESH_TOKEN, type Testbed } from './testbed.ts';
 import { DEFAULT_TOOL_PREFIX } from './bucket.ts';

@@ -12,7 +12,7 @@ import {
   type FrontDoor,
   type OptionSpec,
 } from '../../src/config/options.ts';
-import { TABLE_END, TABLE_START } from '../../src/config/options-table.ts';
+import { TABLE_END, TABLE_START } from '../../src/config/readme-options.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 
 // Each option's default is written once, in the option table (src/config/options.ts). These tests

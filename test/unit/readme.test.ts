@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { withOptionsTable } from '../../src/config/options-table.ts';
+import { withOptionsTable } from '../../src/config/readme-options.ts';
 import { withLayout } from '../../scripts/layout.ts';
 
 /** Prettier aligns table columns; compare tables cell by cell, not by padding. */

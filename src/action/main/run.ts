@@ -1,11 +1,10 @@
-import { dirname, join } from 'node:path';
 import * as core from '@actions/core';
-import { failuresByClass } from '../../report/failures.ts';
-import type { Config } from '../../config/config.ts';
+import { failuresByClass, type FailureGroup } from '../../report/failures.ts';
+import { forShard, type Config } from '../../config/config.ts';
 import { engineSettings } from '../../config/engine-settings.ts';
 import { formatBytes } from '../../format.ts';
 import { runChunk, type ChunkResult } from '../../engine/chunk.ts';
-import { shardLabel, shardText } from '../../engine/shard.ts';
+import { shardText } from '../../engine/shard.ts';
 import type { ProgressListener } from '../../engine/progress.ts';
 import type { Source } from '../../engine/source.ts';
 import { messageOf } from '../../errors.ts';
@@ -17,10 +16,10 @@ import { checkCredentialLifetime } from '../credentials.ts';
 import { finalizeStep } from '../finalize.ts';
 import { readConfig, readMode } from '../inputs.ts';
 import { stopOnSignals } from '../../signals.ts';
-import { openS3, openSource, openTarget, setUpBucketFor } from '../../wiring/open.ts';
+import { openS3, openSource, openTarget, setUpBucketFor, targetLimits } from '../../wiring/open.ts';
 import { markRestored, markSaved } from '../state.ts';
 import { ledgerStoreFor } from '../stores/index.ts';
-import { summaryMarkdown, type FailureGroup } from '../summary.ts';
+import { summaryMarkdown } from '../../report/job-summary.ts';
 
 /** The action's main step: restore the shard's ledger, run one chunk, save it, report. */
 export async function run(): Promise<void> {
@@ -90,19 +89,17 @@ async function migrate(config: Config): Promise<void> {
 async function finalizeShards(config: Config): Promise<void> {
   const s3 = openS3(config);
   const context = stepContext();
-  const root = dirname(config.ledgerDir);
   const { count } = config.shard;
   const shards: { shard: string; dir: string }[] = [];
   for (let index = 0; index < count; index += 1) {
-    const shard = { index, count };
-    const ledgerDir = join(root, shardLabel(shard));
-    const store = ledgerStoreFor({ ...config, shard, ledgerDir }, context, s3);
+    const shard = forShard(config, { index, count });
+    const store = ledgerStoreFor(shard, context, s3);
     const restored = await core.group(
       `Restoring the ledger of shard ${String(index)} of ${String(count)} from ${store.description}`,
-      () => store.restore(ledgerDir),
+      () => store.restore(shard.ledgerDir),
     );
     if (!restored) core.info(`Shard ${String(index)} of ${String(count)} has no saved ledger yet.`);
-    shards.push({ shard: shardText(shard), dir: ledgerDir });
+    shards.push({ shard: shardText(shard.shard), dir: shard.ledgerDir });
   }
   const bucketSetup = await core.group(`Lifecycle rule of ${config.s3.bucket}`, () =>
     setUpBucketFor(config, s3),
@@ -139,8 +136,9 @@ async function planStep(config: Config): Promise<void> {
     }
   });
   const plan = await core.group('Listing the account (nothing is copied)', () =>
-    buildPlan(config, {
+    buildPlan(config, engineSettings(config), {
       source: dropboxSource(config),
+      targetLimits: targetLimits(config),
       log: (line) => {
         core.info(line);
       },

@@ -1,13 +1,9 @@
 import type { Config } from '../config/config.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import type { ChunkResult } from '../engine/chunk.ts';
-import { escapeMarkdown } from '../report/escape.ts';
-
-export interface FailureGroup {
-  readonly failureClass: string;
-  readonly count: number;
-  readonly examples: readonly { path: string; reason: string }[];
-}
+import { isFailureClass } from '../errors.ts';
+import { escapeMarkdown } from './escape.ts';
+import type { FailureGroup } from './failures.ts';
 
 function rate(bytes: number, ms: number): number {
   return ms <= 0 ? 0 : (bytes * 1000) / ms;
@@ -30,9 +26,12 @@ function eta(config: Config, result: ChunkResult): string {
   return `about ${formatDuration(ms)} at this chunk's rate${runs}`;
 }
 
-/** Failure classes are short snake_case names: as code, so they read as `status` shows them. */
+/**
+ * A failure class as code, as `status` shows it; anything else a ledger on disk holds is
+ * escaped, never trusted.
+ */
 function className(name: string): string {
-  return /^[a-z_]+$/.test(name) ? `\`${name}\`` : escapeMarkdown(name);
+  return isFailureClass(name) ? `\`${name}\`` : escapeMarkdown(name);
 }
 
 /** The job summary of one chunk: this chunk and the shard overall, and failures by class. */
