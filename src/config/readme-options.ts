@@ -33,10 +33,19 @@ function surfaces(commands: readonly string[], actionInput: boolean): string[] {
 
 /** `readme` with the text between the markers replaced by the current table. */
 export function withOptionsTable(readme: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
+  return withGenerated(readme, { start: TABLE_START, end: TABLE_END }, optionsTable());
+}
+
+/** `text` with what lies between two marker lines replaced by `content` (generated sections). */
+export function withGenerated(
+  text: string,
+  markers: { readonly start: string; readonly end: string },
+  content: string,
+): string {
+  const start = text.indexOf(markers.start);
+  const end = text.indexOf(markers.end);
   if (start === -1 || end === -1 || end < start) {
-    throw new Error(`README.md must contain the markers ${TABLE_START} and ${TABLE_END}`);
+    throw new Error(`README.md must contain the markers ${markers.start} and ${markers.end}`);
   }
-  return `${readme.slice(0, start + TABLE_START.length)}\n\n${optionsTable()}\n\n${readme.slice(end)}`;
+  return `${text.slice(0, start + markers.start.length)}\n\n${content}\n\n${text.slice(end)}`;
 }
