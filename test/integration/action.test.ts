@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LedgerView } from '../../src/ledger/ledger.ts';
 import {
   GetBucketLifecycleConfigurationCommand,
   ListObjectsV2Command,
@@ -263,7 +264,10 @@ test('a run cancelled with SIGINT mid-chunk keeps its progress', async (t) => {
 
   const second = await newJob();
   const run2 = await runStep(MAIN, second, migrateInputs(bed, slow), awsEnv(bed), async (child) => {
-    while ((await listKeys(bed)).length < migrated1 + 1) {
+    // Killed once the journal holds one more migrated file (not merely once its object is in S3:
+    // a kill between the PUT and the journal line would leave that file to be copied again).
+    const ledgerDir = join(second.workspace, '.dropbox-to-s3', 'shard-0-of-1');
+    while (((await LedgerView.inspect(ledgerDir))?.totals().migrated ?? 0) < migrated1 + 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     child.kill('SIGKILL');
