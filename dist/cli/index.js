@@ -3476,4664 +3476,6 @@ var require_commander = __commonJS({
   }
 });
 
-// node_modules/dropbox/cjs/src/constants.js
-var require_constants = __commonJS({
-  "node_modules/dropbox/cjs/src/constants.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    var RPC = exports.RPC = "rpc";
-    var UPLOAD = exports.UPLOAD = "upload";
-    var DOWNLOAD = exports.DOWNLOAD = "download";
-    var APP_AUTH = exports.APP_AUTH = "app";
-    var USER_AUTH = exports.USER_AUTH = "user";
-    var TEAM_AUTH = exports.TEAM_AUTH = "team";
-    var NO_AUTH = exports.NO_AUTH = "noauth";
-    var COOKIE = exports.COOKIE = "cookie";
-    var DEFAULT_API_DOMAIN = exports.DEFAULT_API_DOMAIN = "dropboxapi.com";
-    var DEFAULT_DOMAIN = exports.DEFAULT_DOMAIN = "dropbox.com";
-    var TEST_DOMAIN_MAPPINGS = exports.TEST_DOMAIN_MAPPINGS = {
-      api: "api",
-      notify: "bolt",
-      content: "api-content"
-    };
-  }
-});
-
-// node_modules/dropbox/cjs/lib/routes.js
-var require_routes = __commonJS({
-  "node_modules/dropbox/cjs/lib/routes.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    var routes = {};
-    routes.accountDeleteProfilePhoto = function(arg, options) {
-      return this.request("account/delete_profile_photo", arg, "user", "api", "rpc", "account_info.write", options);
-    };
-    routes.accountGetPhoto = function(arg, options) {
-      return this.request("account/get_photo", arg, "user", "content", "download", "account_info.read", options);
-    };
-    routes.accountSetProfilePhoto = function(arg, options) {
-      return this.request("account/set_profile_photo", arg, "user", "api", "rpc", "account_info.write", options);
-    };
-    routes.authTokenFromOauth1 = function(arg, options) {
-      return this.request("auth/token/from_oauth1", arg, "app", "api", "rpc", null, options);
-    };
-    routes.authTokenRevoke = function(options) {
-      return this.request("auth/token/revoke", null, "user", "api", "rpc", null, options);
-    };
-    routes.checkApp = function(arg, options) {
-      return this.request("check/app", arg, "app", "api", "rpc", null, options);
-    };
-    routes.checkUser = function(arg, options) {
-      return this.request("check/user", arg, "user", "api", "rpc", "account_info.read", options);
-    };
-    routes.contactsDeleteManualContacts = function(options) {
-      return this.request("contacts/delete_manual_contacts", null, "user", "api", "rpc", "contacts.write", options);
-    };
-    routes.contactsDeleteManualContactsBatch = function(arg, options) {
-      return this.request("contacts/delete_manual_contacts_batch", arg, "user", "api", "rpc", "contacts.write", options);
-    };
-    routes.filePropertiesPropertiesAdd = function(arg, options) {
-      return this.request("file_properties/properties/add", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filePropertiesPropertiesOverwrite = function(arg, options) {
-      return this.request("file_properties/properties/overwrite", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filePropertiesPropertiesRemove = function(arg, options) {
-      return this.request("file_properties/properties/remove", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filePropertiesPropertiesSearch = function(arg, options) {
-      return this.request("file_properties/properties/search", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filePropertiesPropertiesSearchContinue = function(arg, options) {
-      return this.request("file_properties/properties/search/continue", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filePropertiesPropertiesUpdate = function(arg, options) {
-      return this.request("file_properties/properties/update", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filePropertiesTemplatesAddForTeam = function(arg, options) {
-      return this.request("file_properties/templates/add_for_team", arg, "team", "api", "rpc", "files.team_metadata.write", options);
-    };
-    routes.filePropertiesTemplatesAddForUser = function(arg, options) {
-      return this.request("file_properties/templates/add_for_user", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filePropertiesTemplatesGetForTeam = function(arg, options) {
-      return this.request("file_properties/templates/get_for_team", arg, "team", "api", "rpc", "files.team_metadata.write", options);
-    };
-    routes.filePropertiesTemplatesGetForUser = function(arg, options) {
-      return this.request("file_properties/templates/get_for_user", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filePropertiesTemplatesListForTeam = function(options) {
-      return this.request("file_properties/templates/list_for_team", null, "team", "api", "rpc", "files.team_metadata.write", options);
-    };
-    routes.filePropertiesTemplatesListForUser = function(options) {
-      return this.request("file_properties/templates/list_for_user", null, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filePropertiesTemplatesRemoveForTeam = function(arg, options) {
-      return this.request("file_properties/templates/remove_for_team", arg, "team", "api", "rpc", "files.team_metadata.write", options);
-    };
-    routes.filePropertiesTemplatesRemoveForUser = function(arg, options) {
-      return this.request("file_properties/templates/remove_for_user", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filePropertiesTemplatesUpdateForTeam = function(arg, options) {
-      return this.request("file_properties/templates/update_for_team", arg, "team", "api", "rpc", "files.team_metadata.write", options);
-    };
-    routes.filePropertiesTemplatesUpdateForUser = function(arg, options) {
-      return this.request("file_properties/templates/update_for_user", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.fileRequestsCount = function(options) {
-      return this.request("file_requests/count", null, "user", "api", "rpc", "file_requests.read", options);
-    };
-    routes.fileRequestsCreate = function(arg, options) {
-      return this.request("file_requests/create", arg, "user", "api", "rpc", "file_requests.write", options);
-    };
-    routes.fileRequestsDelete = function(arg, options) {
-      return this.request("file_requests/delete", arg, "user", "api", "rpc", "file_requests.write", options);
-    };
-    routes.fileRequestsDeleteAllClosed = function(options) {
-      return this.request("file_requests/delete_all_closed", null, "user", "api", "rpc", "file_requests.write", options);
-    };
-    routes.fileRequestsGet = function(arg, options) {
-      return this.request("file_requests/get", arg, "user", "api", "rpc", "file_requests.read", options);
-    };
-    routes.fileRequestsList = function(options) {
-      return this.request("file_requests/list", null, "user", "api", "rpc", "file_requests.read", options);
-    };
-    routes.fileRequestsListV2 = function(arg, options) {
-      return this.request("file_requests/list_v2", arg, "user", "api", "rpc", "file_requests.read", options);
-    };
-    routes.fileRequestsListContinue = function(arg, options) {
-      return this.request("file_requests/list/continue", arg, "user", "api", "rpc", "file_requests.read", options);
-    };
-    routes.fileRequestsUpdate = function(arg, options) {
-      return this.request("file_requests/update", arg, "user", "api", "rpc", "file_requests.write", options);
-    };
-    routes.filesAlphaGetMetadata = function(arg, options) {
-      return this.request("files/alpha/get_metadata", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesAlphaUpload = function(arg, options) {
-      return this.request("files/alpha/upload", arg, "user", "content", "upload", "files.content.write", options);
-    };
-    routes.filesCopy = function(arg, options) {
-      return this.request("files/copy", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCopyV2 = function(arg, options) {
-      return this.request("files/copy_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCopyBatch = function(arg, options) {
-      return this.request("files/copy_batch", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCopyBatchV2 = function(arg, options) {
-      return this.request("files/copy_batch_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCopyBatchCheck = function(arg, options) {
-      return this.request("files/copy_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCopyBatchCheckV2 = function(arg, options) {
-      return this.request("files/copy_batch/check_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCopyReferenceGet = function(arg, options) {
-      return this.request("files/copy_reference/get", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCopyReferenceSave = function(arg, options) {
-      return this.request("files/copy_reference/save", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCreateFolder = function(arg, options) {
-      return this.request("files/create_folder", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCreateFolderV2 = function(arg, options) {
-      return this.request("files/create_folder_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCreateFolderBatch = function(arg, options) {
-      return this.request("files/create_folder_batch", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesCreateFolderBatchCheck = function(arg, options) {
-      return this.request("files/create_folder_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesDelete = function(arg, options) {
-      return this.request("files/delete", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesDeleteV2 = function(arg, options) {
-      return this.request("files/delete_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesDeleteBatch = function(arg, options) {
-      return this.request("files/delete_batch", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesDeleteBatchCheck = function(arg, options) {
-      return this.request("files/delete_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesDownload = function(arg, options) {
-      return this.request("files/download", arg, "user", "content", "download", "files.content.read", options);
-    };
-    routes.filesDownloadZip = function(arg, options) {
-      return this.request("files/download_zip", arg, "user", "content", "download", "files.content.read", options);
-    };
-    routes.filesExport = function(arg, options) {
-      return this.request("files/export", arg, "user", "content", "download", "files.content.read", options);
-    };
-    routes.filesGetFileLockBatch = function(arg, options) {
-      return this.request("files/get_file_lock_batch", arg, "user", "api", "rpc", "files.content.read", options);
-    };
-    routes.filesGetMetadata = function(arg, options) {
-      return this.request("files/get_metadata", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesGetPreview = function(arg, options) {
-      return this.request("files/get_preview", arg, "user", "content", "download", "files.content.read", options);
-    };
-    routes.filesGetTemporaryLink = function(arg, options) {
-      return this.request("files/get_temporary_link", arg, "user", "api", "rpc", "files.content.read", options);
-    };
-    routes.filesGetTemporaryUploadLink = function(arg, options) {
-      return this.request("files/get_temporary_upload_link", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesGetThumbnail = function(arg, options) {
-      return this.request("files/get_thumbnail", arg, "user", "content", "download", "files.content.read", options);
-    };
-    routes.filesGetThumbnailV2 = function(arg, options) {
-      return this.request("files/get_thumbnail_v2", arg, "app, user", "content", "download", "files.content.read", options);
-    };
-    routes.filesGetThumbnailBatch = function(arg, options) {
-      return this.request("files/get_thumbnail_batch", arg, "user", "content", "rpc", "files.content.read", options);
-    };
-    routes.filesListFolder = function(arg, options) {
-      return this.request("files/list_folder", arg, "app, user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesListFolderContinue = function(arg, options) {
-      return this.request("files/list_folder/continue", arg, "app, user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesListFolderGetLatestCursor = function(arg, options) {
-      return this.request("files/list_folder/get_latest_cursor", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesListFolderLongpoll = function(arg, options) {
-      return this.request("files/list_folder/longpoll", arg, "noauth", "notify", "rpc", "files.metadata.read", options);
-    };
-    routes.filesListRevisions = function(arg, options) {
-      return this.request("files/list_revisions", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesLockFileBatch = function(arg, options) {
-      return this.request("files/lock_file_batch", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesMove = function(arg, options) {
-      return this.request("files/move", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesMoveV2 = function(arg, options) {
-      return this.request("files/move_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesMoveBatch = function(arg, options) {
-      return this.request("files/move_batch", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesMoveBatchV2 = function(arg, options) {
-      return this.request("files/move_batch_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesMoveBatchCheck = function(arg, options) {
-      return this.request("files/move_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesMoveBatchCheckV2 = function(arg, options) {
-      return this.request("files/move_batch/check_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesPaperCreate = function(arg, options) {
-      return this.request("files/paper/create", arg, "user", "api", "upload", "files.content.write", options);
-    };
-    routes.filesPaperUpdate = function(arg, options) {
-      return this.request("files/paper/update", arg, "user", "api", "upload", "files.content.write", options);
-    };
-    routes.filesPermanentlyDelete = function(arg, options) {
-      return this.request("files/permanently_delete", arg, "user", "api", "rpc", "files.permanent_delete", options);
-    };
-    routes.filesPropertiesAdd = function(arg, options) {
-      return this.request("files/properties/add", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filesPropertiesOverwrite = function(arg, options) {
-      return this.request("files/properties/overwrite", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filesPropertiesUpdate = function(arg, options) {
-      return this.request("files/properties/update", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filesRestore = function(arg, options) {
-      return this.request("files/restore", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesSaveUrl = function(arg, options) {
-      return this.request("files/save_url", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesSaveUrlCheckJobStatus = function(arg, options) {
-      return this.request("files/save_url/check_job_status", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesSearch = function(arg, options) {
-      return this.request("files/search", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesSearchV2 = function(arg, options) {
-      return this.request("files/search_v2", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesSearchContinueV2 = function(arg, options) {
-      return this.request("files/search/continue_v2", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesTagsAdd = function(arg, options) {
-      return this.request("files/tags/add", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filesTagsGet = function(arg, options) {
-      return this.request("files/tags/get", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.filesTagsRemove = function(arg, options) {
-      return this.request("files/tags/remove", arg, "user", "api", "rpc", "files.metadata.write", options);
-    };
-    routes.filesUnlockFileBatch = function(arg, options) {
-      return this.request("files/unlock_file_batch", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesUpload = function(arg, options) {
-      return this.request("files/upload", arg, "user", "content", "upload", "files.content.write", options);
-    };
-    routes.filesUploadSessionAppend = function(arg, options) {
-      return this.request("files/upload_session/append", arg, "user", "content", "upload", "files.content.write", options);
-    };
-    routes.filesUploadSessionAppendV2 = function(arg, options) {
-      return this.request("files/upload_session/append_v2", arg, "user", "content", "upload", "files.content.write", options);
-    };
-    routes.filesUploadSessionAppendBatch = function(arg, options) {
-      return this.request("files/upload_session/append_batch", arg, "user", "content", "upload", "files.content.write", options);
-    };
-    routes.filesUploadSessionFinish = function(arg, options) {
-      return this.request("files/upload_session/finish", arg, "user", "content", "upload", "files.content.write", options);
-    };
-    routes.filesUploadSessionFinishBatch = function(arg, options) {
-      return this.request("files/upload_session/finish_batch", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesUploadSessionFinishBatchV2 = function(arg, options) {
-      return this.request("files/upload_session/finish_batch_v2", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesUploadSessionFinishBatchCheck = function(arg, options) {
-      return this.request("files/upload_session/finish_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.filesUploadSessionStart = function(arg, options) {
-      return this.request("files/upload_session/start", arg, "user", "content", "upload", "files.content.write", options);
-    };
-    routes.filesUploadSessionStartBatch = function(arg, options) {
-      return this.request("files/upload_session/start_batch", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.openidUserinfo = function(arg, options) {
-      return this.request("openid/userinfo", arg, "user", "api", "rpc", "openid", options);
-    };
-    routes.paperDocsArchive = function(arg, options) {
-      return this.request("paper/docs/archive", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.paperDocsCreate = function(arg, options) {
-      return this.request("paper/docs/create", arg, "user", "api", "upload", "files.content.write", options);
-    };
-    routes.paperDocsDownload = function(arg, options) {
-      return this.request("paper/docs/download", arg, "user", "api", "download", "files.content.read", options);
-    };
-    routes.paperDocsFolderUsersList = function(arg, options) {
-      return this.request("paper/docs/folder_users/list", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.paperDocsFolderUsersListContinue = function(arg, options) {
-      return this.request("paper/docs/folder_users/list/continue", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.paperDocsGetFolderInfo = function(arg, options) {
-      return this.request("paper/docs/get_folder_info", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.paperDocsGetMetadata = function(arg, options) {
-      return this.request("paper/docs/get_metadata", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.paperDocsList = function(arg, options) {
-      return this.request("paper/docs/list", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.paperDocsListContinue = function(arg, options) {
-      return this.request("paper/docs/list/continue", arg, "user", "api", "rpc", "files.metadata.read", options);
-    };
-    routes.paperDocsPermanentlyDelete = function(arg, options) {
-      return this.request("paper/docs/permanently_delete", arg, "user", "api", "rpc", "files.permanent_delete", options);
-    };
-    routes.paperDocsSharingPolicyGet = function(arg, options) {
-      return this.request("paper/docs/sharing_policy/get", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.paperDocsSharingPolicySet = function(arg, options) {
-      return this.request("paper/docs/sharing_policy/set", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.paperDocsUpdate = function(arg, options) {
-      return this.request("paper/docs/update", arg, "user", "api", "upload", "files.content.write", options);
-    };
-    routes.paperDocsUsersAdd = function(arg, options) {
-      return this.request("paper/docs/users/add", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.paperDocsUsersList = function(arg, options) {
-      return this.request("paper/docs/users/list", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.paperDocsUsersListContinue = function(arg, options) {
-      return this.request("paper/docs/users/list/continue", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.paperDocsUsersRemove = function(arg, options) {
-      return this.request("paper/docs/users/remove", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.paperFoldersCreate = function(arg, options) {
-      return this.request("paper/folders/create", arg, "user", "api", "rpc", "files.content.write", options);
-    };
-    routes.rivieraGetKeyframesAsync = function(arg, options) {
-      return this.request("riviera/get_keyframes_async", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetKeyframesAsyncCheck = function(arg, options) {
-      return this.request("riviera/get_keyframes_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetMarkdownAsync = function(arg, options) {
-      return this.request("riviera/get_markdown_async", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetMarkdownAsyncCheck = function(arg, options) {
-      return this.request("riviera/get_markdown_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetMetadataAsync = function(arg, options) {
-      return this.request("riviera/get_metadata_async", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetMetadataAsyncCheck = function(arg, options) {
-      return this.request("riviera/get_metadata_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetOcrAsync = function(arg, options) {
-      return this.request("riviera/get_ocr_async", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetOcrAsyncCheck = function(arg, options) {
-      return this.request("riviera/get_ocr_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetTextAsync = function(arg, options) {
-      return this.request("riviera/get_text_async", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetTextAsyncCheck = function(arg, options) {
-      return this.request("riviera/get_text_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetTranscriptAsync = function(arg, options) {
-      return this.request("riviera/get_transcript_async", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.rivieraGetTranscriptAsyncCheck = function(arg, options) {
-      return this.request("riviera/get_transcript_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
-    };
-    routes.sharingAddFileMember = function(arg, options) {
-      return this.request("sharing/add_file_member", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingAddFolderMember = function(arg, options) {
-      return this.request("sharing/add_folder_member", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingCheckJobStatus = function(arg, options) {
-      return this.request("sharing/check_job_status", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingCheckRemoveMemberJobStatus = function(arg, options) {
-      return this.request("sharing/check_remove_member_job_status", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingCheckShareJobStatus = function(arg, options) {
-      return this.request("sharing/check_share_job_status", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingCreateSharedLink = function(arg, options) {
-      return this.request("sharing/create_shared_link", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingCreateSharedLinkWithSettings = function(arg, options) {
-      return this.request("sharing/create_shared_link_with_settings", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingGetFileMetadata = function(arg, options) {
-      return this.request("sharing/get_file_metadata", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingGetFileMetadataBatch = function(arg, options) {
-      return this.request("sharing/get_file_metadata/batch", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingGetFolderMetadata = function(arg, options) {
-      return this.request("sharing/get_folder_metadata", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingGetSharedLinkFile = function(arg, options) {
-      return this.request("sharing/get_shared_link_file", arg, "app, user", "content", "download", "sharing.read", options);
-    };
-    routes.sharingGetSharedLinkMetadata = function(arg, options) {
-      return this.request("sharing/get_shared_link_metadata", arg, "app, user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingGetSharedLinks = function(arg, options) {
-      return this.request("sharing/get_shared_links", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListFileMembers = function(arg, options) {
-      return this.request("sharing/list_file_members", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListFileMembersBatch = function(arg, options) {
-      return this.request("sharing/list_file_members/batch", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListFileMembersContinue = function(arg, options) {
-      return this.request("sharing/list_file_members/continue", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListFolderMembers = function(arg, options) {
-      return this.request("sharing/list_folder_members", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListFolderMembersContinue = function(arg, options) {
-      return this.request("sharing/list_folder_members/continue", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListFolders = function(arg, options) {
-      return this.request("sharing/list_folders", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListFoldersContinue = function(arg, options) {
-      return this.request("sharing/list_folders/continue", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListMountableFolders = function(arg, options) {
-      return this.request("sharing/list_mountable_folders", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListMountableFoldersContinue = function(arg, options) {
-      return this.request("sharing/list_mountable_folders/continue", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListReceivedFiles = function(arg, options) {
-      return this.request("sharing/list_received_files", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListReceivedFilesContinue = function(arg, options) {
-      return this.request("sharing/list_received_files/continue", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingListSharedLinks = function(arg, options) {
-      return this.request("sharing/list_shared_links", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.sharingModifySharedLinkSettings = function(arg, options) {
-      return this.request("sharing/modify_shared_link_settings", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingMountFolder = function(arg, options) {
-      return this.request("sharing/mount_folder", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingRelinquishAccess = function(arg, options) {
-      return this.request("sharing/relinquish_access", arg, "user", "api", "rpc", "private:sharing.write", options);
-    };
-    routes.sharingRelinquishFileMembership = function(arg, options) {
-      return this.request("sharing/relinquish_file_membership", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingRelinquishFolderMembership = function(arg, options) {
-      return this.request("sharing/relinquish_folder_membership", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingRemoveFileMember = function(arg, options) {
-      return this.request("sharing/remove_file_member", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingRemoveFileMember2 = function(arg, options) {
-      return this.request("sharing/remove_file_member_2", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingRemoveFolderMember = function(arg, options) {
-      return this.request("sharing/remove_folder_member", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingRevokeSharedLink = function(arg, options) {
-      return this.request("sharing/revoke_shared_link", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingSetAccessInheritance = function(arg, options) {
-      return this.request("sharing/set_access_inheritance", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingShareFolder = function(arg, options) {
-      return this.request("sharing/share_folder", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingTransferFolder = function(arg, options) {
-      return this.request("sharing/transfer_folder", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingUnmountFolder = function(arg, options) {
-      return this.request("sharing/unmount_folder", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingUnshareFile = function(arg, options) {
-      return this.request("sharing/unshare_file", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingUnshareFolder = function(arg, options) {
-      return this.request("sharing/unshare_folder", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingUpdateFileMember = function(arg, options) {
-      return this.request("sharing/update_file_member", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingUpdateFilePolicy = function(arg, options) {
-      return this.request("sharing/update_file_policy", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingUpdateFolderMember = function(arg, options) {
-      return this.request("sharing/update_folder_member", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.sharingUpdateFolderPolicy = function(arg, options) {
-      return this.request("sharing/update_folder_policy", arg, "user", "api", "rpc", "sharing.write", options);
-    };
-    routes.teamDevicesListMemberDevices = function(arg, options) {
-      return this.request("team/devices/list_member_devices", arg, "team", "api", "rpc", "sessions.list", options);
-    };
-    routes.teamDevicesListMembersDevices = function(arg, options) {
-      return this.request("team/devices/list_members_devices", arg, "team", "api", "rpc", "sessions.list", options);
-    };
-    routes.teamDevicesListTeamDevices = function(arg, options) {
-      return this.request("team/devices/list_team_devices", arg, "team", "api", "rpc", "sessions.list", options);
-    };
-    routes.teamDevicesRevokeDeviceSession = function(arg, options) {
-      return this.request("team/devices/revoke_device_session", arg, "team", "api", "rpc", "sessions.modify", options);
-    };
-    routes.teamDevicesRevokeDeviceSessionBatch = function(arg, options) {
-      return this.request("team/devices/revoke_device_session_batch", arg, "team", "api", "rpc", "sessions.modify", options);
-    };
-    routes.teamFeaturesGetValues = function(arg, options) {
-      return this.request("team/features/get_values", arg, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamGetInfo = function(options) {
-      return this.request("team/get_info", null, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamGroupsCreate = function(arg, options) {
-      return this.request("team/groups/create", arg, "team", "api", "rpc", "groups.write", options);
-    };
-    routes.teamGroupsDelete = function(arg, options) {
-      return this.request("team/groups/delete", arg, "team", "api", "rpc", "groups.write", options);
-    };
-    routes.teamGroupsGetInfo = function(arg, options) {
-      return this.request("team/groups/get_info", arg, "team", "api", "rpc", "groups.read", options);
-    };
-    routes.teamGroupsJobStatusGet = function(arg, options) {
-      return this.request("team/groups/job_status/get", arg, "team", "api", "rpc", "groups.write", options);
-    };
-    routes.teamGroupsList = function(arg, options) {
-      return this.request("team/groups/list", arg, "team", "api", "rpc", "groups.read", options);
-    };
-    routes.teamGroupsListContinue = function(arg, options) {
-      return this.request("team/groups/list/continue", arg, "team", "api", "rpc", "groups.read", options);
-    };
-    routes.teamGroupsMembersAdd = function(arg, options) {
-      return this.request("team/groups/members/add", arg, "team", "api", "rpc", "groups.write", options);
-    };
-    routes.teamGroupsMembersList = function(arg, options) {
-      return this.request("team/groups/members/list", arg, "team", "api", "rpc", "groups.read", options);
-    };
-    routes.teamGroupsMembersListContinue = function(arg, options) {
-      return this.request("team/groups/members/list/continue", arg, "team", "api", "rpc", "groups.read", options);
-    };
-    routes.teamGroupsMembersRemove = function(arg, options) {
-      return this.request("team/groups/members/remove", arg, "team", "api", "rpc", "groups.write", options);
-    };
-    routes.teamGroupsMembersSetAccessType = function(arg, options) {
-      return this.request("team/groups/members/set_access_type", arg, "team", "api", "rpc", "groups.write", options);
-    };
-    routes.teamGroupsUpdate = function(arg, options) {
-      return this.request("team/groups/update", arg, "team", "api", "rpc", "groups.write", options);
-    };
-    routes.teamLegalHoldsCreatePolicy = function(arg, options) {
-      return this.request("team/legal_holds/create_policy", arg, "team", "api", "rpc", "team_data.governance.write", options);
-    };
-    routes.teamLegalHoldsGetPolicy = function(arg, options) {
-      return this.request("team/legal_holds/get_policy", arg, "team", "api", "rpc", "team_data.governance.write", options);
-    };
-    routes.teamLegalHoldsListHeldRevisions = function(arg, options) {
-      return this.request("team/legal_holds/list_held_revisions", arg, "team", "api", "rpc", "team_data.governance.write", options);
-    };
-    routes.teamLegalHoldsListHeldRevisionsContinue = function(arg, options) {
-      return this.request("team/legal_holds/list_held_revisions_continue", arg, "team", "api", "rpc", "team_data.governance.write", options);
-    };
-    routes.teamLegalHoldsListPolicies = function(arg, options) {
-      return this.request("team/legal_holds/list_policies", arg, "team", "api", "rpc", "team_data.governance.write", options);
-    };
-    routes.teamLegalHoldsReleasePolicy = function(arg, options) {
-      return this.request("team/legal_holds/release_policy", arg, "team", "api", "rpc", "team_data.governance.write", options);
-    };
-    routes.teamLegalHoldsUpdatePolicy = function(arg, options) {
-      return this.request("team/legal_holds/update_policy", arg, "team", "api", "rpc", "team_data.governance.write", options);
-    };
-    routes.teamLinkedAppsListMemberLinkedApps = function(arg, options) {
-      return this.request("team/linked_apps/list_member_linked_apps", arg, "team", "api", "rpc", "sessions.list", options);
-    };
-    routes.teamLinkedAppsListMembersLinkedApps = function(arg, options) {
-      return this.request("team/linked_apps/list_members_linked_apps", arg, "team", "api", "rpc", "sessions.list", options);
-    };
-    routes.teamLinkedAppsListTeamLinkedApps = function(arg, options) {
-      return this.request("team/linked_apps/list_team_linked_apps", arg, "team", "api", "rpc", "sessions.list", options);
-    };
-    routes.teamLinkedAppsRevokeLinkedApp = function(arg, options) {
-      return this.request("team/linked_apps/revoke_linked_app", arg, "team", "api", "rpc", "sessions.modify", options);
-    };
-    routes.teamLinkedAppsRevokeLinkedAppBatch = function(arg, options) {
-      return this.request("team/linked_apps/revoke_linked_app_batch", arg, "team", "api", "rpc", "sessions.modify", options);
-    };
-    routes.teamMemberSpaceLimitsExcludedUsersAdd = function(arg, options) {
-      return this.request("team/member_space_limits/excluded_users/add", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMemberSpaceLimitsExcludedUsersList = function(arg, options) {
-      return this.request("team/member_space_limits/excluded_users/list", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMemberSpaceLimitsExcludedUsersListContinue = function(arg, options) {
-      return this.request("team/member_space_limits/excluded_users/list/continue", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMemberSpaceLimitsExcludedUsersRemove = function(arg, options) {
-      return this.request("team/member_space_limits/excluded_users/remove", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMemberSpaceLimitsGetCustomQuota = function(arg, options) {
-      return this.request("team/member_space_limits/get_custom_quota", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMemberSpaceLimitsRemoveCustomQuota = function(arg, options) {
-      return this.request("team/member_space_limits/remove_custom_quota", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMemberSpaceLimitsSetCustomQuota = function(arg, options) {
-      return this.request("team/member_space_limits/set_custom_quota", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMembersAdd = function(arg, options) {
-      return this.request("team/members/add", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersAddV2 = function(arg, options) {
-      return this.request("team/members/add_v2", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersAddJobStatusGet = function(arg, options) {
-      return this.request("team/members/add/job_status/get", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersAddJobStatusGetV2 = function(arg, options) {
-      return this.request("team/members/add/job_status/get_v2", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersBulkSuspend = function(arg, options) {
-      return this.request("team/members/bulk_suspend", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersBulkSuspendJobStatusCheck = function(arg, options) {
-      return this.request("team/members/bulk_suspend/job_status/check", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersDeleteFormerMemberFiles = function(arg, options) {
-      return this.request("team/members/delete_former_member_files", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersDeleteProfilePhoto = function(arg, options) {
-      return this.request("team/members/delete_profile_photo", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersDeleteProfilePhotoV2 = function(arg, options) {
-      return this.request("team/members/delete_profile_photo_v2", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersGetAvailableTeamMemberRoles = function(options) {
-      return this.request("team/members/get_available_team_member_roles", null, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMembersGetInfo = function(arg, options) {
-      return this.request("team/members/get_info", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMembersGetInfoV2 = function(arg, options) {
-      return this.request("team/members/get_info_v2", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMembersList = function(arg, options) {
-      return this.request("team/members/list", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMembersListV2 = function(arg, options) {
-      return this.request("team/members/list_v2", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMembersListContinue = function(arg, options) {
-      return this.request("team/members/list/continue", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMembersListContinueV2 = function(arg, options) {
-      return this.request("team/members/list/continue_v2", arg, "team", "api", "rpc", "members.read", options);
-    };
-    routes.teamMembersMoveFormerMemberFiles = function(arg, options) {
-      return this.request("team/members/move_former_member_files", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersMoveFormerMemberFilesJobStatusCheck = function(arg, options) {
-      return this.request("team/members/move_former_member_files/job_status/check", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersRecover = function(arg, options) {
-      return this.request("team/members/recover", arg, "team", "api", "rpc", "members.delete", options);
-    };
-    routes.teamMembersRemove = function(arg, options) {
-      return this.request("team/members/remove", arg, "team", "api", "rpc", "members.delete", options);
-    };
-    routes.teamMembersRemoveJobStatusGet = function(arg, options) {
-      return this.request("team/members/remove/job_status/get", arg, "team", "api", "rpc", "members.delete", options);
-    };
-    routes.teamMembersSecondaryEmailsAdd = function(arg, options) {
-      return this.request("team/members/secondary_emails/add", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSecondaryEmailsDelete = function(arg, options) {
-      return this.request("team/members/secondary_emails/delete", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSecondaryEmailsResendVerificationEmails = function(arg, options) {
-      return this.request("team/members/secondary_emails/resend_verification_emails", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSendWelcomeEmail = function(arg, options) {
-      return this.request("team/members/send_welcome_email", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSetAdminPermissions = function(arg, options) {
-      return this.request("team/members/set_admin_permissions", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSetAdminPermissionsV2 = function(arg, options) {
-      return this.request("team/members/set_admin_permissions_v2", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSetProfile = function(arg, options) {
-      return this.request("team/members/set_profile", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSetProfileV2 = function(arg, options) {
-      return this.request("team/members/set_profile_v2", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSetProfilePhoto = function(arg, options) {
-      return this.request("team/members/set_profile_photo", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSetProfilePhotoV2 = function(arg, options) {
-      return this.request("team/members/set_profile_photo_v2", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersSuspend = function(arg, options) {
-      return this.request("team/members/suspend", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamMembersUnsuspend = function(arg, options) {
-      return this.request("team/members/unsuspend", arg, "team", "api", "rpc", "members.write", options);
-    };
-    routes.teamNamespacesList = function(arg, options) {
-      return this.request("team/namespaces/list", arg, "team", "api", "rpc", "team_data.member", options);
-    };
-    routes.teamNamespacesListContinue = function(arg, options) {
-      return this.request("team/namespaces/list/continue", arg, "team", "api", "rpc", "team_data.member", options);
-    };
-    routes.teamPropertiesTemplateAdd = function(arg, options) {
-      return this.request("team/properties/template/add", arg, "team", "api", "rpc", "files.team_metadata.write", options);
-    };
-    routes.teamPropertiesTemplateGet = function(arg, options) {
-      return this.request("team/properties/template/get", arg, "team", "api", "rpc", "files.team_metadata.write", options);
-    };
-    routes.teamReportsGetActivity = function(arg, options) {
-      return this.request("team/reports/get_activity", arg, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamReportsGetDevices = function(arg, options) {
-      return this.request("team/reports/get_devices", arg, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamReportsGetMembership = function(arg, options) {
-      return this.request("team/reports/get_membership", arg, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamReportsGetStorage = function(arg, options) {
-      return this.request("team/reports/get_storage", arg, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamSharingAllowlistAdd = function(arg, options) {
-      return this.request("team/sharing_allowlist/add", arg, "team", "api", "rpc", "team_info.write", options);
-    };
-    routes.teamSharingAllowlistList = function(arg, options) {
-      return this.request("team/sharing_allowlist/list", arg, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamSharingAllowlistListContinue = function(arg, options) {
-      return this.request("team/sharing_allowlist/list/continue", arg, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamSharingAllowlistRemove = function(arg, options) {
-      return this.request("team/sharing_allowlist/remove", arg, "team", "api", "rpc", "team_info.write", options);
-    };
-    routes.teamTeamFolderActivate = function(arg, options) {
-      return this.request("team/team_folder/activate", arg, "team", "api", "rpc", "team_data.content.write", options);
-    };
-    routes.teamTeamFolderArchive = function(arg, options) {
-      return this.request("team/team_folder/archive", arg, "team", "api", "rpc", "team_data.content.write", options);
-    };
-    routes.teamTeamFolderArchiveCheck = function(arg, options) {
-      return this.request("team/team_folder/archive/check", arg, "team", "api", "rpc", "team_data.content.write", options);
-    };
-    routes.teamTeamFolderCreate = function(arg, options) {
-      return this.request("team/team_folder/create", arg, "team", "api", "rpc", "team_data.content.write", options);
-    };
-    routes.teamTeamFolderGetInfo = function(arg, options) {
-      return this.request("team/team_folder/get_info", arg, "team", "api", "rpc", "team_data.content.read", options);
-    };
-    routes.teamTeamFolderList = function(arg, options) {
-      return this.request("team/team_folder/list", arg, "team", "api", "rpc", "team_data.content.read", options);
-    };
-    routes.teamTeamFolderListContinue = function(arg, options) {
-      return this.request("team/team_folder/list/continue", arg, "team", "api", "rpc", "team_data.content.read", options);
-    };
-    routes.teamTeamFolderPermanentlyDelete = function(arg, options) {
-      return this.request("team/team_folder/permanently_delete", arg, "team", "api", "rpc", "team_data.content.write", options);
-    };
-    routes.teamTeamFolderRename = function(arg, options) {
-      return this.request("team/team_folder/rename", arg, "team", "api", "rpc", "team_data.content.write", options);
-    };
-    routes.teamTeamFolderRestore = function(arg, options) {
-      return this.request("team/team_folder/restore", arg, "team", "api", "rpc", "team_data.content.write", options);
-    };
-    routes.teamTeamFolderUpdateSyncSettings = function(arg, options) {
-      return this.request("team/team_folder/update_sync_settings", arg, "team", "api", "rpc", "team_data.content.write", options);
-    };
-    routes.teamTokenGetAuthenticatedAdmin = function(options) {
-      return this.request("team/token/get_authenticated_admin", null, "team", "api", "rpc", "team_info.read", options);
-    };
-    routes.teamLogGetEvents = function(arg, options) {
-      return this.request("team_log/get_events", arg, "team", "api", "rpc", "events.read", options);
-    };
-    routes.teamLogGetEventsContinue = function(arg, options) {
-      return this.request("team_log/get_events/continue", arg, "team", "api", "rpc", "events.read", options);
-    };
-    routes.usersFeaturesGetValues = function(arg, options) {
-      return this.request("users/features/get_values", arg, "user", "api", "rpc", "account_info.read", options);
-    };
-    routes.usersGetAccount = function(arg, options) {
-      return this.request("users/get_account", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.usersGetAccountBatch = function(arg, options) {
-      return this.request("users/get_account_batch", arg, "user", "api", "rpc", "sharing.read", options);
-    };
-    routes.usersGetCurrentAccount = function(options) {
-      return this.request("users/get_current_account", null, "user", "api", "rpc", "account_info.read", options);
-    };
-    routes.usersGetSpaceUsage = function(options) {
-      return this.request("users/get_space_usage", null, "user", "api", "rpc", "account_info.read", options);
-    };
-    exports.routes = routes;
-  }
-});
-
-// node_modules/dropbox/cjs/src/utils.js
-var require_utils = __commonJS({
-  "node_modules/dropbox/cjs/src/utils.js"(exports, module) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    exports.OAuth2TokenUrl = exports.OAuth2AuthorizationUrl = exports.baseApiUrl = void 0;
-    exports.httpHeaderSafeJson = httpHeaderSafeJson;
-    exports.getTokenExpiresAtDate = getTokenExpiresAtDate;
-    exports.isWindowOrWorker = isWindowOrWorker;
-    exports.isBrowserEnv = isBrowserEnv;
-    exports.isWorkerEnv = isWorkerEnv;
-    exports.createBrowserSafeString = createBrowserSafeString;
-    var _constants = require_constants();
-    function getSafeUnicode(c5) {
-      var unicode = "000".concat(c5.charCodeAt(0).toString(16)).slice(-4);
-      return "\\u".concat(unicode);
-    }
-    var baseApiUrl = exports.baseApiUrl = function baseApiUrl2(subdomain) {
-      var domain = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : _constants.DEFAULT_API_DOMAIN;
-      var domainDelimiter = arguments.length > 2 && arguments[2] !== void 0 ? arguments[2] : ".";
-      if (!domainDelimiter) {
-        return "https://".concat(domain, "/2/");
-      }
-      if (domain !== _constants.DEFAULT_API_DOMAIN && _constants.TEST_DOMAIN_MAPPINGS[subdomain] !== void 0) {
-        subdomain = _constants.TEST_DOMAIN_MAPPINGS[subdomain];
-        domainDelimiter = "-";
-      }
-      return "https://".concat(subdomain).concat(domainDelimiter).concat(domain, "/2/");
-    };
-    var OAuth2AuthorizationUrl = exports.OAuth2AuthorizationUrl = function OAuth2AuthorizationUrl2() {
-      var domain = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : _constants.DEFAULT_DOMAIN;
-      if (domain !== _constants.DEFAULT_DOMAIN) {
-        domain = "meta-".concat(domain);
-      }
-      return "https://".concat(domain, "/oauth2/authorize");
-    };
-    var OAuth2TokenUrl = exports.OAuth2TokenUrl = function OAuth2TokenUrl2() {
-      var domain = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : _constants.DEFAULT_API_DOMAIN;
-      var domainDelimiter = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : ".";
-      var subdomain = "api";
-      if (domain !== _constants.DEFAULT_API_DOMAIN) {
-        subdomain = _constants.TEST_DOMAIN_MAPPINGS[subdomain];
-        domainDelimiter = "-";
-      }
-      return "https://".concat(subdomain).concat(domainDelimiter).concat(domain, "/oauth2/token");
-    };
-    function httpHeaderSafeJson(args) {
-      return JSON.stringify(args).replace(/[\u007f-\uffff]/g, getSafeUnicode);
-    }
-    function getTokenExpiresAtDate(expiresIn) {
-      return new Date(Date.now() + expiresIn * 1e3);
-    }
-    function isWindowOrWorker() {
-      return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope || typeof module === "undefined" || typeof window !== "undefined";
-    }
-    function isBrowserEnv() {
-      return typeof window !== "undefined";
-    }
-    function isWorkerEnv() {
-      return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope;
-    }
-    function createBrowserSafeString(toBeConverted) {
-      var convertedString = toBeConverted.toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
-      return convertedString;
-    }
-  }
-});
-
-// node_modules/dropbox/cjs/src/error.js
-var require_error2 = __commonJS({
-  "node_modules/dropbox/cjs/src/error.js"(exports) {
-    "use strict";
-    function _typeof(o3) {
-      "@babel/helpers - typeof";
-      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
-        return typeof o4;
-      } : function(o4) {
-        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
-      }, _typeof(o3);
-    }
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    function _defineProperties2(e5, r5) {
-      for (var t = 0; t < r5.length; t++) {
-        var o3 = r5[t];
-        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
-      }
-    }
-    function _createClass2(e5, r5, t) {
-      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
-    }
-    function _toPropertyKey2(t) {
-      var i5 = _toPrimitive2(t, "string");
-      return "symbol" == _typeof(i5) ? i5 : i5 + "";
-    }
-    function _toPrimitive2(t, r5) {
-      if ("object" != _typeof(t) || !t) return t;
-      var e5 = t[Symbol.toPrimitive];
-      if (void 0 !== e5) {
-        var i5 = e5.call(t, r5 || "default");
-        if ("object" != _typeof(i5)) return i5;
-        throw new TypeError("@@toPrimitive must return a primitive value.");
-      }
-      return ("string" === r5 ? String : Number)(t);
-    }
-    function _classCallCheck(a5, n3) {
-      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
-    }
-    function _callSuper(t, o3, e5) {
-      return o3 = _getPrototypeOf(o3), _possibleConstructorReturn(t, _isNativeReflectConstruct() ? Reflect.construct(o3, e5 || [], _getPrototypeOf(t).constructor) : o3.apply(t, e5));
-    }
-    function _possibleConstructorReturn(t, e5) {
-      if (e5 && ("object" == _typeof(e5) || "function" == typeof e5)) return e5;
-      if (void 0 !== e5) throw new TypeError("Derived constructors may only return object or undefined");
-      return _assertThisInitialized(t);
-    }
-    function _assertThisInitialized(e5) {
-      if (void 0 === e5) throw new ReferenceError("this hasn't been initialised - super() hasn't been called");
-      return e5;
-    }
-    function _inherits(t, e5) {
-      if ("function" != typeof e5 && null !== e5) throw new TypeError("Super expression must either be null or a function");
-      t.prototype = Object.create(e5 && e5.prototype, { constructor: { value: t, writable: true, configurable: true } }), Object.defineProperty(t, "prototype", { writable: false }), e5 && _setPrototypeOf(t, e5);
-    }
-    function _wrapNativeSuper(t) {
-      var r5 = "function" == typeof Map ? /* @__PURE__ */ new Map() : void 0;
-      return _wrapNativeSuper = function _wrapNativeSuper2(t8) {
-        if (null === t8 || !_isNativeFunction(t8)) return t8;
-        if ("function" != typeof t8) throw new TypeError("Super expression must either be null or a function");
-        if (void 0 !== r5) {
-          if (r5.has(t8)) return r5.get(t8);
-          r5.set(t8, Wrapper);
-        }
-        function Wrapper() {
-          return _construct(t8, arguments, _getPrototypeOf(this).constructor);
-        }
-        return Wrapper.prototype = Object.create(t8.prototype, { constructor: { value: Wrapper, enumerable: false, writable: true, configurable: true } }), _setPrototypeOf(Wrapper, t8);
-      }, _wrapNativeSuper(t);
-    }
-    function _construct(t, e5, r5) {
-      if (_isNativeReflectConstruct()) return Reflect.construct.apply(null, arguments);
-      var o3 = [null];
-      o3.push.apply(o3, e5);
-      var p3 = new (t.bind.apply(t, o3))();
-      return r5 && _setPrototypeOf(p3, r5.prototype), p3;
-    }
-    function _isNativeReflectConstruct() {
-      try {
-        var t = !Boolean.prototype.valueOf.call(Reflect.construct(Boolean, [], function() {
-        }));
-      } catch (t8) {
-      }
-      return (_isNativeReflectConstruct = function _isNativeReflectConstruct2() {
-        return !!t;
-      })();
-    }
-    function _isNativeFunction(t) {
-      try {
-        return -1 !== Function.toString.call(t).indexOf("[native code]");
-      } catch (n3) {
-        return "function" == typeof t;
-      }
-    }
-    function _setPrototypeOf(t, e5) {
-      return _setPrototypeOf = Object.setPrototypeOf ? Object.setPrototypeOf.bind() : function(t8, e6) {
-        return t8.__proto__ = e6, t8;
-      }, _setPrototypeOf(t, e5);
-    }
-    function _getPrototypeOf(t) {
-      return _getPrototypeOf = Object.setPrototypeOf ? Object.getPrototypeOf.bind() : function(t8) {
-        return t8.__proto__ || Object.getPrototypeOf(t8);
-      }, _getPrototypeOf(t);
-    }
-    var DropboxResponseError3 = exports.DropboxResponseError = (function(_Error) {
-      function DropboxResponseError4(status, headers, error2) {
-        var _this;
-        _classCallCheck(this, DropboxResponseError4);
-        _this = _callSuper(this, DropboxResponseError4, ["Response failed with a ".concat(status, " code")]);
-        _this.name = "DropboxResponseError";
-        _this.status = status;
-        _this.headers = headers;
-        _this.error = error2;
-        return _this;
-      }
-      _inherits(DropboxResponseError4, _Error);
-      return _createClass2(DropboxResponseError4);
-    })(/* @__PURE__ */ _wrapNativeSuper(Error));
-  }
-});
-
-// node_modules/dropbox/cjs/src/response.js
-var require_response = __commonJS({
-  "node_modules/dropbox/cjs/src/response.js"(exports) {
-    "use strict";
-    function _typeof(o3) {
-      "@babel/helpers - typeof";
-      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
-        return typeof o4;
-      } : function(o4) {
-        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
-      }, _typeof(o3);
-    }
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    exports.DropboxResponse = void 0;
-    exports.parseResponse = parseResponse;
-    exports.parseDownloadResponse = parseDownloadResponse;
-    var _utils = require_utils();
-    var _error = require_error2();
-    function _defineProperties2(e5, r5) {
-      for (var t = 0; t < r5.length; t++) {
-        var o3 = r5[t];
-        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
-      }
-    }
-    function _createClass2(e5, r5, t) {
-      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
-    }
-    function _toPropertyKey2(t) {
-      var i5 = _toPrimitive2(t, "string");
-      return "symbol" == _typeof(i5) ? i5 : i5 + "";
-    }
-    function _toPrimitive2(t, r5) {
-      if ("object" != _typeof(t) || !t) return t;
-      var e5 = t[Symbol.toPrimitive];
-      if (void 0 !== e5) {
-        var i5 = e5.call(t, r5 || "default");
-        if ("object" != _typeof(i5)) return i5;
-        throw new TypeError("@@toPrimitive must return a primitive value.");
-      }
-      return ("string" === r5 ? String : Number)(t);
-    }
-    function _classCallCheck(a5, n3) {
-      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
-    }
-    var DropboxResponse = exports.DropboxResponse = _createClass2(function DropboxResponse2(status, headers, result) {
-      _classCallCheck(this, DropboxResponse2);
-      this.status = status;
-      this.headers = headers;
-      this.result = result;
-    });
-    function throwAsError(res) {
-      return res.text().then(function(data) {
-        var errorObject;
-        try {
-          errorObject = JSON.parse(data);
-        } catch (error2) {
-          errorObject = data;
-        }
-        throw new _error.DropboxResponseError(res.status, res.headers, errorObject);
-      });
-    }
-    function parseResponse(res) {
-      if (!res.ok) {
-        return throwAsError(res);
-      }
-      return res.text().then(function(data) {
-        var responseObject;
-        try {
-          responseObject = JSON.parse(data);
-        } catch (error2) {
-          responseObject = data;
-        }
-        return new DropboxResponse(res.status, res.headers, responseObject);
-      });
-    }
-    function parseDownloadResponse(res) {
-      if (!res.ok) {
-        return throwAsError(res);
-      }
-      var dataPromise = (0, _utils.isWindowOrWorker)() ? res.blob() : res.arrayBuffer().then(function(data) {
-        return Buffer.from(data);
-      });
-      return dataPromise.then(function(data) {
-        var result = JSON.parse(res.headers.get("dropbox-api-result"));
-        if ((0, _utils.isWindowOrWorker)()) {
-          result.fileBlob = data;
-        } else {
-          result.fileBinary = data;
-        }
-        return new DropboxResponse(res.status, res.headers, result);
-      });
-    }
-  }
-});
-
-// node_modules/dropbox/cjs/src/auth.js
-var require_auth = __commonJS({
-  "node_modules/dropbox/cjs/src/auth.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    exports["default"] = void 0;
-    var _utils = require_utils();
-    var _response = require_response();
-    function _typeof(o3) {
-      "@babel/helpers - typeof";
-      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
-        return typeof o4;
-      } : function(o4) {
-        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
-      }, _typeof(o3);
-    }
-    function _classCallCheck(a5, n3) {
-      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
-    }
-    function _defineProperties2(e5, r5) {
-      for (var t = 0; t < r5.length; t++) {
-        var o3 = r5[t];
-        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
-      }
-    }
-    function _createClass2(e5, r5, t) {
-      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
-    }
-    function _toPropertyKey2(t) {
-      var i5 = _toPrimitive2(t, "string");
-      return "symbol" == _typeof(i5) ? i5 : i5 + "";
-    }
-    function _toPrimitive2(t, r5) {
-      if ("object" != _typeof(t) || !t) return t;
-      var e5 = t[Symbol.toPrimitive];
-      if (void 0 !== e5) {
-        var i5 = e5.call(t, r5 || "default");
-        if ("object" != _typeof(i5)) return i5;
-        throw new TypeError("@@toPrimitive must return a primitive value.");
-      }
-      return ("string" === r5 ? String : Number)(t);
-    }
-    var fetch2;
-    var crypto2;
-    var base64EncodeBytes = function base64EncodeBytes2(bytes) {
-      return btoa(String.fromCharCode.apply(null, bytes));
-    };
-    var TokenExpirationBuffer = 300 * 1e3;
-    var PKCELength = 128;
-    var TokenAccessTypes = ["legacy", "offline", "online"];
-    var GrantTypes = ["code", "token"];
-    var IncludeGrantedScopes = ["none", "user", "team"];
-    var DropboxAuth2 = /* @__PURE__ */ (function() {
-      function DropboxAuth3(options) {
-        _classCallCheck(this, DropboxAuth3);
-        options = options || {};
-        if ((0, _utils.isBrowserEnv)() && typeof window.fetch === "function") {
-          fetch2 = window.fetch.bind(window);
-          crypto2 = window.crypto || window.msCrypto;
-        } else if ((0, _utils.isWorkerEnv)()) {
-          fetch2 = self.fetch.bind(self);
-          crypto2 = self.crypto;
-        } else {
-          fetch2 = typeof globalThis.fetch === "function" ? globalThis.fetch.bind(globalThis) : void 0;
-          crypto2 = globalThis.crypto;
-        }
-        this.fetch = options.fetch || fetch2;
-        if (!this.fetch) {
-          throw new Error("A fetch implementation is required. Use Node.js 22 or later, or provide options.fetch.");
-        }
-        this.accessToken = options.accessToken;
-        this.accessTokenExpiresAt = options.accessTokenExpiresAt;
-        this.refreshToken = options.refreshToken;
-        this.clientId = options.clientId;
-        this.clientSecret = options.clientSecret;
-        this.domain = options.domain;
-        this.domainDelimiter = options.domainDelimiter;
-        this.customHeaders = options.customHeaders;
-        this.dataOnBody = options.dataOnBody;
-      }
-      return _createClass2(DropboxAuth3, [{
-        key: "setAccessToken",
-        value: function setAccessToken(accessToken) {
-          this.accessToken = accessToken;
-        }
-        /**
-           * Get the access token
-           * @returns {String} Access token
-           */
-      }, {
-        key: "getAccessToken",
-        value: function getAccessToken() {
-          return this.accessToken;
-        }
-        /**
-           * Set the client id, which is used to help gain an access token.
-           * @arg {String} clientId - Your apps client id
-           * @returns {undefined}
-           */
-      }, {
-        key: "setClientId",
-        value: function setClientId(clientId) {
-          this.clientId = clientId;
-        }
-        /**
-           * Get the client id
-           * @returns {String} Client id
-           */
-      }, {
-        key: "getClientId",
-        value: function getClientId() {
-          return this.clientId;
-        }
-        /**
-           * Set the client secret
-           * @arg {String} clientSecret - Your app's client secret
-           * @returns {undefined}
-           */
-      }, {
-        key: "setClientSecret",
-        value: function setClientSecret(clientSecret) {
-          this.clientSecret = clientSecret;
-        }
-        /**
-           * Get the client secret
-           * @returns {String} Client secret
-           */
-      }, {
-        key: "getClientSecret",
-        value: function getClientSecret() {
-          return this.clientSecret;
-        }
-        /**
-           * Gets the refresh token
-           * @returns {String} Refresh token
-           */
-      }, {
-        key: "getRefreshToken",
-        value: function getRefreshToken() {
-          return this.refreshToken;
-        }
-        /**
-           * Sets the refresh token
-           * @param refreshToken - A refresh token
-           */
-      }, {
-        key: "setRefreshToken",
-        value: function setRefreshToken(refreshToken) {
-          this.refreshToken = refreshToken;
-        }
-        /**
-           * Gets the access token's expiration date
-           * @returns {Date} date of token expiration
-           */
-      }, {
-        key: "getAccessTokenExpiresAt",
-        value: function getAccessTokenExpiresAt() {
-          return this.accessTokenExpiresAt;
-        }
-        /**
-           * Sets the access token's expiration date
-           * @param accessTokenExpiresAt - new expiration date
-           */
-      }, {
-        key: "setAccessTokenExpiresAt",
-        value: function setAccessTokenExpiresAt(accessTokenExpiresAt) {
-          this.accessTokenExpiresAt = accessTokenExpiresAt;
-        }
-        /**
-           * Sets the code verifier for PKCE flow
-           * @param {String} codeVerifier - new code verifier
-           */
-      }, {
-        key: "setCodeVerifier",
-        value: function setCodeVerifier(codeVerifier) {
-          this.codeVerifier = codeVerifier;
-        }
-        /**
-           * Gets the code verifier for PKCE flow
-           * @returns {String} - code verifier for PKCE
-           */
-      }, {
-        key: "getCodeVerifier",
-        value: function getCodeVerifier() {
-          return this.codeVerifier;
-        }
-      }, {
-        key: "generateCodeChallenge",
-        value: function generateCodeChallenge() {
-          var _this = this;
-          var encoder2 = new TextEncoder();
-          var codeData = encoder2.encode(this.codeVerifier);
-          return crypto2.subtle.digest("SHA-256", codeData).then(function(digestedHash) {
-            var base64String = base64EncodeBytes(new Uint8Array(digestedHash));
-            _this.codeChallenge = (0, _utils.createBrowserSafeString)(base64String).substr(0, 128);
-          });
-        }
-      }, {
-        key: "generatePKCECodes",
-        value: function generatePKCECodes() {
-          var array = new Uint8Array(PKCELength);
-          var randomValueArray = crypto2.getRandomValues(array);
-          var base64String = base64EncodeBytes(randomValueArray);
-          this.codeVerifier = (0, _utils.createBrowserSafeString)(base64String).substr(0, 128);
-          return this.generateCodeChallenge();
-        }
-        /**
-           * Get a URL that can be used to authenticate users for the Dropbox API.
-           * @arg {String} redirectUri - A URL to redirect the user to after
-           * authenticating. This must be added to your app through the admin interface.
-           * @arg {String} [state] - State that will be returned in the redirect URL to help
-           * prevent cross site scripting attacks.
-           * @arg {String} [authType] - auth type, defaults to 'token', other option is 'code'
-           * @arg {String} [tokenAccessType] - type of token to request.  From the following:
-           * null - creates a token with the app default (either legacy or online)
-           * legacy - creates one long-lived token with no expiration
-           * online - create one short-lived token with an expiration
-           * offline - create one short-lived token with an expiration with a refresh token
-           * @arg {Array<String>} [scope] - scopes to request for the grant
-           * @arg {String} [includeGrantedScopes] - whether or not to include previously granted scopes.
-           * From the following:
-           * user - include user scopes in the grant
-           * team - include team scopes in the grant
-           * Note: if this user has never linked the app, include_granted_scopes must be None
-           * @arg {boolean} [usePKCE] - Whether or not to use Sha256 based PKCE. PKCE should be only use
-           * on client apps which doesn't call your server. It is less secure than non-PKCE flow but
-           * can be used if you are unable to safely retrieve your app secret
-           * @returns {Promise<String>} - Url to send user to for Dropbox API authentication
-           * returned in a promise
-           */
-      }, {
-        key: "getAuthenticationUrl",
-        value: function getAuthenticationUrl(redirectUri, state2) {
-          var _this2 = this;
-          var authType = arguments.length > 2 && arguments[2] !== void 0 ? arguments[2] : "token";
-          var tokenAccessType = arguments.length > 3 && arguments[3] !== void 0 ? arguments[3] : null;
-          var scope = arguments.length > 4 && arguments[4] !== void 0 ? arguments[4] : null;
-          var includeGrantedScopes = arguments.length > 5 && arguments[5] !== void 0 ? arguments[5] : "none";
-          var usePKCE = arguments.length > 6 && arguments[6] !== void 0 ? arguments[6] : false;
-          var clientId = this.getClientId();
-          var baseUrl = (0, _utils.OAuth2AuthorizationUrl)(this.domain);
-          if (!clientId) {
-            throw new Error("A client id is required. You can set the client id using .setClientId().");
-          }
-          if (authType !== "code" && !redirectUri) {
-            throw new Error("A redirect uri is required.");
-          }
-          if (!GrantTypes.includes(authType)) {
-            throw new Error("Authorization type must be code or token");
-          }
-          if (tokenAccessType && !TokenAccessTypes.includes(tokenAccessType)) {
-            throw new Error("Token Access Type must be legacy, offline, or online");
-          }
-          if (scope && !(scope instanceof Array)) {
-            throw new Error("Scope must be an array of strings");
-          }
-          if (!IncludeGrantedScopes.includes(includeGrantedScopes)) {
-            throw new Error("includeGrantedScopes must be none, user, or team");
-          }
-          var authUrl;
-          if (authType === "code") {
-            authUrl = "".concat(baseUrl, "?response_type=code&client_id=").concat(clientId);
-          } else {
-            authUrl = "".concat(baseUrl, "?response_type=token&client_id=").concat(clientId);
-          }
-          if (redirectUri) {
-            authUrl += "&redirect_uri=".concat(redirectUri);
-          }
-          if (state2) {
-            authUrl += "&state=".concat(state2);
-          }
-          if (tokenAccessType) {
-            authUrl += "&token_access_type=".concat(tokenAccessType);
-          }
-          if (scope) {
-            authUrl += "&scope=".concat(scope.join(" "));
-          }
-          if (includeGrantedScopes !== "none") {
-            authUrl += "&include_granted_scopes=".concat(includeGrantedScopes);
-          }
-          if (usePKCE) {
-            return this.generatePKCECodes().then(function() {
-              authUrl += "&code_challenge_method=S256";
-              authUrl += "&code_challenge=".concat(_this2.codeChallenge);
-              return authUrl;
-            });
-          }
-          return Promise.resolve(authUrl);
-        }
-        /**
-           * Get an OAuth2 access token from an OAuth2 Code.
-           * @arg {String} redirectUri - A URL to redirect the user to after
-           * authenticating. This must be added to your app through the admin interface.
-           * @arg {String} code - An OAuth2 code.
-           * @returns {Object} An object containing the token and related info (if applicable)
-           */
-      }, {
-        key: "getAccessTokenFromCode",
-        value: function getAccessTokenFromCode(redirectUri, code3) {
-          var clientId = this.getClientId();
-          var clientSecret = this.getClientSecret();
-          if (!clientId) {
-            throw new Error("A client id is required. You can set the client id using .setClientId().");
-          }
-          var path = (0, _utils.OAuth2TokenUrl)(this.domain, this.domainDelimiter);
-          path += "?grant_type=authorization_code";
-          path += "&code=".concat(code3);
-          path += "&client_id=".concat(clientId);
-          if (clientSecret) {
-            path += "&client_secret=".concat(clientSecret);
-          } else {
-            if (!this.codeVerifier) {
-              throw new Error("You must use PKCE when generating the authorization URL to not include a client secret");
-            }
-            path += "&code_verifier=".concat(this.codeVerifier);
-          }
-          if (redirectUri) {
-            path += "&redirect_uri=".concat(redirectUri);
-          }
-          var fetchOptions = {
-            method: "POST",
-            headers: {
-              "Content-Type": "application/x-www-form-urlencoded"
-            }
-          };
-          return this.fetch(path, fetchOptions).then(function(res) {
-            return (0, _response.parseResponse)(res);
-          });
-        }
-        /**
-           * Checks if a token is needed, can be refreshed and if the token is expired.
-           * If so, attempts to refresh access token
-           * @returns {Promise<*>}
-           */
-      }, {
-        key: "checkAndRefreshAccessToken",
-        value: function checkAndRefreshAccessToken() {
-          var canRefresh = this.getRefreshToken() && this.getClientId();
-          var needsRefresh = !this.getAccessTokenExpiresAt() || new Date(Date.now() + TokenExpirationBuffer) >= this.getAccessTokenExpiresAt();
-          var needsToken = !this.getAccessToken();
-          if ((needsRefresh || needsToken) && canRefresh) {
-            return this.refreshAccessToken();
-          }
-          return Promise.resolve();
-        }
-        /**
-           * Refreshes the access token using the refresh token, if available
-           * @arg {Array<String>} scope - a subset of scopes from the original
-           * refresh to acquire with an access token
-           * @returns {Promise<*>}
-           */
-      }, {
-        key: "refreshAccessToken",
-        value: function refreshAccessToken() {
-          var _this3 = this;
-          var scope = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : null;
-          var clientId = this.getClientId();
-          var clientSecret = this.getClientSecret();
-          if (!clientId) {
-            throw new Error("A client id is required. You can set the client id using .setClientId().");
-          }
-          if (scope && !(scope instanceof Array)) {
-            throw new Error("Scope must be an array of strings");
-          }
-          var refreshUrl = (0, _utils.OAuth2TokenUrl)(this.domain, this.domainDelimiter);
-          var fetchOptions = {
-            headers: {
-              "Content-Type": "application/json"
-            },
-            method: "POST"
-          };
-          if (this.dataOnBody) {
-            var body = {
-              grant_type: "refresh_token",
-              client_id: clientId,
-              refresh_token: this.getRefreshToken()
-            };
-            if (clientSecret) {
-              body.client_secret = clientSecret;
-            }
-            if (scope) {
-              body.scope = scope.join(" ");
-            }
-            fetchOptions.body = body;
-          } else {
-            refreshUrl += "?grant_type=refresh_token&refresh_token=".concat(this.getRefreshToken());
-            refreshUrl += "&client_id=".concat(clientId);
-            if (clientSecret) {
-              refreshUrl += "&client_secret=".concat(clientSecret);
-            }
-            if (scope) {
-              refreshUrl += "&scope=".concat(scope.join(" "));
-            }
-          }
-          return this.fetch(refreshUrl, fetchOptions).then(function(res) {
-            return (0, _response.parseResponse)(res);
-          }).then(function(res) {
-            _this3.setAccessToken(res.result.access_token);
-            _this3.setAccessTokenExpiresAt((0, _utils.getTokenExpiresAtDate)(res.result.expires_in));
-          });
-        }
-      }]);
-    })();
-    exports["default"] = DropboxAuth2;
-  }
-});
-
-// node_modules/dropbox/cjs/src/upload-content-hash.js
-var require_upload_content_hash = __commonJS({
-  "node_modules/dropbox/cjs/src/upload-content-hash.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    function _regenerator() {
-      var e5, t, r5 = "function" == typeof Symbol ? Symbol : {}, n3 = r5.iterator || "@@iterator", o3 = r5.toStringTag || "@@toStringTag";
-      function i5(r6, n4, o4, i6) {
-        var c6 = n4 && n4.prototype instanceof Generator ? n4 : Generator, u2 = Object.create(c6.prototype);
-        return _regeneratorDefine2(u2, "_invoke", (function(r7, n5, o5) {
-          var i7, c7, u3, f6 = 0, p3 = o5 || [], y = false, G = { p: 0, n: 0, v: e5, a: d5, f: d5.bind(e5, 4), d: function d6(t8, r8) {
-            return i7 = t8, c7 = 0, u3 = e5, G.n = r8, a5;
-          } };
-          function d5(r8, n6) {
-            for (c7 = r8, u3 = n6, t = 0; !y && f6 && !o6 && t < p3.length; t++) {
-              var o6, i8 = p3[t], d6 = G.p, l3 = i8[2];
-              r8 > 3 ? (o6 = l3 === n6) && (u3 = i8[(c7 = i8[4]) ? 5 : (c7 = 3, 3)], i8[4] = i8[5] = e5) : i8[0] <= d6 && ((o6 = r8 < 2 && d6 < i8[1]) ? (c7 = 0, G.v = n6, G.n = i8[1]) : d6 < l3 && (o6 = r8 < 3 || i8[0] > n6 || n6 > l3) && (i8[4] = r8, i8[5] = n6, G.n = l3, c7 = 0));
-            }
-            if (o6 || r8 > 1) return a5;
-            throw y = true, n6;
-          }
-          return function(o6, p4, l3) {
-            if (f6 > 1) throw TypeError("Generator is already running");
-            for (y && 1 === p4 && d5(p4, l3), c7 = p4, u3 = l3; (t = c7 < 2 ? e5 : u3) || !y; ) {
-              i7 || (c7 ? c7 < 3 ? (c7 > 1 && (G.n = -1), d5(c7, u3)) : G.n = u3 : G.v = u3);
-              try {
-                if (f6 = 2, i7) {
-                  if (c7 || (o6 = "next"), t = i7[o6]) {
-                    if (!(t = t.call(i7, u3))) throw TypeError("iterator result is not an object");
-                    if (!t.done) return t;
-                    u3 = t.value, c7 < 2 && (c7 = 0);
-                  } else 1 === c7 && (t = i7["return"]) && t.call(i7), c7 < 2 && (u3 = TypeError("The iterator does not provide a '" + o6 + "' method"), c7 = 1);
-                  i7 = e5;
-                } else if ((t = (y = G.n < 0) ? u3 : r7.call(n5, G)) !== a5) break;
-              } catch (t8) {
-                i7 = e5, c7 = 1, u3 = t8;
-              } finally {
-                f6 = 1;
-              }
-            }
-            return { value: t, done: y };
-          };
-        })(r6, o4, i6), true), u2;
-      }
-      var a5 = {};
-      function Generator() {
-      }
-      function GeneratorFunction() {
-      }
-      function GeneratorFunctionPrototype() {
-      }
-      t = Object.getPrototypeOf;
-      var c5 = [][n3] ? t(t([][n3]())) : (_regeneratorDefine2(t = {}, n3, function() {
-        return this;
-      }), t), u = GeneratorFunctionPrototype.prototype = Generator.prototype = Object.create(c5);
-      function f5(e6) {
-        return Object.setPrototypeOf ? Object.setPrototypeOf(e6, GeneratorFunctionPrototype) : (e6.__proto__ = GeneratorFunctionPrototype, _regeneratorDefine2(e6, o3, "GeneratorFunction")), e6.prototype = Object.create(u), e6;
-      }
-      return GeneratorFunction.prototype = GeneratorFunctionPrototype, _regeneratorDefine2(u, "constructor", GeneratorFunctionPrototype), _regeneratorDefine2(GeneratorFunctionPrototype, "constructor", GeneratorFunction), GeneratorFunction.displayName = "GeneratorFunction", _regeneratorDefine2(GeneratorFunctionPrototype, o3, "GeneratorFunction"), _regeneratorDefine2(u), _regeneratorDefine2(u, o3, "Generator"), _regeneratorDefine2(u, n3, function() {
-        return this;
-      }), _regeneratorDefine2(u, "toString", function() {
-        return "[object Generator]";
-      }), (_regenerator = function _regenerator2() {
-        return { w: i5, m: f5 };
-      })();
-    }
-    function _regeneratorDefine2(e5, r5, n3, t) {
-      var i5 = Object.defineProperty;
-      try {
-        i5({}, "", {});
-      } catch (e6) {
-        i5 = 0;
-      }
-      _regeneratorDefine2 = function _regeneratorDefine(e6, r6, n4, t8) {
-        function o3(r7, n5) {
-          _regeneratorDefine2(e6, r7, function(e7) {
-            return this._invoke(r7, n5, e7);
-          });
-        }
-        r6 ? i5 ? i5(e6, r6, { value: n4, enumerable: !t8, configurable: !t8, writable: !t8 }) : e6[r6] = n4 : (o3("next", 0), o3("throw", 1), o3("return", 2));
-      }, _regeneratorDefine2(e5, r5, n3, t);
-    }
-    function asyncGeneratorStep(n3, t, e5, r5, o3, a5, c5) {
-      try {
-        var i5 = n3[a5](c5), u = i5.value;
-      } catch (n4) {
-        return void e5(n4);
-      }
-      i5.done ? t(u) : Promise.resolve(u).then(r5, o3);
-    }
-    function _asyncToGenerator(n3) {
-      return function() {
-        var t = this, e5 = arguments;
-        return new Promise(function(r5, o3) {
-          var a5 = n3.apply(t, e5);
-          function _next(n4) {
-            asyncGeneratorStep(a5, r5, o3, _next, _throw, "next", n4);
-          }
-          function _throw(n4) {
-            asyncGeneratorStep(a5, r5, o3, _next, _throw, "throw", n4);
-          }
-          _next(void 0);
-        });
-      };
-    }
-    var BLOCK_SIZE3 = 4 * 1024 * 1024;
-    function sha256(_x) {
-      return _sha.apply(this, arguments);
-    }
-    function _sha() {
-      _sha = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee(data) {
-        var digest4;
-        return _regenerator().w(function(_context) {
-          while (1) switch (_context.n) {
-            case 0:
-              _context.n = 1;
-              return globalThis.crypto.subtle.digest("SHA-256", data);
-            case 1:
-              digest4 = _context.v;
-              return _context.a(2, new Uint8Array(digest4));
-          }
-        }, _callee);
-      }));
-      return _sha.apply(this, arguments);
-    }
-    function toHex2(bytes) {
-      return Array.from(bytes, function(_byte) {
-        return _byte.toString(16).padStart(2, "0");
-      }).join("");
-    }
-    function isBlob2(value) {
-      return typeof Blob !== "undefined" && value instanceof Blob;
-    }
-    function toUint8Array2(value) {
-      if (typeof Buffer !== "undefined" && Buffer.isBuffer(value)) {
-        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      }
-      if (value instanceof ArrayBuffer) {
-        return new Uint8Array(value);
-      }
-      if (ArrayBuffer.isView(value)) {
-        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      }
-      return null;
-    }
-    function finishHash(_x2) {
-      return _finishHash.apply(this, arguments);
-    }
-    function _finishHash() {
-      _finishHash = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee2(blockHashes) {
-        var combined, _t;
-        return _regenerator().w(function(_context2) {
-          while (1) switch (_context2.n) {
-            case 0:
-              combined = new Uint8Array(blockHashes.length * 32);
-              blockHashes.forEach(function(hash, index) {
-                combined.set(hash, index * 32);
-              });
-              _t = toHex2;
-              _context2.n = 1;
-              return sha256(combined);
-            case 1:
-              return _context2.a(2, _t(_context2.v));
-          }
-        }, _callee2);
-      }));
-      return _finishHash.apply(this, arguments);
-    }
-    function hashByteArray(_x3) {
-      return _hashByteArray.apply(this, arguments);
-    }
-    function _hashByteArray() {
-      _hashByteArray = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee3(bytes) {
-        var blockHashes, offset, block, _t2;
-        return _regenerator().w(function(_context3) {
-          while (1) switch (_context3.n) {
-            case 0:
-              blockHashes = [];
-              offset = 0;
-            case 1:
-              if (!(offset < bytes.byteLength)) {
-                _context3.n = 4;
-                break;
-              }
-              block = bytes.subarray(offset, Math.min(offset + BLOCK_SIZE3, bytes.byteLength));
-              _t2 = blockHashes;
-              _context3.n = 2;
-              return sha256(block);
-            case 2:
-              _t2.push.call(_t2, _context3.v);
-            case 3:
-              offset += BLOCK_SIZE3;
-              _context3.n = 1;
-              break;
-            case 4:
-              return _context3.a(2, finishHash(blockHashes));
-          }
-        }, _callee3);
-      }));
-      return _hashByteArray.apply(this, arguments);
-    }
-    function hashBlob(_x4) {
-      return _hashBlob.apply(this, arguments);
-    }
-    function _hashBlob() {
-      _hashBlob = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee4(blob) {
-        var blockHashes, offset, block, _t3;
-        return _regenerator().w(function(_context4) {
-          while (1) switch (_context4.n) {
-            case 0:
-              blockHashes = [];
-              offset = 0;
-            case 1:
-              if (!(offset < blob.size)) {
-                _context4.n = 5;
-                break;
-              }
-              _context4.n = 2;
-              return blob.slice(offset, Math.min(offset + BLOCK_SIZE3, blob.size)).arrayBuffer();
-            case 2:
-              block = _context4.v;
-              _t3 = blockHashes;
-              _context4.n = 3;
-              return sha256(block);
-            case 3:
-              _t3.push.call(_t3, _context4.v);
-            case 4:
-              offset += BLOCK_SIZE3;
-              _context4.n = 1;
-              break;
-            case 5:
-              return _context4.a(2, finishHash(blockHashes));
-          }
-        }, _callee4);
-      }));
-      return _hashBlob.apply(this, arguments);
-    }
-    function contentHash(_x5) {
-      return _contentHash.apply(this, arguments);
-    }
-    function _contentHash() {
-      _contentHash = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee5(contents) {
-        var bytes, _t4;
-        return _regenerator().w(function(_context5) {
-          while (1) switch (_context5.p = _context5.n) {
-            case 0:
-              if (!(typeof globalThis.crypto === "undefined" || !globalThis.crypto.subtle)) {
-                _context5.n = 1;
-                break;
-              }
-              return _context5.a(2, null);
-            case 1:
-              _context5.p = 1;
-              if (!isBlob2(contents)) {
-                _context5.n = 3;
-                break;
-              }
-              _context5.n = 2;
-              return hashBlob(contents);
-            case 2:
-              return _context5.a(2, _context5.v);
-            case 3:
-              bytes = toUint8Array2(contents);
-              if (!(bytes === null)) {
-                _context5.n = 4;
-                break;
-              }
-              return _context5.a(2, null);
-            case 4:
-              _context5.n = 5;
-              return hashByteArray(bytes);
-            case 5:
-              return _context5.a(2, _context5.v);
-            case 6:
-              _context5.p = 6;
-              _t4 = _context5.v;
-              return _context5.a(2, null);
-          }
-        }, _callee5, null, [[1, 6]]);
-      }));
-      return _contentHash.apply(this, arguments);
-    }
-    exports.BLOCK_SIZE = BLOCK_SIZE3;
-    exports.contentHash = contentHash;
-  }
-});
-
-// node_modules/dropbox/cjs/src/dropbox.js
-var require_dropbox = __commonJS({
-  "node_modules/dropbox/cjs/src/dropbox.js"(exports) {
-    "use strict";
-    function _typeof(o3) {
-      "@babel/helpers - typeof";
-      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
-        return typeof o4;
-      } : function(o4) {
-        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
-      }, _typeof(o3);
-    }
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    exports["default"] = void 0;
-    var _constants = require_constants();
-    var _routes = require_routes();
-    var _auth = require_auth();
-    var _utils = require_utils();
-    var _response = require_response();
-    var _uploadContentHash = require_upload_content_hash();
-    function _regenerator() {
-      var e5, t, r5 = "function" == typeof Symbol ? Symbol : {}, n3 = r5.iterator || "@@iterator", o3 = r5.toStringTag || "@@toStringTag";
-      function i5(r6, n4, o4, i6) {
-        var c6 = n4 && n4.prototype instanceof Generator ? n4 : Generator, u2 = Object.create(c6.prototype);
-        return _regeneratorDefine2(u2, "_invoke", (function(r7, n5, o5) {
-          var i7, c7, u3, f6 = 0, p3 = o5 || [], y = false, G = { p: 0, n: 0, v: e5, a: d5, f: d5.bind(e5, 4), d: function d6(t8, r8) {
-            return i7 = t8, c7 = 0, u3 = e5, G.n = r8, a5;
-          } };
-          function d5(r8, n6) {
-            for (c7 = r8, u3 = n6, t = 0; !y && f6 && !o6 && t < p3.length; t++) {
-              var o6, i8 = p3[t], d6 = G.p, l3 = i8[2];
-              r8 > 3 ? (o6 = l3 === n6) && (u3 = i8[(c7 = i8[4]) ? 5 : (c7 = 3, 3)], i8[4] = i8[5] = e5) : i8[0] <= d6 && ((o6 = r8 < 2 && d6 < i8[1]) ? (c7 = 0, G.v = n6, G.n = i8[1]) : d6 < l3 && (o6 = r8 < 3 || i8[0] > n6 || n6 > l3) && (i8[4] = r8, i8[5] = n6, G.n = l3, c7 = 0));
-            }
-            if (o6 || r8 > 1) return a5;
-            throw y = true, n6;
-          }
-          return function(o6, p4, l3) {
-            if (f6 > 1) throw TypeError("Generator is already running");
-            for (y && 1 === p4 && d5(p4, l3), c7 = p4, u3 = l3; (t = c7 < 2 ? e5 : u3) || !y; ) {
-              i7 || (c7 ? c7 < 3 ? (c7 > 1 && (G.n = -1), d5(c7, u3)) : G.n = u3 : G.v = u3);
-              try {
-                if (f6 = 2, i7) {
-                  if (c7 || (o6 = "next"), t = i7[o6]) {
-                    if (!(t = t.call(i7, u3))) throw TypeError("iterator result is not an object");
-                    if (!t.done) return t;
-                    u3 = t.value, c7 < 2 && (c7 = 0);
-                  } else 1 === c7 && (t = i7["return"]) && t.call(i7), c7 < 2 && (u3 = TypeError("The iterator does not provide a '" + o6 + "' method"), c7 = 1);
-                  i7 = e5;
-                } else if ((t = (y = G.n < 0) ? u3 : r7.call(n5, G)) !== a5) break;
-              } catch (t8) {
-                i7 = e5, c7 = 1, u3 = t8;
-              } finally {
-                f6 = 1;
-              }
-            }
-            return { value: t, done: y };
-          };
-        })(r6, o4, i6), true), u2;
-      }
-      var a5 = {};
-      function Generator() {
-      }
-      function GeneratorFunction() {
-      }
-      function GeneratorFunctionPrototype() {
-      }
-      t = Object.getPrototypeOf;
-      var c5 = [][n3] ? t(t([][n3]())) : (_regeneratorDefine2(t = {}, n3, function() {
-        return this;
-      }), t), u = GeneratorFunctionPrototype.prototype = Generator.prototype = Object.create(c5);
-      function f5(e6) {
-        return Object.setPrototypeOf ? Object.setPrototypeOf(e6, GeneratorFunctionPrototype) : (e6.__proto__ = GeneratorFunctionPrototype, _regeneratorDefine2(e6, o3, "GeneratorFunction")), e6.prototype = Object.create(u), e6;
-      }
-      return GeneratorFunction.prototype = GeneratorFunctionPrototype, _regeneratorDefine2(u, "constructor", GeneratorFunctionPrototype), _regeneratorDefine2(GeneratorFunctionPrototype, "constructor", GeneratorFunction), GeneratorFunction.displayName = "GeneratorFunction", _regeneratorDefine2(GeneratorFunctionPrototype, o3, "GeneratorFunction"), _regeneratorDefine2(u), _regeneratorDefine2(u, o3, "Generator"), _regeneratorDefine2(u, n3, function() {
-        return this;
-      }), _regeneratorDefine2(u, "toString", function() {
-        return "[object Generator]";
-      }), (_regenerator = function _regenerator2() {
-        return { w: i5, m: f5 };
-      })();
-    }
-    function _regeneratorDefine2(e5, r5, n3, t) {
-      var i5 = Object.defineProperty;
-      try {
-        i5({}, "", {});
-      } catch (e6) {
-        i5 = 0;
-      }
-      _regeneratorDefine2 = function _regeneratorDefine(e6, r6, n4, t8) {
-        function o3(r7, n5) {
-          _regeneratorDefine2(e6, r7, function(e7) {
-            return this._invoke(r7, n5, e7);
-          });
-        }
-        r6 ? i5 ? i5(e6, r6, { value: n4, enumerable: !t8, configurable: !t8, writable: !t8 }) : e6[r6] = n4 : (o3("next", 0), o3("throw", 1), o3("return", 2));
-      }, _regeneratorDefine2(e5, r5, n3, t);
-    }
-    function asyncGeneratorStep(n3, t, e5, r5, o3, a5, c5) {
-      try {
-        var i5 = n3[a5](c5), u = i5.value;
-      } catch (n4) {
-        return void e5(n4);
-      }
-      i5.done ? t(u) : Promise.resolve(u).then(r5, o3);
-    }
-    function _asyncToGenerator(n3) {
-      return function() {
-        var t = this, e5 = arguments;
-        return new Promise(function(r5, o3) {
-          var a5 = n3.apply(t, e5);
-          function _next(n4) {
-            asyncGeneratorStep(a5, r5, o3, _next, _throw, "next", n4);
-          }
-          function _throw(n4) {
-            asyncGeneratorStep(a5, r5, o3, _next, _throw, "throw", n4);
-          }
-          _next(void 0);
-        });
-      };
-    }
-    function _classCallCheck(a5, n3) {
-      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
-    }
-    function _defineProperties2(e5, r5) {
-      for (var t = 0; t < r5.length; t++) {
-        var o3 = r5[t];
-        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
-      }
-    }
-    function _createClass2(e5, r5, t) {
-      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
-    }
-    function _toPropertyKey2(t) {
-      var i5 = _toPrimitive2(t, "string");
-      return "symbol" == _typeof(i5) ? i5 : i5 + "";
-    }
-    function _toPrimitive2(t, r5) {
-      if ("object" != _typeof(t) || !t) return t;
-      var e5 = t[Symbol.toPrimitive];
-      if (void 0 !== e5) {
-        var i5 = e5.call(t, r5 || "default");
-        if ("object" != _typeof(i5)) return i5;
-        throw new TypeError("@@toPrimitive must return a primitive value.");
-      }
-      return ("string" === r5 ? String : Number)(t);
-    }
-    function _slicedToArray(r5, e5) {
-      return _arrayWithHoles(r5) || _iterableToArrayLimit(r5, e5) || _unsupportedIterableToArray(r5, e5) || _nonIterableRest();
-    }
-    function _nonIterableRest() {
-      throw new TypeError("Invalid attempt to destructure non-iterable instance.\nIn order to be iterable, non-array objects must have a [Symbol.iterator]() method.");
-    }
-    function _unsupportedIterableToArray(r5, a5) {
-      if (r5) {
-        if ("string" == typeof r5) return _arrayLikeToArray(r5, a5);
-        var t = {}.toString.call(r5).slice(8, -1);
-        return "Object" === t && r5.constructor && (t = r5.constructor.name), "Map" === t || "Set" === t ? Array.from(r5) : "Arguments" === t || /^(?:Ui|I)nt(?:8|16|32)(?:Clamped)?Array$/.test(t) ? _arrayLikeToArray(r5, a5) : void 0;
-      }
-    }
-    function _arrayLikeToArray(r5, a5) {
-      (null == a5 || a5 > r5.length) && (a5 = r5.length);
-      for (var e5 = 0, n3 = Array(a5); e5 < a5; e5++) n3[e5] = r5[e5];
-      return n3;
-    }
-    function _iterableToArrayLimit(r5, l3) {
-      var t = null == r5 ? null : "undefined" != typeof Symbol && r5[Symbol.iterator] || r5["@@iterator"];
-      if (null != t) {
-        var e5, n3, i5, u, a5 = [], f5 = true, o3 = false;
-        try {
-          if (i5 = (t = t.call(r5)).next, 0 === l3) {
-            if (Object(t) !== t) return;
-            f5 = false;
-          } else for (; !(f5 = (e5 = i5.call(t)).done) && (a5.push(e5.value), a5.length !== l3); f5 = true) ;
-        } catch (r6) {
-          o3 = true, n3 = r6;
-        } finally {
-          try {
-            if (!f5 && null != t["return"] && (u = t["return"](), Object(u) !== u)) return;
-          } finally {
-            if (o3) throw n3;
-          }
-        }
-        return a5;
-      }
-    }
-    function _arrayWithHoles(r5) {
-      if (Array.isArray(r5)) return r5;
-    }
-    var b64 = typeof btoa === "undefined" ? function(str) {
-      return Buffer.from(str).toString("base64");
-    } : btoa;
-    var PROTECTED_HEADERS = /* @__PURE__ */ new Set(["authorization", "content-type", "dropbox-api-arg"]);
-    function buildRequestSignal() {
-      var _ref = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : {}, signal = _ref.signal, timeout = _ref.timeout;
-      if (timeout == null) {
-        return signal;
-      }
-      return signal ? AbortSignal.any([signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
-    }
-    function setExtraHeaders(options, fetchOptions) {
-      if (!options || !options.extraHeaders) {
-        return;
-      }
-      Object.entries(options.extraHeaders).forEach(function(_ref2) {
-        var _ref3 = _slicedToArray(_ref2, 2), name = _ref3[0], value = _ref3[1];
-        if (!PROTECTED_HEADERS.has(name.toLowerCase())) {
-          fetchOptions.headers[name] = value;
-        }
-      });
-    }
-    var Dropbox3 = /* @__PURE__ */ (function() {
-      function Dropbox4(options) {
-        _classCallCheck(this, Dropbox4);
-        options = options || {};
-        if (options.auth) {
-          this.auth = options.auth;
-        } else {
-          this.auth = new _auth["default"](options);
-        }
-        this.fetch = options.fetch || this.auth.fetch;
-        this.selectUser = options.selectUser;
-        this.selectAdmin = options.selectAdmin;
-        this.pathRoot = options.pathRoot;
-        this.domain = options.domain || this.auth.domain;
-        this.domainDelimiter = options.domainDelimiter || this.auth.domainDelimiter;
-        this.customHeaders = options.customHeaders || this.auth.customHeaders;
-        this.autoContentHash = options.autoContentHash !== false;
-        Object.assign(this, _routes.routes);
-      }
-      return _createClass2(Dropbox4, [{
-        key: "request",
-        value: function request(path, args, auth, host, style, scope, options) {
-          switch (style) {
-            case _constants.RPC:
-              return this.rpcRequest(path, args, auth, host, options);
-            case _constants.DOWNLOAD:
-              return this.downloadRequest(path, args, auth, host, options);
-            case _constants.UPLOAD:
-              return this.uploadRequest(path, args, auth, host, options);
-            default:
-              throw new Error("Invalid request style: ".concat(style));
-          }
-        }
-      }, {
-        key: "rpcRequest",
-        value: function rpcRequest(path, body, auth, host, options) {
-          var _this = this;
-          return this.auth.checkAndRefreshAccessToken().then(function() {
-            var fetchOptions = {
-              method: "POST",
-              body: body ? JSON.stringify(body) : null,
-              headers: {},
-              signal: buildRequestSignal(options)
-            };
-            setExtraHeaders(options, fetchOptions);
-            if (body) {
-              fetchOptions.headers["Content-Type"] = "application/json";
-            }
-            _this.setAuthHeaders(auth, fetchOptions);
-            _this.setCommonHeaders(fetchOptions);
-            return fetchOptions;
-          }).then(function(fetchOptions) {
-            return _this.fetch((0, _utils.baseApiUrl)(host, _this.domain, _this.domainDelimiter) + path, fetchOptions);
-          }).then(function(res) {
-            return (0, _response.parseResponse)(res);
-          });
-        }
-      }, {
-        key: "downloadRequest",
-        value: function downloadRequest(path, args, auth, host, options) {
-          var _this2 = this;
-          return this.auth.checkAndRefreshAccessToken().then(function() {
-            var fetchOptions = {
-              method: "POST",
-              headers: {},
-              signal: buildRequestSignal(options)
-            };
-            setExtraHeaders(options, fetchOptions);
-            fetchOptions.headers["Dropbox-API-Arg"] = (0, _utils.httpHeaderSafeJson)(args);
-            _this2.setAuthHeaders(auth, fetchOptions);
-            _this2.setCommonHeaders(fetchOptions);
-            return fetchOptions;
-          }).then(function(fetchOptions) {
-            return _this2.fetch((0, _utils.baseApiUrl)(host, _this2.domain, _this2.domainDelimiter) + path, fetchOptions);
-          }).then(function(res) {
-            return (0, _response.parseDownloadResponse)(res);
-          });
-        }
-      }, {
-        key: "uploadRequest",
-        value: function uploadRequest(path, args, auth, host, options) {
-          var _this3 = this;
-          return this.auth.checkAndRefreshAccessToken().then(/* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee() {
-            var requestArgs, contents, fetchOptions;
-            return _regenerator().w(function(_context) {
-              while (1) switch (_context.n) {
-                case 0:
-                  requestArgs = Object.assign({}, args);
-                  contents = requestArgs.contents;
-                  delete requestArgs.contents;
-                  _context.n = 1;
-                  return _this3.maybeAddContentHash(path, requestArgs, contents);
-                case 1:
-                  fetchOptions = {
-                    body: contents,
-                    method: "POST",
-                    headers: {},
-                    signal: buildRequestSignal(options)
-                  };
-                  if (contents && typeof contents.pipe === "function") {
-                    fetchOptions.duplex = "half";
-                  }
-                  setExtraHeaders(options, fetchOptions);
-                  fetchOptions.headers["Content-Type"] = "application/octet-stream";
-                  fetchOptions.headers["Dropbox-API-Arg"] = (0, _utils.httpHeaderSafeJson)(requestArgs);
-                  _this3.setAuthHeaders(auth, fetchOptions);
-                  _this3.setCommonHeaders(fetchOptions);
-                  return _context.a(2, fetchOptions);
-              }
-            }, _callee);
-          }))).then(function(fetchOptions) {
-            return _this3.fetch((0, _utils.baseApiUrl)(host, _this3.domain, _this3.domainDelimiter) + path, fetchOptions);
-          }).then(function(res) {
-            return (0, _response.parseResponse)(res);
-          });
-        }
-      }, {
-        key: "setAuthHeaders",
-        value: function setAuthHeaders(auth, fetchOptions) {
-          if (auth.split(",").length > 1) {
-            var authTypes = auth.replace(" ", "").split(",");
-            if (authTypes.includes(_constants.USER_AUTH) && this.auth.getAccessToken()) {
-              auth = _constants.USER_AUTH;
-            } else if (authTypes.includes(_constants.TEAM_AUTH) && this.auth.getAccessToken()) {
-              auth = _constants.TEAM_AUTH;
-            } else if (authTypes.includes(_constants.APP_AUTH)) {
-              auth = _constants.APP_AUTH;
-            }
-          }
-          switch (auth) {
-            case _constants.APP_AUTH:
-              if (this.auth.clientId && this.auth.clientSecret) {
-                var authHeader = b64("".concat(this.auth.clientId, ":").concat(this.auth.clientSecret));
-                fetchOptions.headers.Authorization = "Basic ".concat(authHeader);
-              }
-              break;
-            case _constants.TEAM_AUTH:
-            case _constants.USER_AUTH:
-              if (this.auth.getAccessToken()) {
-                fetchOptions.headers.Authorization = "Bearer ".concat(this.auth.getAccessToken());
-              }
-              break;
-            case _constants.NO_AUTH:
-            case _constants.COOKIE:
-              break;
-            default:
-              throw new Error("Unhandled auth type: ".concat(auth));
-          }
-        }
-      }, {
-        key: "setCommonHeaders",
-        value: function setCommonHeaders(options) {
-          var _this4 = this;
-          if (this.selectUser) {
-            options.headers["Dropbox-API-Select-User"] = this.selectUser;
-          }
-          if (this.selectAdmin) {
-            options.headers["Dropbox-API-Select-Admin"] = this.selectAdmin;
-          }
-          if (this.pathRoot) {
-            options.headers["Dropbox-API-Path-Root"] = this.pathRoot;
-          }
-          if (this.customHeaders) {
-            var headerKeys = Object.keys(this.customHeaders);
-            headerKeys.forEach(function(header) {
-              options.headers[header] = _this4.customHeaders[header];
-            });
-          }
-        }
-      }, {
-        key: "maybeAddContentHash",
-        value: (function() {
-          var _maybeAddContentHash = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee2(path, requestArgs, contents) {
-            var hash;
-            return _regenerator().w(function(_context2) {
-              while (1) switch (_context2.n) {
-                case 0:
-                  if (!(!this.autoContentHash || path !== "/2/files/upload" || requestArgs.content_hash !== void 0)) {
-                    _context2.n = 1;
-                    break;
-                  }
-                  return _context2.a(2);
-                case 1:
-                  _context2.n = 2;
-                  return (0, _uploadContentHash.contentHash)(contents);
-                case 2:
-                  hash = _context2.v;
-                  if (hash !== null) {
-                    requestArgs.content_hash = hash;
-                  }
-                case 3:
-                  return _context2.a(2);
-              }
-            }, _callee2, this);
-          }));
-          function maybeAddContentHash(_x, _x2, _x3) {
-            return _maybeAddContentHash.apply(this, arguments);
-          }
-          return maybeAddContentHash;
-        })()
-      }]);
-    })();
-    exports["default"] = Dropbox3;
-  }
-});
-
-// node_modules/dropbox/cjs/src/filedownload.js
-var require_filedownload = __commonJS({
-  "node_modules/dropbox/cjs/src/filedownload.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    exports.DropboxFileDownloader = void 0;
-    exports.downloadFile = downloadFile;
-    var _constants = require_constants();
-    var _error = require_error2();
-    var _utils = require_utils();
-    function _slicedToArray(r5, e5) {
-      return _arrayWithHoles(r5) || _iterableToArrayLimit(r5, e5) || _unsupportedIterableToArray(r5, e5) || _nonIterableRest();
-    }
-    function _nonIterableRest() {
-      throw new TypeError("Invalid attempt to destructure non-iterable instance.\nIn order to be iterable, non-array objects must have a [Symbol.iterator]() method.");
-    }
-    function _unsupportedIterableToArray(r5, a5) {
-      if (r5) {
-        if ("string" == typeof r5) return _arrayLikeToArray(r5, a5);
-        var t = {}.toString.call(r5).slice(8, -1);
-        return "Object" === t && r5.constructor && (t = r5.constructor.name), "Map" === t || "Set" === t ? Array.from(r5) : "Arguments" === t || /^(?:Ui|I)nt(?:8|16|32)(?:Clamped)?Array$/.test(t) ? _arrayLikeToArray(r5, a5) : void 0;
-      }
-    }
-    function _arrayLikeToArray(r5, a5) {
-      (null == a5 || a5 > r5.length) && (a5 = r5.length);
-      for (var e5 = 0, n3 = Array(a5); e5 < a5; e5++) n3[e5] = r5[e5];
-      return n3;
-    }
-    function _iterableToArrayLimit(r5, l3) {
-      var t = null == r5 ? null : "undefined" != typeof Symbol && r5[Symbol.iterator] || r5["@@iterator"];
-      if (null != t) {
-        var e5, n3, i5, u, a5 = [], f5 = true, o3 = false;
-        try {
-          if (i5 = (t = t.call(r5)).next, 0 === l3) {
-            if (Object(t) !== t) return;
-            f5 = false;
-          } else for (; !(f5 = (e5 = i5.call(t)).done) && (a5.push(e5.value), a5.length !== l3); f5 = true) ;
-        } catch (r6) {
-          o3 = true, n3 = r6;
-        } finally {
-          try {
-            if (!f5 && null != t["return"] && (u = t["return"](), Object(u) !== u)) return;
-          } finally {
-            if (o3) throw n3;
-          }
-        }
-        return a5;
-      }
-    }
-    function _arrayWithHoles(r5) {
-      if (Array.isArray(r5)) return r5;
-    }
-    function _typeof(o3) {
-      "@babel/helpers - typeof";
-      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
-        return typeof o4;
-      } : function(o4) {
-        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
-      }, _typeof(o3);
-    }
-    function _regenerator() {
-      var e5, t, r5 = "function" == typeof Symbol ? Symbol : {}, n3 = r5.iterator || "@@iterator", o3 = r5.toStringTag || "@@toStringTag";
-      function i5(r6, n4, o4, i6) {
-        var c6 = n4 && n4.prototype instanceof Generator ? n4 : Generator, u2 = Object.create(c6.prototype);
-        return _regeneratorDefine2(u2, "_invoke", (function(r7, n5, o5) {
-          var i7, c7, u3, f6 = 0, p3 = o5 || [], y = false, G = { p: 0, n: 0, v: e5, a: d5, f: d5.bind(e5, 4), d: function d6(t8, r8) {
-            return i7 = t8, c7 = 0, u3 = e5, G.n = r8, a5;
-          } };
-          function d5(r8, n6) {
-            for (c7 = r8, u3 = n6, t = 0; !y && f6 && !o6 && t < p3.length; t++) {
-              var o6, i8 = p3[t], d6 = G.p, l3 = i8[2];
-              r8 > 3 ? (o6 = l3 === n6) && (u3 = i8[(c7 = i8[4]) ? 5 : (c7 = 3, 3)], i8[4] = i8[5] = e5) : i8[0] <= d6 && ((o6 = r8 < 2 && d6 < i8[1]) ? (c7 = 0, G.v = n6, G.n = i8[1]) : d6 < l3 && (o6 = r8 < 3 || i8[0] > n6 || n6 > l3) && (i8[4] = r8, i8[5] = n6, G.n = l3, c7 = 0));
-            }
-            if (o6 || r8 > 1) return a5;
-            throw y = true, n6;
-          }
-          return function(o6, p4, l3) {
-            if (f6 > 1) throw TypeError("Generator is already running");
-            for (y && 1 === p4 && d5(p4, l3), c7 = p4, u3 = l3; (t = c7 < 2 ? e5 : u3) || !y; ) {
-              i7 || (c7 ? c7 < 3 ? (c7 > 1 && (G.n = -1), d5(c7, u3)) : G.n = u3 : G.v = u3);
-              try {
-                if (f6 = 2, i7) {
-                  if (c7 || (o6 = "next"), t = i7[o6]) {
-                    if (!(t = t.call(i7, u3))) throw TypeError("iterator result is not an object");
-                    if (!t.done) return t;
-                    u3 = t.value, c7 < 2 && (c7 = 0);
-                  } else 1 === c7 && (t = i7["return"]) && t.call(i7), c7 < 2 && (u3 = TypeError("The iterator does not provide a '" + o6 + "' method"), c7 = 1);
-                  i7 = e5;
-                } else if ((t = (y = G.n < 0) ? u3 : r7.call(n5, G)) !== a5) break;
-              } catch (t8) {
-                i7 = e5, c7 = 1, u3 = t8;
-              } finally {
-                f6 = 1;
-              }
-            }
-            return { value: t, done: y };
-          };
-        })(r6, o4, i6), true), u2;
-      }
-      var a5 = {};
-      function Generator() {
-      }
-      function GeneratorFunction() {
-      }
-      function GeneratorFunctionPrototype() {
-      }
-      t = Object.getPrototypeOf;
-      var c5 = [][n3] ? t(t([][n3]())) : (_regeneratorDefine2(t = {}, n3, function() {
-        return this;
-      }), t), u = GeneratorFunctionPrototype.prototype = Generator.prototype = Object.create(c5);
-      function f5(e6) {
-        return Object.setPrototypeOf ? Object.setPrototypeOf(e6, GeneratorFunctionPrototype) : (e6.__proto__ = GeneratorFunctionPrototype, _regeneratorDefine2(e6, o3, "GeneratorFunction")), e6.prototype = Object.create(u), e6;
-      }
-      return GeneratorFunction.prototype = GeneratorFunctionPrototype, _regeneratorDefine2(u, "constructor", GeneratorFunctionPrototype), _regeneratorDefine2(GeneratorFunctionPrototype, "constructor", GeneratorFunction), GeneratorFunction.displayName = "GeneratorFunction", _regeneratorDefine2(GeneratorFunctionPrototype, o3, "GeneratorFunction"), _regeneratorDefine2(u), _regeneratorDefine2(u, o3, "Generator"), _regeneratorDefine2(u, n3, function() {
-        return this;
-      }), _regeneratorDefine2(u, "toString", function() {
-        return "[object Generator]";
-      }), (_regenerator = function _regenerator2() {
-        return { w: i5, m: f5 };
-      })();
-    }
-    function _regeneratorDefine2(e5, r5, n3, t) {
-      var i5 = Object.defineProperty;
-      try {
-        i5({}, "", {});
-      } catch (e6) {
-        i5 = 0;
-      }
-      _regeneratorDefine2 = function _regeneratorDefine(e6, r6, n4, t8) {
-        function o3(r7, n5) {
-          _regeneratorDefine2(e6, r7, function(e7) {
-            return this._invoke(r7, n5, e7);
-          });
-        }
-        r6 ? i5 ? i5(e6, r6, { value: n4, enumerable: !t8, configurable: !t8, writable: !t8 }) : e6[r6] = n4 : (o3("next", 0), o3("throw", 1), o3("return", 2));
-      }, _regeneratorDefine2(e5, r5, n3, t);
-    }
-    function _classCallCheck(a5, n3) {
-      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
-    }
-    function _defineProperties2(e5, r5) {
-      for (var t = 0; t < r5.length; t++) {
-        var o3 = r5[t];
-        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
-      }
-    }
-    function _createClass2(e5, r5, t) {
-      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
-    }
-    function _toPropertyKey2(t) {
-      var i5 = _toPrimitive2(t, "string");
-      return "symbol" == _typeof(i5) ? i5 : i5 + "";
-    }
-    function _toPrimitive2(t, r5) {
-      if ("object" != _typeof(t) || !t) return t;
-      var e5 = t[Symbol.toPrimitive];
-      if (void 0 !== e5) {
-        var i5 = e5.call(t, r5 || "default");
-        if ("object" != _typeof(i5)) return i5;
-        throw new TypeError("@@toPrimitive must return a primitive value.");
-      }
-      return ("string" === r5 ? String : Number)(t);
-    }
-    function asyncGeneratorStep(n3, t, e5, r5, o3, a5, c5) {
-      try {
-        var i5 = n3[a5](c5), u = i5.value;
-      } catch (n4) {
-        return void e5(n4);
-      }
-      i5.done ? t(u) : Promise.resolve(u).then(r5, o3);
-    }
-    function _asyncToGenerator(n3) {
-      return function() {
-        var t = this, e5 = arguments;
-        return new Promise(function(r5, o3) {
-          var a5 = n3.apply(t, e5);
-          function _next(n4) {
-            asyncGeneratorStep(a5, r5, o3, _next, _throw, "next", n4);
-          }
-          function _throw(n4) {
-            asyncGeneratorStep(a5, r5, o3, _next, _throw, "throw", n4);
-          }
-          _next(void 0);
-        });
-      };
-    }
-    var DEFAULT_MAX_ATTEMPTS2 = 3;
-    var DEFAULT_RETRY_DELAY = 200;
-    var MAX_RETRY_DELAY = 5e3;
-    var BLOCK_SIZE3 = 4 * 1024 * 1024;
-    var nodeRuntime;
-    function requireNodeModule(moduleName) {
-      if (typeof __require === "function") {
-        return Promise.resolve(__require(moduleName));
-      }
-      return Function("moduleName", "return import(moduleName)")(moduleName);
-    }
-    function computeContentHashFromFile(_x, _x2) {
-      return _computeContentHashFromFile.apply(this, arguments);
-    }
-    function _computeContentHashFromFile() {
-      _computeContentHashFromFile = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee7(runtime, filePath) {
-        var crypto2, fs, overallHasher, blockHasher, blockBytes;
-        return _regenerator().w(function(_context7) {
-          while (1) switch (_context7.n) {
-            case 0:
-              crypto2 = runtime.crypto, fs = runtime.fs;
-              overallHasher = crypto2.createHash("sha256");
-              blockHasher = crypto2.createHash("sha256");
-              blockBytes = 0;
-              return _context7.a(2, new Promise(function(resolve, reject) {
-                fs.createReadStream(filePath, {
-                  highWaterMark: BLOCK_SIZE3
-                }).on("data", function(chunk) {
-                  var offset = 0;
-                  while (offset < chunk.length) {
-                    var length = Math.min(BLOCK_SIZE3 - blockBytes, chunk.length - offset);
-                    blockHasher.update(chunk.subarray(offset, offset + length));
-                    blockBytes += length;
-                    offset += length;
-                    if (blockBytes === BLOCK_SIZE3) {
-                      overallHasher.update(blockHasher.digest());
-                      blockHasher = crypto2.createHash("sha256");
-                      blockBytes = 0;
-                    }
-                  }
-                }).on("error", reject).on("end", function() {
-                  if (blockBytes > 0) {
-                    overallHasher.update(blockHasher.digest());
-                  }
-                  resolve(overallHasher.digest("hex"));
-                });
-              }));
-          }
-        }, _callee7);
-      }));
-      return _computeContentHashFromFile.apply(this, arguments);
-    }
-    function getNodeRuntime() {
-      return _getNodeRuntime.apply(this, arguments);
-    }
-    function _getNodeRuntime() {
-      _getNodeRuntime = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee8() {
-        var _yield$Promise$all, _yield$Promise$all2, fsModule, streamModule, streamPromisesModule, cryptoModule;
-        return _regenerator().w(function(_context8) {
-          while (1) switch (_context8.n) {
-            case 0:
-              if (!nodeRuntime) {
-                _context8.n = 1;
-                break;
-              }
-              return _context8.a(2, nodeRuntime);
-            case 1:
-              if (!(typeof process === "undefined" || !process.versions || !process.versions.node)) {
-                _context8.n = 2;
-                break;
-              }
-              throw new Error("downloadFile is only supported in Node.js. In browsers, use filesDownload() and read result.fileBlob.");
-            case 2:
-              _context8.n = 3;
-              return Promise.all([requireNodeModule("fs"), requireNodeModule("stream"), requireNodeModule("stream/promises"), requireNodeModule("crypto")]);
-            case 3:
-              _yield$Promise$all = _context8.v;
-              _yield$Promise$all2 = _slicedToArray(_yield$Promise$all, 4);
-              fsModule = _yield$Promise$all2[0];
-              streamModule = _yield$Promise$all2[1];
-              streamPromisesModule = _yield$Promise$all2[2];
-              cryptoModule = _yield$Promise$all2[3];
-              nodeRuntime = {
-                fs: fsModule["default"] || fsModule,
-                crypto: cryptoModule["default"] || cryptoModule,
-                Readable: streamModule.Readable,
-                Transform: streamModule.Transform,
-                Writable: streamModule.Writable,
-                pipeline: streamPromisesModule.pipeline
-              };
-              return _context8.a(2, nodeRuntime);
-          }
-        }, _callee8);
-      }));
-      return _getNodeRuntime.apply(this, arguments);
-    }
-    function partFileSize(fs, partPath) {
-      try {
-        return fs.statSync(partPath).size;
-      } catch (error2) {
-        if (error2.code === "ENOENT") {
-          return 0;
-        }
-        throw error2;
-      }
-    }
-    function rangeHeader(offset, length) {
-      if (length === void 0) {
-        return "bytes=".concat(offset, "-");
-      }
-      return "bytes=".concat(offset, "-").concat(offset + length - 1);
-    }
-    function parseContentRange(header) {
-      var match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header || "");
-      if (!match) {
-        return null;
-      }
-      return {
-        start: Number(match[1]),
-        end: Number(match[2])
-      };
-    }
-    function validateRangeResponse(res, range2) {
-      if (!range2) {
-        return;
-      }
-      if (res.status !== 206) {
-        throw new Error("range request returned HTTP ".concat(res.status, ", expected 206"));
-      }
-      var contentRange = parseContentRange(res.headers.get("content-range"));
-      if (!contentRange) {
-        throw new Error("range request response missing valid Content-Range");
-      }
-      var expectedEnd = range2.length === void 0 ? contentRange.end : range2.offset + range2.length - 1;
-      if (contentRange.start !== range2.offset || contentRange.end !== expectedEnd) {
-        throw new Error("range request returned Content-Range bytes ".concat(contentRange.start, "-").concat(contentRange.end, ", expected ").concat(range2.offset, "-").concat(expectedEnd));
-      }
-    }
-    function validatePositiveInteger(name, value) {
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new TypeError("".concat(name, " must be a positive integer"));
-      }
-    }
-    function buildRequestSignal() {
-      var _ref = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : {}, signal = _ref.signal, timeout = _ref.timeout;
-      if (timeout == null) {
-        return signal;
-      }
-      return signal ? AbortSignal.any([signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
-    }
-    function throwAsResponseError(_x3) {
-      return _throwAsResponseError.apply(this, arguments);
-    }
-    function _throwAsResponseError() {
-      _throwAsResponseError = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee9(res) {
-        var data, errorObject;
-        return _regenerator().w(function(_context9) {
-          while (1) switch (_context9.n) {
-            case 0:
-              _context9.n = 1;
-              return res.text();
-            case 1:
-              data = _context9.v;
-              try {
-                errorObject = JSON.parse(data);
-              } catch (_unused) {
-                errorObject = data;
-              }
-              throw new _error.DropboxResponseError(res.status, res.headers, errorObject);
-            case 2:
-              return _context9.a(2);
-          }
-        }, _callee9);
-      }));
-      return _throwAsResponseError.apply(this, arguments);
-    }
-    function isRetryableError(error2) {
-      if (error2 instanceof _error.DropboxResponseError) {
-        return error2.status === 408 || error2.status === 429 || error2.status >= 500 && error2.status <= 599;
-      }
-      return !(error2.message && (error2.message.startsWith("remote file changed") || error2.message.startsWith("range request") || error2.message.startsWith("incomplete download") || error2.message.startsWith("content hash mismatch") || error2.message === "download response body is nil" || error2.message === "downloadFile requires a Dropbox client instance" || error2.message.startsWith("downloadFile is only supported")));
-    }
-    function retryAfter(error2) {
-      if (!(error2 instanceof _error.DropboxResponseError) || !error2.headers) {
-        return null;
-      }
-      var value = typeof error2.headers.get === "function" ? error2.headers.get("retry-after") : error2.headers["retry-after"] || error2.headers["Retry-After"];
-      if (!value || !/^\d+$/.test(value)) {
-        return null;
-      }
-      return Number(value) * 1e3;
-    }
-    function getRetryDelay(error2, attempt, baseDelay) {
-      var rateLimitDelay = retryAfter(error2);
-      if (rateLimitDelay !== null) {
-        return rateLimitDelay;
-      }
-      var maximum = Math.min(baseDelay * Math.pow(2, attempt), MAX_RETRY_DELAY);
-      var half = maximum / 2;
-      return Math.floor(half + Math.random() * (half + 1));
-    }
-    function delay(ms, signal) {
-      return new Promise(function(resolve, reject) {
-        var timeout;
-        var abort = function abort2() {
-          clearTimeout(timeout);
-          reject(signal.reason || new Error("download aborted"));
-        };
-        var done = function done2() {
-          if (signal) {
-            signal.removeEventListener("abort", abort);
-          }
-          resolve();
-        };
-        timeout = setTimeout(done, ms);
-        if (!signal) {
-          return;
-        }
-        if (signal.aborted) {
-          abort();
-          return;
-        }
-        signal.addEventListener("abort", abort, {
-          once: true
-        });
-      });
-    }
-    function metadataSize(metadata) {
-      return metadata && typeof metadata.size === "number" ? metadata.size : 0;
-    }
-    function metadataResult(response) {
-      return response && response.result ? response.result : response;
-    }
-    function validateRevision(expectedRev, metadata) {
-      if (!expectedRev || !metadata || !metadata.rev) {
-        return;
-      }
-      if (metadata.rev !== expectedRev) {
-        throw new Error('remote file changed during retry: got rev "'.concat(metadata.rev, '", expected "').concat(expectedRev, '"'));
-      }
-    }
-    function validatePartFile(_x4, _x5, _x6) {
-      return _validatePartFile.apply(this, arguments);
-    }
-    function _validatePartFile() {
-      _validatePartFile = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee0(runtime, partPath, metadata) {
-        var fs, stat3, hash;
-        return _regenerator().w(function(_context0) {
-          while (1) switch (_context0.n) {
-            case 0:
-              if (metadata) {
-                _context0.n = 1;
-                break;
-              }
-              return _context0.a(2);
-            case 1:
-              fs = runtime.fs;
-              stat3 = fs.statSync(partPath);
-              if (!(stat3.size !== metadata.size)) {
-                _context0.n = 2;
-                break;
-              }
-              throw new Error("incomplete download: got ".concat(stat3.size, " bytes, expected ").concat(metadata.size));
-            case 2:
-              if (metadata.content_hash) {
-                _context0.n = 3;
-                break;
-              }
-              return _context0.a(2);
-            case 3:
-              _context0.n = 4;
-              return computeContentHashFromFile(runtime, partPath);
-            case 4:
-              hash = _context0.v;
-              if (!(hash !== metadata.content_hash)) {
-                _context0.n = 5;
-                break;
-              }
-              throw new Error('content hash mismatch: got "'.concat(hash, '", expected "').concat(metadata.content_hash, '"'));
-            case 5:
-              return _context0.a(2);
-          }
-        }, _callee0);
-      }));
-      return _validatePartFile.apply(this, arguments);
-    }
-    function withMetadata(error2, metadata) {
-      error2.metadata = metadata;
-      return error2;
-    }
-    function progressTransform(runtime, tracker) {
-      return new runtime.Transform({
-        transform: function transform(chunk, encoding, callback) {
-          tracker.add(chunk.length);
-          callback(null, chunk);
-        }
-      });
-    }
-    function writeAtStream(runtime, fd, offset) {
-      var position = offset;
-      var fs = runtime.fs;
-      return new runtime.Writable({
-        write: function write(chunk, encoding, callback) {
-          var _writeRemaining = function writeRemaining(chunkOffset, remaining, targetPosition) {
-            fs.write(fd, chunk, chunkOffset, remaining, targetPosition, function(error2, bytesWritten) {
-              if (error2) {
-                callback(error2);
-                return;
-              }
-              if (bytesWritten === 0 && remaining > 0) {
-                callback(new Error("fs.write wrote 0 bytes"));
-                return;
-              }
-              if (bytesWritten < remaining) {
-                _writeRemaining(chunkOffset + bytesWritten, remaining - bytesWritten, targetPosition + bytesWritten);
-                return;
-              }
-              position = targetPosition + bytesWritten;
-              callback();
-            });
-          };
-          if (chunk.length === 0) {
-            callback();
-            return;
-          }
-          _writeRemaining(0, chunk.length, position);
-        }
-      });
-    }
-    function writeRangeBody(_x7, _x8, _x9, _x0, _x1) {
-      return _writeRangeBody.apply(this, arguments);
-    }
-    function _writeRangeBody() {
-      _writeRangeBody = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee1(runtime, body, tracker, fd, range2) {
-        var received, counter;
-        return _regenerator().w(function(_context1) {
-          while (1) switch (_context1.n) {
-            case 0:
-              received = 0;
-              counter = new runtime.Transform({
-                transform: function transform(chunk, encoding, callback) {
-                  received += chunk.length;
-                  tracker.add(chunk.length);
-                  callback(null, chunk);
-                }
-              });
-              _context1.n = 1;
-              return runtime.pipeline(body, counter, writeAtStream(runtime, fd, range2.offset));
-            case 1:
-              if (!(range2.length !== void 0 && received !== range2.length)) {
-                _context1.n = 2;
-                break;
-              }
-              throw new Error("range request body length mismatch: received ".concat(received, " bytes, expected ").concat(range2.length));
-            case 2:
-              return _context1.a(2);
-          }
-        }, _callee1);
-      }));
-      return _writeRangeBody.apply(this, arguments);
-    }
-    function splitRanges(offset, length, parts) {
-      if (length <= 0) {
-        return [];
-      }
-      if (parts <= 1) {
-        return [{
-          offset,
-          length
-        }];
-      }
-      var actualParts = Math.min(parts, length);
-      var ranges = [];
-      var partSize = Math.floor(length / actualParts);
-      var remainder = length % actualParts;
-      var position = offset;
-      for (var i5 = 0; i5 < actualParts; i5 += 1) {
-        var size = partSize + (remainder > 0 ? 1 : 0);
-        ranges.push({
-          offset: position,
-          length: size
-        });
-        position += size;
-        remainder -= 1;
-      }
-      return ranges;
-    }
-    function createProgressTracker(written, total, resumedFrom, progress) {
-      return {
-        written,
-        add: function add2(bytes) {
-          if (bytes <= 0) {
-            return;
-          }
-          this.written += bytes;
-          if (!progress) {
-            return;
-          }
-          progress({
-            bytesWritten: this.written,
-            totalBytes: total,
-            resumedFrom
-          });
-        }
-      };
-    }
-    var DropboxFileDownloader = exports.DropboxFileDownloader = (function() {
-      function DropboxFileDownloader2(client) {
-        var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
-        _classCallCheck(this, DropboxFileDownloader2);
-        var maxAttempts = options.maxAttempts === void 0 ? DEFAULT_MAX_ATTEMPTS2 : options.maxAttempts;
-        var parallelDownloads = options.parallelDownloads === void 0 ? 1 : options.parallelDownloads;
-        var retryDelay = options.retryDelay === void 0 ? DEFAULT_RETRY_DELAY : options.retryDelay;
-        validatePositiveInteger("maxAttempts", maxAttempts);
-        validatePositiveInteger("parallelDownloads", parallelDownloads);
-        validatePositiveInteger("retryDelay", retryDelay);
-        if (options.timeout !== void 0) {
-          validatePositiveInteger("timeout", options.timeout);
-        }
-        this.client = client;
-        this.maxAttempts = maxAttempts;
-        this.parallelDownloads = parallelDownloads;
-        this.retryDelay = retryDelay;
-        this.delay = options.delay || delay;
-        this.progress = options.progress;
-        this.signal = options.signal;
-        this.timeout = options.timeout;
-      }
-      return _createClass2(DropboxFileDownloader2, [{
-        key: "rawDownload",
-        value: (function() {
-          var _rawDownload = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee(remotePath, range2) {
-            var signal, fetchOptions, res, _args = arguments, _t, _t2;
-            return _regenerator().w(function(_context) {
-              while (1) switch (_context.n) {
-                case 0:
-                  signal = _args.length > 2 && _args[2] !== void 0 ? _args[2] : this.signal;
-                  if (!(!this.client.auth || !this.client.fetch)) {
-                    _context.n = 1;
-                    break;
-                  }
-                  throw new Error("downloadFile requires a Dropbox client instance");
-                case 1:
-                  _context.n = 2;
-                  return this.client.auth.checkAndRefreshAccessToken();
-                case 2:
-                  fetchOptions = {
-                    method: "POST",
-                    headers: {
-                      "Dropbox-API-Arg": (0, _utils.httpHeaderSafeJson)({
-                        path: remotePath
-                      })
-                    },
-                    signal: buildRequestSignal({
-                      signal,
-                      timeout: this.timeout
-                    })
-                  };
-                  if (range2) {
-                    fetchOptions.headers.Range = rangeHeader(range2.offset, range2.length);
-                  }
-                  this.client.setAuthHeaders(_constants.USER_AUTH, fetchOptions);
-                  this.client.setCommonHeaders(fetchOptions);
-                  _context.n = 3;
-                  return this.client.fetch("".concat((0, _utils.baseApiUrl)("content", this.client.domain, this.client.domainDelimiter), "files/download"), fetchOptions);
-                case 3:
-                  res = _context.v;
-                  if (res.ok) {
-                    _context.n = 4;
-                    break;
-                  }
-                  _context.n = 4;
-                  return throwAsResponseError(res);
-                case 4:
-                  validateRangeResponse(res, range2);
-                  if (res.body) {
-                    _context.n = 5;
-                    break;
-                  }
-                  throw new Error("download response body is nil");
-                case 5:
-                  _t = JSON.parse(res.headers.get("dropbox-api-result"));
-                  _context.n = 6;
-                  return getNodeRuntime();
-                case 6:
-                  _t2 = _context.v.Readable.fromWeb(res.body);
-                  return _context.a(2, {
-                    metadata: _t,
-                    body: _t2
-                  });
-              }
-            }, _callee, this);
-          }));
-          function rawDownload(_x10, _x11) {
-            return _rawDownload.apply(this, arguments);
-          }
-          return rawDownload;
-        })()
-      }, {
-        key: "fetchMetadata",
-        value: (function() {
-          var _fetchMetadata = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee2(remotePath) {
-            var response;
-            return _regenerator().w(function(_context2) {
-              while (1) switch (_context2.n) {
-                case 0:
-                  if (!(typeof this.client.filesGetMetadata !== "function")) {
-                    _context2.n = 1;
-                    break;
-                  }
-                  throw new Error("downloadFile requires a Dropbox client instance");
-                case 1:
-                  _context2.n = 2;
-                  return this.client.filesGetMetadata({
-                    path: remotePath
-                  }, {
-                    signal: this.signal,
-                    timeout: this.timeout
-                  });
-                case 2:
-                  response = _context2.v;
-                  return _context2.a(2, metadataResult(response));
-              }
-            }, _callee2, this);
-          }));
-          function fetchMetadata(_x12) {
-            return _fetchMetadata.apply(this, arguments);
-          }
-          return fetchMetadata;
-        })()
-      }, {
-        key: "downloadFileAttempt",
-        value: (function() {
-          var _downloadFileAttempt = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee3(remotePath, localPath, expectedRev) {
-            var runtime, fs, pipeline2, partPath, offset, response, metadata, tracker, _t3, _t4, _t5;
-            return _regenerator().w(function(_context3) {
-              while (1) switch (_context3.p = _context3.n) {
-                case 0:
-                  _context3.n = 1;
-                  return getNodeRuntime();
-                case 1:
-                  runtime = _context3.v;
-                  fs = runtime.fs, pipeline2 = runtime.pipeline;
-                  partPath = "".concat(localPath, ".part");
-                  offset = partFileSize(fs, partPath);
-                  if (!(offset === 0 && this.parallelDownloads > 1)) {
-                    _context3.n = 2;
-                    break;
-                  }
-                  return _context3.a(2, this.downloadFileParallel(remotePath, localPath, partPath, expectedRev));
-                case 2:
-                  _context3.n = 3;
-                  return this.rawDownload(remotePath, offset > 0 ? {
-                    offset
-                  } : void 0);
-                case 3:
-                  response = _context3.v;
-                  metadata = response.metadata;
-                  _context3.p = 4;
-                  validateRevision(expectedRev, metadata);
-                  _context3.n = 6;
-                  break;
-                case 5:
-                  _context3.p = 5;
-                  _t3 = _context3.v;
-                  fs.rmSync(partPath, {
-                    force: true
-                  });
-                  throw withMetadata(_t3, metadata);
-                case 6:
-                  tracker = createProgressTracker(offset, metadataSize(metadata), offset, this.progress);
-                  _context3.p = 7;
-                  _context3.n = 8;
-                  return pipeline2(response.body, progressTransform(runtime, tracker), fs.createWriteStream(partPath, {
-                    flags: offset > 0 ? "a" : "w"
-                  }));
-                case 8:
-                  _context3.n = 10;
-                  break;
-                case 9:
-                  _context3.p = 9;
-                  _t4 = _context3.v;
-                  throw withMetadata(_t4, metadata);
-                case 10:
-                  _context3.p = 10;
-                  _context3.n = 11;
-                  return validatePartFile(runtime, partPath, metadata);
-                case 11:
-                  fs.renameSync(partPath, localPath);
-                  _context3.n = 13;
-                  break;
-                case 12:
-                  _context3.p = 12;
-                  _t5 = _context3.v;
-                  fs.rmSync(partPath, {
-                    force: true
-                  });
-                  throw withMetadata(_t5, metadata);
-                case 13:
-                  return _context3.a(2, {
-                    metadata,
-                    resumedFrom: offset
-                  });
-              }
-            }, _callee3, this, [[10, 12], [7, 9], [4, 5]]);
-          }));
-          function downloadFileAttempt(_x13, _x14, _x15) {
-            return _downloadFileAttempt.apply(this, arguments);
-          }
-          return downloadFileAttempt;
-        })()
-      }, {
-        key: "downloadFileParallel",
-        value: (function() {
-          var _downloadFileParallel = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee5(remotePath, localPath, partPath, expectedRev) {
-            var _this = this;
-            var runtime, fs, metadata, total, tracker, fd, ranges, controller, signal, firstError, workers, _t7, _t8, _t9;
-            return _regenerator().w(function(_context5) {
-              while (1) switch (_context5.p = _context5.n) {
-                case 0:
-                  _context5.n = 1;
-                  return getNodeRuntime();
-                case 1:
-                  runtime = _context5.v;
-                  fs = runtime.fs;
-                  _context5.n = 2;
-                  return this.fetchMetadata(remotePath);
-                case 2:
-                  metadata = _context5.v;
-                  _context5.p = 3;
-                  validateRevision(expectedRev, metadata);
-                  _context5.n = 5;
-                  break;
-                case 4:
-                  _context5.p = 4;
-                  _t7 = _context5.v;
-                  fs.rmSync(partPath, {
-                    force: true
-                  });
-                  throw withMetadata(_t7, metadata);
-                case 5:
-                  total = metadataSize(metadata);
-                  tracker = createProgressTracker(0, total, 0, this.progress);
-                  fs.writeFileSync(partPath, Buffer.alloc(0));
-                  fs.truncateSync(partPath, total);
-                  if (!(total > 0)) {
-                    _context5.n = 11;
-                    break;
-                  }
-                  fd = fs.openSync(partPath, "r+");
-                  _context5.p = 6;
-                  ranges = splitRanges(0, total, this.parallelDownloads);
-                  controller = new AbortController();
-                  signal = this.signal ? AbortSignal.any([this.signal, controller.signal]) : controller.signal;
-                  workers = ranges.map(/* @__PURE__ */ (function() {
-                    var _ref2 = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee4(range2) {
-                      var result, _t6;
-                      return _regenerator().w(function(_context4) {
-                        while (1) switch (_context4.p = _context4.n) {
-                          case 0:
-                            _context4.p = 0;
-                            _context4.n = 1;
-                            return _this.rawDownload(remotePath, range2, signal);
-                          case 1:
-                            result = _context4.v;
-                            validateRevision(metadata.rev, result.metadata);
-                            _context4.n = 2;
-                            return writeRangeBody(runtime, result.body, tracker, fd, range2);
-                          case 2:
-                            _context4.n = 4;
-                            break;
-                          case 3:
-                            _context4.p = 3;
-                            _t6 = _context4.v;
-                            if (!firstError) {
-                              firstError = _t6;
-                              controller.abort(_t6);
-                            }
-                            throw _t6;
-                          case 4:
-                            return _context4.a(2);
-                        }
-                      }, _callee4, null, [[0, 3]]);
-                    }));
-                    return function(_x20) {
-                      return _ref2.apply(this, arguments);
-                    };
-                  })());
-                  _context5.n = 7;
-                  return Promise.allSettled(workers);
-                case 7:
-                  if (!firstError) {
-                    _context5.n = 8;
-                    break;
-                  }
-                  throw firstError;
-                case 8:
-                  _context5.n = 10;
-                  break;
-                case 9:
-                  _context5.p = 9;
-                  _t8 = _context5.v;
-                  fs.closeSync(fd);
-                  fs.rmSync(partPath, {
-                    force: true
-                  });
-                  throw withMetadata(_t8, metadata);
-                case 10:
-                  fs.closeSync(fd);
-                case 11:
-                  _context5.p = 11;
-                  _context5.n = 12;
-                  return validatePartFile(runtime, partPath, metadata);
-                case 12:
-                  fs.renameSync(partPath, localPath);
-                  _context5.n = 14;
-                  break;
-                case 13:
-                  _context5.p = 13;
-                  _t9 = _context5.v;
-                  fs.rmSync(partPath, {
-                    force: true
-                  });
-                  throw withMetadata(_t9, metadata);
-                case 14:
-                  return _context5.a(2, {
-                    metadata,
-                    resumedFrom: 0
-                  });
-              }
-            }, _callee5, this, [[11, 13], [6, 9], [3, 4]]);
-          }));
-          function downloadFileParallel(_x16, _x17, _x18, _x19) {
-            return _downloadFileParallel.apply(this, arguments);
-          }
-          return downloadFileParallel;
-        })()
-      }, {
-        key: "downloadFile",
-        value: (function() {
-          var _downloadFile = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee6(remotePath, localPath) {
-            var runtime, partPath, lastError, expectedRev, attempt, _t0, _t1;
-            return _regenerator().w(function(_context6) {
-              while (1) switch (_context6.p = _context6.n) {
-                case 0:
-                  _context6.n = 1;
-                  return getNodeRuntime();
-                case 1:
-                  runtime = _context6.v;
-                  partPath = "".concat(localPath, ".part");
-                  expectedRev = "";
-                  _context6.p = 2;
-                  attempt = 0;
-                case 3:
-                  if (!(attempt < this.maxAttempts)) {
-                    _context6.n = 10;
-                    break;
-                  }
-                  _context6.p = 4;
-                  _context6.n = 5;
-                  return this.downloadFileAttempt(remotePath, localPath, expectedRev);
-                case 5:
-                  return _context6.a(2, _context6.v);
-                case 6:
-                  _context6.p = 6;
-                  _t0 = _context6.v;
-                  if (!expectedRev && _t0.metadata && _t0.metadata.rev) {
-                    expectedRev = _t0.metadata.rev;
-                  }
-                  if (!(this.signal && this.signal.aborted)) {
-                    _context6.n = 7;
-                    break;
-                  }
-                  throw this.signal.reason || _t0;
-                case 7:
-                  if (isRetryableError(_t0)) {
-                    _context6.n = 8;
-                    break;
-                  }
-                  throw _t0;
-                case 8:
-                  lastError = _t0;
-                  if (!(attempt < this.maxAttempts - 1)) {
-                    _context6.n = 9;
-                    break;
-                  }
-                  _context6.n = 9;
-                  return this.delay(getRetryDelay(_t0, attempt, this.retryDelay), this.signal);
-                case 9:
-                  attempt += 1;
-                  _context6.n = 3;
-                  break;
-                case 10:
-                  throw lastError;
-                case 11:
-                  _context6.p = 11;
-                  _t1 = _context6.v;
-                  try {
-                    runtime.fs.rmSync(partPath, {
-                      force: true
-                    });
-                  } catch (cleanupError) {
-                    if (_t1 && _typeof(_t1) === "object") {
-                      _t1.cleanupError = cleanupError;
-                    }
-                  }
-                  throw _t1;
-                case 12:
-                  return _context6.a(2);
-              }
-            }, _callee6, this, [[4, 6], [2, 11]]);
-          }));
-          function downloadFile2(_x21, _x22) {
-            return _downloadFile.apply(this, arguments);
-          }
-          return downloadFile2;
-        })()
-      }]);
-    })();
-    function downloadFile(client, remotePath, localPath) {
-      var options = arguments.length > 3 && arguments[3] !== void 0 ? arguments[3] : {};
-      return new DropboxFileDownloader(client, options).downloadFile(remotePath, localPath);
-    }
-  }
-});
-
-// node_modules/dropbox/cjs/src/filetransfer.js
-var require_filetransfer = __commonJS({
-  "node_modules/dropbox/cjs/src/filetransfer.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    exports.downloadFile = exports.DropboxFileDownloader = exports.DropboxFileUploader = void 0;
-    exports.bytesUpload = bytesUpload;
-    exports.fileUpload = fileUpload;
-    exports.readerUpload = readerUpload;
-    exports.sizedReaderUpload = sizedReaderUpload;
-    exports.uploadFile = uploadFile;
-    var _filedownload = require_filedownload();
-    var _error = require_error2();
-    function _classCallCheck(a5, n3) {
-      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
-    }
-    function _defineProperties2(e5, r5) {
-      for (var t = 0; t < r5.length; t++) {
-        var o3 = r5[t];
-        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
-      }
-    }
-    function _createClass2(e5, r5, t) {
-      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
-    }
-    function _typeof(o3) {
-      "@babel/helpers - typeof";
-      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
-        return typeof o4;
-      } : function(o4) {
-        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
-      }, _typeof(o3);
-    }
-    function ownKeys(e5, r5) {
-      var t = Object.keys(e5);
-      if (Object.getOwnPropertySymbols) {
-        var o3 = Object.getOwnPropertySymbols(e5);
-        r5 && (o3 = o3.filter(function(r6) {
-          return Object.getOwnPropertyDescriptor(e5, r6).enumerable;
-        })), t.push.apply(t, o3);
-      }
-      return t;
-    }
-    function _objectSpread(e5) {
-      for (var r5 = 1; r5 < arguments.length; r5++) {
-        var t = null != arguments[r5] ? arguments[r5] : {};
-        r5 % 2 ? ownKeys(Object(t), true).forEach(function(r6) {
-          _defineProperty(e5, r6, t[r6]);
-        }) : Object.getOwnPropertyDescriptors ? Object.defineProperties(e5, Object.getOwnPropertyDescriptors(t)) : ownKeys(Object(t)).forEach(function(r6) {
-          Object.defineProperty(e5, r6, Object.getOwnPropertyDescriptor(t, r6));
-        });
-      }
-      return e5;
-    }
-    function _defineProperty(e5, r5, t) {
-      return (r5 = _toPropertyKey2(r5)) in e5 ? Object.defineProperty(e5, r5, { value: t, enumerable: true, configurable: true, writable: true }) : e5[r5] = t, e5;
-    }
-    function _toPropertyKey2(t) {
-      var i5 = _toPrimitive2(t, "string");
-      return "symbol" == _typeof(i5) ? i5 : i5 + "";
-    }
-    function _toPrimitive2(t, r5) {
-      if ("object" != _typeof(t) || !t) return t;
-      var e5 = t[Symbol.toPrimitive];
-      if (void 0 !== e5) {
-        var i5 = e5.call(t, r5 || "default");
-        if ("object" != _typeof(i5)) return i5;
-        throw new TypeError("@@toPrimitive must return a primitive value.");
-      }
-      return ("string" === r5 ? String : Number)(t);
-    }
-    function _regenerator() {
-      var e5, t, r5 = "function" == typeof Symbol ? Symbol : {}, n3 = r5.iterator || "@@iterator", o3 = r5.toStringTag || "@@toStringTag";
-      function i5(r6, n4, o4, i6) {
-        var c6 = n4 && n4.prototype instanceof Generator ? n4 : Generator, u2 = Object.create(c6.prototype);
-        return _regeneratorDefine2(u2, "_invoke", (function(r7, n5, o5) {
-          var i7, c7, u3, f6 = 0, p3 = o5 || [], y = false, G = { p: 0, n: 0, v: e5, a: d5, f: d5.bind(e5, 4), d: function d6(t8, r8) {
-            return i7 = t8, c7 = 0, u3 = e5, G.n = r8, a5;
-          } };
-          function d5(r8, n6) {
-            for (c7 = r8, u3 = n6, t = 0; !y && f6 && !o6 && t < p3.length; t++) {
-              var o6, i8 = p3[t], d6 = G.p, l3 = i8[2];
-              r8 > 3 ? (o6 = l3 === n6) && (u3 = i8[(c7 = i8[4]) ? 5 : (c7 = 3, 3)], i8[4] = i8[5] = e5) : i8[0] <= d6 && ((o6 = r8 < 2 && d6 < i8[1]) ? (c7 = 0, G.v = n6, G.n = i8[1]) : d6 < l3 && (o6 = r8 < 3 || i8[0] > n6 || n6 > l3) && (i8[4] = r8, i8[5] = n6, G.n = l3, c7 = 0));
-            }
-            if (o6 || r8 > 1) return a5;
-            throw y = true, n6;
-          }
-          return function(o6, p4, l3) {
-            if (f6 > 1) throw TypeError("Generator is already running");
-            for (y && 1 === p4 && d5(p4, l3), c7 = p4, u3 = l3; (t = c7 < 2 ? e5 : u3) || !y; ) {
-              i7 || (c7 ? c7 < 3 ? (c7 > 1 && (G.n = -1), d5(c7, u3)) : G.n = u3 : G.v = u3);
-              try {
-                if (f6 = 2, i7) {
-                  if (c7 || (o6 = "next"), t = i7[o6]) {
-                    if (!(t = t.call(i7, u3))) throw TypeError("iterator result is not an object");
-                    if (!t.done) return t;
-                    u3 = t.value, c7 < 2 && (c7 = 0);
-                  } else 1 === c7 && (t = i7["return"]) && t.call(i7), c7 < 2 && (u3 = TypeError("The iterator does not provide a '" + o6 + "' method"), c7 = 1);
-                  i7 = e5;
-                } else if ((t = (y = G.n < 0) ? u3 : r7.call(n5, G)) !== a5) break;
-              } catch (t8) {
-                i7 = e5, c7 = 1, u3 = t8;
-              } finally {
-                f6 = 1;
-              }
-            }
-            return { value: t, done: y };
-          };
-        })(r6, o4, i6), true), u2;
-      }
-      var a5 = {};
-      function Generator() {
-      }
-      function GeneratorFunction() {
-      }
-      function GeneratorFunctionPrototype() {
-      }
-      t = Object.getPrototypeOf;
-      var c5 = [][n3] ? t(t([][n3]())) : (_regeneratorDefine2(t = {}, n3, function() {
-        return this;
-      }), t), u = GeneratorFunctionPrototype.prototype = Generator.prototype = Object.create(c5);
-      function f5(e6) {
-        return Object.setPrototypeOf ? Object.setPrototypeOf(e6, GeneratorFunctionPrototype) : (e6.__proto__ = GeneratorFunctionPrototype, _regeneratorDefine2(e6, o3, "GeneratorFunction")), e6.prototype = Object.create(u), e6;
-      }
-      return GeneratorFunction.prototype = GeneratorFunctionPrototype, _regeneratorDefine2(u, "constructor", GeneratorFunctionPrototype), _regeneratorDefine2(GeneratorFunctionPrototype, "constructor", GeneratorFunction), GeneratorFunction.displayName = "GeneratorFunction", _regeneratorDefine2(GeneratorFunctionPrototype, o3, "GeneratorFunction"), _regeneratorDefine2(u), _regeneratorDefine2(u, o3, "Generator"), _regeneratorDefine2(u, n3, function() {
-        return this;
-      }), _regeneratorDefine2(u, "toString", function() {
-        return "[object Generator]";
-      }), (_regenerator = function _regenerator2() {
-        return { w: i5, m: f5 };
-      })();
-    }
-    function _regeneratorDefine2(e5, r5, n3, t) {
-      var i5 = Object.defineProperty;
-      try {
-        i5({}, "", {});
-      } catch (e6) {
-        i5 = 0;
-      }
-      _regeneratorDefine2 = function _regeneratorDefine(e6, r6, n4, t8) {
-        function o3(r7, n5) {
-          _regeneratorDefine2(e6, r7, function(e7) {
-            return this._invoke(r7, n5, e7);
-          });
-        }
-        r6 ? i5 ? i5(e6, r6, { value: n4, enumerable: !t8, configurable: !t8, writable: !t8 }) : e6[r6] = n4 : (o3("next", 0), o3("throw", 1), o3("return", 2));
-      }, _regeneratorDefine2(e5, r5, n3, t);
-    }
-    function asyncGeneratorStep(n3, t, e5, r5, o3, a5, c5) {
-      try {
-        var i5 = n3[a5](c5), u = i5.value;
-      } catch (n4) {
-        return void e5(n4);
-      }
-      i5.done ? t(u) : Promise.resolve(u).then(r5, o3);
-    }
-    function _asyncToGenerator(n3) {
-      return function() {
-        var t = this, e5 = arguments;
-        return new Promise(function(r5, o3) {
-          var a5 = n3.apply(t, e5);
-          function _next(n4) {
-            asyncGeneratorStep(a5, r5, o3, _next, _throw, "next", n4);
-          }
-          function _throw(n4) {
-            asyncGeneratorStep(a5, r5, o3, _next, _throw, "throw", n4);
-          }
-          _next(void 0);
-        });
-      };
-    }
-    function _asyncIterator(r5) {
-      var n3, t, o3, e5 = 2;
-      for ("undefined" != typeof Symbol && (t = Symbol.asyncIterator, o3 = Symbol.iterator); e5--; ) {
-        if (t && null != (n3 = r5[t])) return n3.call(r5);
-        if (o3 && null != (n3 = r5[o3])) return new AsyncFromSyncIterator(n3.call(r5));
-        t = "@@asyncIterator", o3 = "@@iterator";
-      }
-      throw new TypeError("Object is not async iterable");
-    }
-    function AsyncFromSyncIterator(r5) {
-      function AsyncFromSyncIteratorContinuation(r6) {
-        if (Object(r6) !== r6) return Promise.reject(new TypeError(r6 + " is not an object."));
-        var n3 = r6.done;
-        return Promise.resolve(r6.value).then(function(r7) {
-          return { value: r7, done: n3 };
-        });
-      }
-      return AsyncFromSyncIterator = function AsyncFromSyncIterator2(r6) {
-        this.s = r6, this.n = r6.next;
-      }, AsyncFromSyncIterator.prototype = { s: null, n: null, next: function next() {
-        return AsyncFromSyncIteratorContinuation(this.n.apply(this.s, arguments));
-      }, "return": function _return(r6) {
-        var n3 = this.s["return"];
-        return void 0 === n3 ? Promise.resolve({ value: r6, done: true }) : AsyncFromSyncIteratorContinuation(n3.apply(this.s, arguments));
-      }, "throw": function _throw(r6) {
-        var n3 = this.s["return"];
-        return void 0 === n3 ? Promise.reject(r6) : AsyncFromSyncIteratorContinuation(n3.apply(this.s, arguments));
-      } }, new AsyncFromSyncIterator(r5);
-    }
-    var DEFAULT_MAX_ATTEMPTS2 = 3;
-    var DEFAULT_RETRY_DELAY = 200;
-    var MAX_RETRY_DELAY = 5e3;
-    var DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
-    var CONCURRENT_CHUNK_SIZE = 4 * 1024 * 1024;
-    var nodeRuntime;
-    function requireNodeModule(moduleName) {
-      if (typeof __require === "function") {
-        return Promise.resolve(__require(moduleName));
-      }
-      return Function("moduleName", "return import(moduleName)")(moduleName);
-    }
-    function getNodeRuntime() {
-      return _getNodeRuntime.apply(this, arguments);
-    }
-    function _getNodeRuntime() {
-      _getNodeRuntime = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee13() {
-        var fsModule;
-        return _regenerator().w(function(_context13) {
-          while (1) switch (_context13.n) {
-            case 0:
-              if (!nodeRuntime) {
-                _context13.n = 1;
-                break;
-              }
-              return _context13.a(2, nodeRuntime);
-            case 1:
-              if (!(typeof process === "undefined" || !process.versions || !process.versions.node)) {
-                _context13.n = 2;
-                break;
-              }
-              throw new Error("fileUpload is only supported in Node.js");
-            case 2:
-              _context13.n = 3;
-              return requireNodeModule("fs");
-            case 3:
-              fsModule = _context13.v;
-              nodeRuntime = {
-                fs: fsModule["default"] || fsModule
-              };
-              return _context13.a(2, nodeRuntime);
-          }
-        }, _callee13);
-      }));
-      return _getNodeRuntime.apply(this, arguments);
-    }
-    function validatePositiveInteger(name, value) {
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new TypeError("".concat(name, " must be a positive integer"));
-      }
-    }
-    function emptyContents() {
-      return new Uint8Array(0);
-    }
-    function isBlob2(value) {
-      return typeof Blob !== "undefined" && value instanceof Blob;
-    }
-    function toUint8Array2(value) {
-      if (typeof Buffer !== "undefined" && Buffer.isBuffer(value)) {
-        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      }
-      if (value instanceof ArrayBuffer) return new Uint8Array(value);
-      if (ArrayBuffer.isView(value)) {
-        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-      }
-      return null;
-    }
-    function contentsToBytes(_x) {
-      return _contentsToBytes.apply(this, arguments);
-    }
-    function _contentsToBytes() {
-      _contentsToBytes = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee14(contents) {
-        var bytes, chunks, length, _iteratorAbruptCompletion, _didIteratorError, _iteratorError, _iterator, _step, chunk, value, result, offset, _t0, _t1, _t10;
-        return _regenerator().w(function(_context14) {
-          while (1) switch (_context14.p = _context14.n) {
-            case 0:
-              bytes = toUint8Array2(contents);
-              if (!bytes) {
-                _context14.n = 1;
-                break;
-              }
-              return _context14.a(2, bytes);
-            case 1:
-              if (!isBlob2(contents)) {
-                _context14.n = 3;
-                break;
-              }
-              _t0 = Uint8Array;
-              _context14.n = 2;
-              return contents.arrayBuffer();
-            case 2:
-              _t1 = _context14.v;
-              return _context14.a(2, new _t0(_t1));
-            case 3:
-              if (!(contents && typeof contents[Symbol.asyncIterator] === "function")) {
-                _context14.n = 17;
-                break;
-              }
-              chunks = [];
-              length = 0;
-              _iteratorAbruptCompletion = false;
-              _didIteratorError = false;
-              _context14.p = 4;
-              _iterator = _asyncIterator(contents);
-            case 5:
-              _context14.n = 6;
-              return _iterator.next();
-            case 6:
-              if (!(_iteratorAbruptCompletion = !(_step = _context14.v).done)) {
-                _context14.n = 9;
-                break;
-              }
-              chunk = _step.value;
-              value = toUint8Array2(chunk);
-              if (value) {
-                _context14.n = 7;
-                break;
-              }
-              throw new TypeError("upload source yielded non-byte content");
-            case 7:
-              chunks.push(value);
-              length += value.byteLength;
-            case 8:
-              _iteratorAbruptCompletion = false;
-              _context14.n = 5;
-              break;
-            case 9:
-              _context14.n = 11;
-              break;
-            case 10:
-              _context14.p = 10;
-              _t10 = _context14.v;
-              _didIteratorError = true;
-              _iteratorError = _t10;
-            case 11:
-              _context14.p = 11;
-              _context14.p = 12;
-              if (!(_iteratorAbruptCompletion && _iterator["return"] != null)) {
-                _context14.n = 13;
-                break;
-              }
-              _context14.n = 13;
-              return _iterator["return"]();
-            case 13:
-              _context14.p = 13;
-              if (!_didIteratorError) {
-                _context14.n = 14;
-                break;
-              }
-              throw _iteratorError;
-            case 14:
-              return _context14.f(13);
-            case 15:
-              return _context14.f(11);
-            case 16:
-              result = new Uint8Array(length);
-              offset = 0;
-              chunks.forEach(function(chunk2) {
-                result.set(chunk2, offset);
-                offset += chunk2.byteLength;
-              });
-              return _context14.a(2, result);
-            case 17:
-              throw new TypeError("upload source must provide byte content");
-            case 18:
-              return _context14.a(2);
-          }
-        }, _callee14, null, [[12, , 13, 15], [4, 10, 11, 16]]);
-      }));
-      return _contentsToBytes.apply(this, arguments);
-    }
-    function validateRange(size, offset, length) {
-      if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset > size || length > size - offset) {
-        throw new RangeError("range [".concat(offset, ",").concat(offset + length, ") exceeds source size ").concat(size));
-      }
-    }
-    function sourceReadError(offset, error2) {
-      return new Error("upload source read failed at offset ".concat(offset, ": ").concat(error2.message));
-    }
-    function bytesUpload(contents) {
-      var normalized = typeof contents === "string" ? new TextEncoder().encode(contents) : contents;
-      if (isBlob2(normalized)) {
-        return {
-          size: normalized.size,
-          read: function read(offset, length) {
-            return _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee() {
-              return _regenerator().w(function(_context) {
-                while (1) switch (_context.n) {
-                  case 0:
-                    validateRange(normalized.size, offset, length);
-                    return _context.a(2, normalized.slice(offset, offset + length));
-                }
-              }, _callee);
-            }))();
-          }
-        };
-      }
-      var bytes = toUint8Array2(normalized);
-      if (!bytes) throw new TypeError("bytesUpload contents must be byte content, a Blob, or a string");
-      return {
-        size: bytes.byteLength,
-        read: function read(offset, length) {
-          return _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee2() {
-            return _regenerator().w(function(_context2) {
-              while (1) switch (_context2.n) {
-                case 0:
-                  validateRange(bytes.byteLength, offset, length);
-                  return _context2.a(2, bytes.subarray(offset, offset + length));
-              }
-            }, _callee2);
-          }))();
-        }
-      };
-    }
-    function fileUpload(_x2) {
-      return _fileUpload.apply(this, arguments);
-    }
-    function _fileUpload() {
-      _fileUpload = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee16(filePath) {
-        var _yield$getNodeRuntime, fs, stat3;
-        return _regenerator().w(function(_context16) {
-          while (1) switch (_context16.n) {
-            case 0:
-              _context16.n = 1;
-              return getNodeRuntime();
-            case 1:
-              _yield$getNodeRuntime = _context16.v;
-              fs = _yield$getNodeRuntime.fs;
-              stat3 = fs.statSync(filePath);
-              if (stat3.isFile()) {
-                _context16.n = 2;
-                break;
-              }
-              throw new Error("upload source is not a regular file: ".concat(filePath));
-            case 2:
-              return _context16.a(2, {
-                size: stat3.size,
-                read: function read(offset, length) {
-                  return _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee15() {
-                    var current;
-                    return _regenerator().w(function(_context15) {
-                      while (1) switch (_context15.n) {
-                        case 0:
-                          validateRange(stat3.size, offset, length);
-                          current = fs.statSync(filePath);
-                          if (!(current.size !== stat3.size)) {
-                            _context15.n = 1;
-                            break;
-                          }
-                          throw new Error("upload source size changed: got ".concat(current.size, " bytes, expected ").concat(stat3.size));
-                        case 1:
-                          if (!(length === 0)) {
-                            _context15.n = 2;
-                            break;
-                          }
-                          return _context15.a(2, emptyContents());
-                        case 2:
-                          return _context15.a(2, fs.createReadStream(filePath, {
-                            start: offset,
-                            end: offset + length - 1
-                          }));
-                      }
-                    }, _callee15);
-                  }))();
-                }
-              });
-          }
-        }, _callee16);
-      }));
-      return _fileUpload.apply(this, arguments);
-    }
-    function readerUpload(reader2) {
-      if (!reader2) throw new TypeError("upload reader is required");
-      var opened = false;
-      return {
-        open: function open2() {
-          return _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee3() {
-            return _regenerator().w(function(_context3) {
-              while (1) switch (_context3.n) {
-                case 0:
-                  if (!opened) {
-                    _context3.n = 1;
-                    break;
-                  }
-                  throw new Error("upload source has already been opened");
-                case 1:
-                  opened = true;
-                  return _context3.a(2, reader2);
-              }
-            }, _callee3);
-          }))();
-        }
-      };
-    }
-    function sizedReaderUpload(reader2, size) {
-      if (!Number.isInteger(size) || size < 0) throw new TypeError("upload size must be a non-negative integer");
-      return _objectSpread(_objectSpread({}, readerUpload(reader2)), {}, {
-        size
-      });
-    }
-    function retryAfter(error2) {
-      if (!(error2 instanceof _error.DropboxResponseError) || !error2.headers) return null;
-      var value = typeof error2.headers.get === "function" ? error2.headers.get("retry-after") : error2.headers["retry-after"] || error2.headers["Retry-After"];
-      if (!value || !/^\d+$/.test(value)) return null;
-      return Number(value) * 1e3;
-    }
-    function retryDelay(error2, attempt, baseDelay) {
-      var rateLimitDelay = retryAfter(error2);
-      if (rateLimitDelay !== null) {
-        return rateLimitDelay;
-      }
-      var maximum = Math.min(baseDelay * Math.pow(2, attempt), MAX_RETRY_DELAY);
-      var half = maximum / 2;
-      return Math.floor(half + Math.random() * (half + 1));
-    }
-    function isRetryableError(error2) {
-      if (error2 && error2.uploadSessionRetry) return true;
-      if (error2 instanceof _error.DropboxResponseError) {
-        return error2.status === 408 || error2.status === 429 || error2.status >= 500 && error2.status <= 599;
-      }
-      if (!error2 || error2.name === "AbortError") return false;
-      var code3 = error2.code || error2.cause && error2.cause.code;
-      if (typeof code3 === "string" && /^(EAI_AGAIN|ECONN|ENET|EHOST|ETIMEDOUT|UND_ERR_)/.test(code3)) {
-        return true;
-      }
-      return error2 instanceof TypeError && (error2.message === "fetch failed" || error2.message === "Failed to fetch" || error2.message === "NetworkError when attempting to fetch resource.");
-    }
-    function correctOffset(error2) {
-      if (!(error2 instanceof _error.DropboxResponseError) || !error2.error) return null;
-      var _visit = function visit(value) {
-        if (!value || _typeof(value) !== "object") return null;
-        if (Number.isInteger(value.correct_offset)) return value.correct_offset;
-        return Object.keys(value).reduce(function(found, key) {
-          return found === null ? _visit(value[key]) : found;
-        }, null);
-      };
-      return _visit(error2.error);
-    }
-    function isClosedSession(error2) {
-      if (!(error2 instanceof _error.DropboxResponseError) || !error2.error) return false;
-      var _visit2 = function visit(value) {
-        if (!value || _typeof(value) !== "object") return false;
-        if (value[".tag"] === "closed") return true;
-        return Object.keys(value).some(function(key) {
-          return _visit2(value[key]);
-        });
-      };
-      return _visit2(error2.error);
-    }
-    function resultOf(response) {
-      return response && response.result ? response.result : response;
-    }
-    function delay(ms, signal) {
-      return new Promise(function(resolve, reject) {
-        var timer = setTimeout(resolve, ms);
-        if (!signal) return;
-        var abort = function abort2() {
-          clearTimeout(timer);
-          reject(signal.reason || new Error("upload aborted"));
-        };
-        if (signal.aborted) abort();
-        else signal.addEventListener("abort", abort, {
-          once: true
-        });
-      });
-    }
-    function isRangedSource(source) {
-      return source && Number.isInteger(source.size) && source.size >= 0 && typeof source.read === "function";
-    }
-    function isSequentialSource(source) {
-      return source && typeof source.open === "function";
-    }
-    function rangedChunk(_x3, _x4, _x5) {
-      return _rangedChunk.apply(this, arguments);
-    }
-    function _rangedChunk() {
-      _rangedChunk = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee17(source, offset, length) {
-        var bytes, _t11, _t12;
-        return _regenerator().w(function(_context17) {
-          while (1) switch (_context17.p = _context17.n) {
-            case 0:
-              _context17.p = 0;
-              _t11 = contentsToBytes;
-              _context17.n = 1;
-              return source.read(offset, length);
-            case 1:
-              _context17.n = 2;
-              return _t11(_context17.v);
-            case 2:
-              bytes = _context17.v;
-              if (!(bytes.byteLength !== length)) {
-                _context17.n = 3;
-                break;
-              }
-              throw new Error("got ".concat(bytes.byteLength, " bytes, expected ").concat(length));
-            case 3:
-              return _context17.a(2, bytes);
-            case 4:
-              _context17.p = 4;
-              _t12 = _context17.v;
-              throw sourceReadError(offset, _t12);
-            case 5:
-              return _context17.a(2);
-          }
-        }, _callee17, null, [[0, 4]]);
-      }));
-      return _rangedChunk.apply(this, arguments);
-    }
-    function sequentialChunks(_x6, _x7) {
-      return _sequentialChunks.apply(this, arguments);
-    }
-    function _sequentialChunks() {
-      _sequentialChunks = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee19(source, chunkSize) {
-        var reader2, iterator, streamReader, pending, done;
-        return _regenerator().w(function(_context19) {
-          while (1) switch (_context19.n) {
-            case 0:
-              _context19.n = 1;
-              return source.open();
-            case 1:
-              reader2 = _context19.v;
-              if (reader2) {
-                _context19.n = 2;
-                break;
-              }
-              throw new TypeError("upload reader must be an async iterable");
-            case 2:
-              if (!(typeof reader2[Symbol.asyncIterator] === "function")) {
-                _context19.n = 3;
-                break;
-              }
-              iterator = reader2[Symbol.asyncIterator]();
-              _context19.n = 5;
-              break;
-            case 3:
-              if (!(typeof reader2.getReader === "function")) {
-                _context19.n = 4;
-                break;
-              }
-              streamReader = reader2.getReader();
-              iterator = {
-                next: function next() {
-                  return streamReader.read();
-                }
-              };
-              _context19.n = 5;
-              break;
-            case 4:
-              throw new TypeError("upload reader must be an async iterable");
-            case 5:
-              pending = emptyContents();
-              done = false;
-              return _context19.a(2, /* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee18() {
-                var chunks, length, next, take2, bytes, offset;
-                return _regenerator().w(function(_context18) {
-                  while (1) switch (_context18.n) {
-                    case 0:
-                      chunks = [];
-                      length = 0;
-                    case 1:
-                      if (!(length < chunkSize && !done)) {
-                        _context18.n = 5;
-                        break;
-                      }
-                      if (!(pending.byteLength === 0)) {
-                        _context18.n = 4;
-                        break;
-                      }
-                      _context18.n = 2;
-                      return iterator.next();
-                    case 2:
-                      next = _context18.v;
-                      done = next.done;
-                      if (!done) {
-                        _context18.n = 3;
-                        break;
-                      }
-                      return _context18.a(3, 5);
-                    case 3:
-                      pending = toUint8Array2(next.value);
-                      if (pending) {
-                        _context18.n = 4;
-                        break;
-                      }
-                      throw new TypeError("upload source yielded non-byte content");
-                    case 4:
-                      take2 = Math.min(chunkSize - length, pending.byteLength);
-                      chunks.push(pending.subarray(0, take2));
-                      pending = pending.subarray(take2);
-                      length += take2;
-                      _context18.n = 1;
-                      break;
-                    case 5:
-                      bytes = new Uint8Array(length);
-                      offset = 0;
-                      chunks.forEach(function(chunk) {
-                        bytes.set(chunk, offset);
-                        offset += chunk.byteLength;
-                      });
-                      return _context18.a(2, {
-                        bytes,
-                        done: done && pending.byteLength === 0
-                      });
-                  }
-                }, _callee18);
-              })));
-          }
-        }, _callee19);
-      }));
-      return _sequentialChunks.apply(this, arguments);
-    }
-    var DropboxFileUploader = exports.DropboxFileUploader = (function() {
-      function DropboxFileUploader2(client) {
-        var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
-        _classCallCheck(this, DropboxFileUploader2);
-        var maxAttempts = options.maxAttempts === void 0 || options.maxAttempts <= 0 ? DEFAULT_MAX_ATTEMPTS2 : options.maxAttempts;
-        var chunkSize = options.chunkSize === void 0 ? DEFAULT_CHUNK_SIZE : options.chunkSize;
-        validatePositiveInteger("maxAttempts", maxAttempts);
-        validatePositiveInteger("chunkSize", chunkSize);
-        if (options.parallelUploads !== void 0 && (!Number.isInteger(options.parallelUploads) || options.parallelUploads < 0)) {
-          throw new TypeError("parallelUploads must be a non-negative integer");
-        }
-        this.client = client;
-        this.maxAttempts = maxAttempts;
-        this.chunkSize = chunkSize;
-        this.parallelUploads = options.parallelUploads > 1 ? options.parallelUploads : 1;
-        this.retryDelay = options.retryDelay === void 0 ? DEFAULT_RETRY_DELAY : options.retryDelay;
-        validatePositiveInteger("retryDelay", this.retryDelay);
-        if (options.timeout !== void 0) validatePositiveInteger("timeout", options.timeout);
-        this.progress = options.progress;
-        this.signal = options.signal;
-        this.timeout = options.timeout;
-        this.delay = options.delay || delay;
-      }
-      return _createClass2(DropboxFileUploader2, [{
-        key: "requestOptions",
-        value: function requestOptions() {
-          var signal = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : this.signal;
-          return {
-            signal,
-            timeout: this.timeout
-          };
-        }
-      }, {
-        key: "validate",
-        value: function validate2(source, commitInfo) {
-          if (!this.client || typeof this.client.filesUploadSessionStart !== "function" || typeof this.client.filesUploadSessionAppendV2 !== "function" || typeof this.client.filesUploadSessionFinish !== "function") {
-            throw new Error("upload client is required");
-          }
-          if (!isRangedSource(source) && !isSequentialSource(source)) {
-            throw new TypeError("upload source must provide read(offset, length) or open()");
-          }
-          if (!commitInfo) throw new TypeError("upload commit info is required");
-          if (!commitInfo.path) throw new TypeError("upload destination path is required");
-          if (this.parallelUploads > 1 && !isRangedSource(source)) throw new TypeError("parallel uploads require a ranged upload source");
-        }
-      }, {
-        key: "report",
-        value: function report3(bytesCommitted, totalBytes) {
-          if (this.progress && bytesCommitted > 0) this.progress({
-            bytesCommitted,
-            totalBytes
-          });
-        }
-      }, {
-        key: "retry",
-        value: (function() {
-          var _retry = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee4(operation2) {
-            var signal, lastError, attempt, _args4 = arguments, _t;
-            return _regenerator().w(function(_context4) {
-              while (1) switch (_context4.p = _context4.n) {
-                case 0:
-                  signal = _args4.length > 1 && _args4[1] !== void 0 ? _args4[1] : this.signal;
-                  attempt = 0;
-                case 1:
-                  if (!(attempt < this.maxAttempts)) {
-                    _context4.n = 8;
-                    break;
-                  }
-                  _context4.p = 2;
-                  _context4.n = 3;
-                  return operation2();
-                case 3:
-                  return _context4.a(2, _context4.v);
-                case 4:
-                  _context4.p = 4;
-                  _t = _context4.v;
-                  if (!(signal && signal.aborted)) {
-                    _context4.n = 5;
-                    break;
-                  }
-                  throw signal.reason || _t;
-                case 5:
-                  if (isRetryableError(_t)) {
-                    _context4.n = 6;
-                    break;
-                  }
-                  throw _t;
-                case 6:
-                  lastError = _t;
-                  if (!(attempt < this.maxAttempts - 1)) {
-                    _context4.n = 7;
-                    break;
-                  }
-                  _context4.n = 7;
-                  return this.delay(retryDelay(_t, attempt, this.retryDelay), signal);
-                case 7:
-                  attempt += 1;
-                  _context4.n = 1;
-                  break;
-                case 8:
-                  throw lastError;
-                case 9:
-                  return _context4.a(2);
-              }
-            }, _callee4, this, [[2, 4]]);
-          }));
-          function retry(_x8) {
-            return _retry.apply(this, arguments);
-          }
-          return retry;
-        })()
-      }, {
-        key: "start",
-        value: (function() {
-          var _start = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee5(concurrent) {
-            var _this = this;
-            var response, sessionId;
-            return _regenerator().w(function(_context5) {
-              while (1) switch (_context5.n) {
-                case 0:
-                  _context5.n = 1;
-                  return this.retry(function() {
-                    return _this.client.filesUploadSessionStart(_objectSpread({
-                      contents: emptyContents()
-                    }, concurrent ? {
-                      session_type: {
-                        ".tag": "concurrent"
-                      }
-                    } : {}), _this.requestOptions());
-                  });
-                case 1:
-                  response = _context5.v;
-                  sessionId = resultOf(response) && resultOf(response).session_id;
-                  if (sessionId) {
-                    _context5.n = 2;
-                    break;
-                  }
-                  throw new Error("upload session id is empty");
-                case 2:
-                  return _context5.a(2, sessionId);
-              }
-            }, _callee5, this);
-          }));
-          function start(_x9) {
-            return _start.apply(this, arguments);
-          }
-          return start;
-        })()
-      }, {
-        key: "append",
-        value: (function() {
-          var _append = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee7(sessionId, offset, contents) {
-            var _this2 = this;
-            var close, signal, expectedOffset, _args7 = arguments;
-            return _regenerator().w(function(_context7) {
-              while (1) switch (_context7.n) {
-                case 0:
-                  close = _args7.length > 3 && _args7[3] !== void 0 ? _args7[3] : false;
-                  signal = _args7.length > 4 && _args7[4] !== void 0 ? _args7[4] : this.signal;
-                  expectedOffset = offset + contents.byteLength;
-                  return _context7.a(2, this.retry(/* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee6() {
-                    var actual, _t2;
-                    return _regenerator().w(function(_context6) {
-                      while (1) switch (_context6.p = _context6.n) {
-                        case 0:
-                          _context6.p = 0;
-                          _context6.n = 1;
-                          return _this2.client.filesUploadSessionAppendV2({
-                            cursor: {
-                              session_id: sessionId,
-                              offset
-                            },
-                            close,
-                            contents
-                          }, _this2.requestOptions(signal));
-                        case 1:
-                          _context6.n = 6;
-                          break;
-                        case 2:
-                          _context6.p = 2;
-                          _t2 = _context6.v;
-                          actual = correctOffset(_t2);
-                          if (!(actual === expectedOffset)) {
-                            _context6.n = 3;
-                            break;
-                          }
-                          return _context6.a(2);
-                        case 3:
-                          if (!(close && isClosedSession(_t2))) {
-                            _context6.n = 4;
-                            break;
-                          }
-                          return _context6.a(2);
-                        case 4:
-                          if (actual === offset) {
-                            _t2.uploadSessionRetry = true;
-                          }
-                          if (!(actual !== null && actual !== offset)) {
-                            _context6.n = 5;
-                            break;
-                          }
-                          throw new Error("upload session offset mismatch: got ".concat(actual, ", expected ").concat(offset, " or ").concat(expectedOffset));
-                        case 5:
-                          throw _t2;
-                        case 6:
-                          return _context6.a(2);
-                      }
-                    }, _callee6, null, [[0, 2]]);
-                  })), signal));
-              }
-            }, _callee7, this);
-          }));
-          function append(_x0, _x1, _x10) {
-            return _append.apply(this, arguments);
-          }
-          return append;
-        })()
-      }, {
-        key: "finish",
-        value: (function() {
-          var _finish = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee9(sessionId, offset, commit, contents) {
-            var _this3 = this;
-            var currentOffset, currentContents;
-            return _regenerator().w(function(_context9) {
-              while (1) switch (_context9.n) {
-                case 0:
-                  currentOffset = offset;
-                  currentContents = contents;
-                  return _context9.a(2, this.retry(/* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee8() {
-                    var response, actual, expected, _t3;
-                    return _regenerator().w(function(_context8) {
-                      while (1) switch (_context8.p = _context8.n) {
-                        case 0:
-                          _context8.p = 0;
-                          _context8.n = 1;
-                          return _this3.client.filesUploadSessionFinish({
-                            cursor: {
-                              session_id: sessionId,
-                              offset: currentOffset
-                            },
-                            commit,
-                            contents: currentContents
-                          }, _this3.requestOptions());
-                        case 1:
-                          response = _context8.v;
-                          return _context8.a(2, resultOf(response));
-                        case 2:
-                          _context8.p = 2;
-                          _t3 = _context8.v;
-                          actual = correctOffset(_t3);
-                          expected = currentOffset + currentContents.byteLength;
-                          if (!(actual === expected)) {
-                            _context8.n = 3;
-                            break;
-                          }
-                          currentOffset = actual;
-                          currentContents = emptyContents();
-                          _t3.uploadSessionRetry = true;
-                          _context8.n = 5;
-                          break;
-                        case 3:
-                          if (!(actual === currentOffset)) {
-                            _context8.n = 4;
-                            break;
-                          }
-                          _t3.uploadSessionRetry = true;
-                          _context8.n = 5;
-                          break;
-                        case 4:
-                          if (!(actual !== null)) {
-                            _context8.n = 5;
-                            break;
-                          }
-                          throw new Error("upload session offset mismatch: got ".concat(actual, ", expected ").concat(currentOffset, " or ").concat(expected));
-                        case 5:
-                          throw _t3;
-                        case 6:
-                          return _context8.a(2);
-                      }
-                    }, _callee8, null, [[0, 2]]);
-                  }))));
-              }
-            }, _callee9, this);
-          }));
-          function finish(_x11, _x12, _x13, _x14) {
-            return _finish.apply(this, arguments);
-          }
-          return finish;
-        })()
-      }, {
-        key: "uploadSequential",
-        value: (function() {
-          var _uploadSequential = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee1(source, commit) {
-            var _this4 = this;
-            var total, sessionId, offset, next, chunk, metadata, _t6;
-            return _regenerator().w(function(_context1) {
-              while (1) switch (_context1.n) {
-                case 0:
-                  total = -1;
-                  if (isRangedSource(source) || Number.isInteger(source.size)) total = source.size;
-                  _context1.n = 1;
-                  return this.start(false);
-                case 1:
-                  sessionId = _context1.v;
-                  offset = 0;
-                  if (!isRangedSource(source)) {
-                    _context1.n = 2;
-                    break;
-                  }
-                  _t6 = /* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee0() {
-                    var length, _t4, _t5;
-                    return _regenerator().w(function(_context0) {
-                      while (1) switch (_context0.n) {
-                        case 0:
-                          length = Math.min(_this4.chunkSize, source.size - offset);
-                          _context0.n = 1;
-                          return rangedChunk(source, offset, length);
-                        case 1:
-                          _t4 = _context0.v;
-                          _t5 = offset + length === source.size;
-                          return _context0.a(2, {
-                            bytes: _t4,
-                            done: _t5
-                          });
-                      }
-                    }, _callee0);
-                  }));
-                  _context1.n = 4;
-                  break;
-                case 2:
-                  _context1.n = 3;
-                  return sequentialChunks(source, this.chunkSize);
-                case 3:
-                  _t6 = _context1.v;
-                case 4:
-                  next = _t6;
-                case 5:
-                  _context1.n = 6;
-                  return next();
-                case 6:
-                  chunk = _context1.v;
-                  if (!(total >= 0 && offset + chunk.bytes.byteLength > total)) {
-                    _context1.n = 7;
-                    break;
-                  }
-                  throw new Error("read upload content: got more than declared size ".concat(total));
-                case 7:
-                  if (!chunk.done) {
-                    _context1.n = 10;
-                    break;
-                  }
-                  if (!(total >= 0 && offset + chunk.bytes.byteLength !== total)) {
-                    _context1.n = 8;
-                    break;
-                  }
-                  throw new Error("read upload content: got ".concat(offset + chunk.bytes.byteLength, " bytes, expected ").concat(total));
-                case 8:
-                  _context1.n = 9;
-                  return this.finish(sessionId, offset, commit, chunk.bytes);
-                case 9:
-                  metadata = _context1.v;
-                  this.report(offset + chunk.bytes.byteLength, total);
-                  return _context1.a(2, {
-                    metadata
-                  });
-                case 10:
-                  if (!(chunk.bytes.byteLength === 0)) {
-                    _context1.n = 11;
-                    break;
-                  }
-                  throw new Error("read upload content: no progress");
-                case 11:
-                  _context1.n = 12;
-                  return this.append(sessionId, offset, chunk.bytes);
-                case 12:
-                  offset += chunk.bytes.byteLength;
-                  this.report(offset, total);
-                case 13:
-                  _context1.n = 5;
-                  break;
-                case 14:
-                  return _context1.a(2);
-              }
-            }, _callee1, this);
-          }));
-          function uploadSequential(_x15, _x16) {
-            return _uploadSequential.apply(this, arguments);
-          }
-          return uploadSequential;
-        })()
-      }, {
-        key: "uploadParallel",
-        value: (function() {
-          var _uploadParallel = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee12(source, commit) {
-            var _this5 = this;
-            var sessionId, ranges, offset, finalRange, committed, controller, signal, firstError, stop, uploadRange, workerCount, workers, _t8, _t9;
-            return _regenerator().w(function(_context12) {
-              while (1) switch (_context12.p = _context12.n) {
-                case 0:
-                  if (!(source.size === 0)) {
-                    _context12.n = 1;
-                    break;
-                  }
-                  return _context12.a(2, this.uploadSequential(source, commit));
-                case 1:
-                  if (!(this.chunkSize % CONCURRENT_CHUNK_SIZE !== 0)) {
-                    _context12.n = 2;
-                    break;
-                  }
-                  throw new TypeError("chunkSize must be a multiple of ".concat(CONCURRENT_CHUNK_SIZE, " for parallel uploads"));
-                case 2:
-                  _context12.n = 3;
-                  return this.start(true);
-                case 3:
-                  sessionId = _context12.v;
-                  ranges = [];
-                  for (offset = 0; offset < source.size; offset += this.chunkSize) {
-                    ranges.push({
-                      offset,
-                      length: Math.min(this.chunkSize, source.size - offset)
-                    });
-                  }
-                  finalRange = ranges.pop();
-                  committed = 0;
-                  controller = new AbortController();
-                  signal = this.signal ? AbortSignal.any([this.signal, controller.signal]) : controller.signal;
-                  stop = function stop2(error2) {
-                    if (!firstError) {
-                      firstError = error2;
-                      controller.abort(error2);
-                    }
-                  };
-                  uploadRange = /* @__PURE__ */ (function() {
-                    var _ref4 = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee10(range2, close) {
-                      var bytes;
-                      return _regenerator().w(function(_context10) {
-                        while (1) switch (_context10.n) {
-                          case 0:
-                            if (!firstError) {
-                              _context10.n = 1;
-                              break;
-                            }
-                            throw firstError;
-                          case 1:
-                            _context10.n = 2;
-                            return rangedChunk(source, range2.offset, range2.length);
-                          case 2:
-                            bytes = _context10.v;
-                            if (!firstError) {
-                              _context10.n = 3;
-                              break;
-                            }
-                            throw firstError;
-                          case 3:
-                            _context10.n = 4;
-                            return _this5.append(sessionId, range2.offset, bytes, close, signal);
-                          case 4:
-                            if (!firstError) {
-                              _context10.n = 5;
-                              break;
-                            }
-                            throw firstError;
-                          case 5:
-                            committed += range2.length;
-                            _this5.report(committed, source.size);
-                          case 6:
-                            return _context10.a(2);
-                        }
-                      }, _callee10);
-                    }));
-                    return function uploadRange2(_x19, _x20) {
-                      return _ref4.apply(this, arguments);
-                    };
-                  })();
-                  workerCount = Math.min(this.parallelUploads, ranges.length);
-                  workers = Array.from({
-                    length: workerCount
-                  }, /* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee11() {
-                    var range2, _t7;
-                    return _regenerator().w(function(_context11) {
-                      while (1) switch (_context11.p = _context11.n) {
-                        case 0:
-                          if (!(!firstError && ranges.length)) {
-                            _context11.n = 5;
-                            break;
-                          }
-                          range2 = ranges.shift();
-                          _context11.p = 1;
-                          _context11.n = 2;
-                          return uploadRange(range2, false);
-                        case 2:
-                          _context11.n = 4;
-                          break;
-                        case 3:
-                          _context11.p = 3;
-                          _t7 = _context11.v;
-                          stop(_t7);
-                          return _context11.a(2);
-                        case 4:
-                          _context11.n = 0;
-                          break;
-                        case 5:
-                          return _context11.a(2);
-                      }
-                    }, _callee11, null, [[1, 3]]);
-                  })));
-                  _context12.n = 4;
-                  return Promise.allSettled(workers);
-                case 4:
-                  if (!firstError) {
-                    _context12.n = 5;
-                    break;
-                  }
-                  throw firstError;
-                case 5:
-                  _context12.p = 5;
-                  _context12.n = 6;
-                  return uploadRange(finalRange, true);
-                case 6:
-                  _context12.n = 8;
-                  break;
-                case 7:
-                  _context12.p = 7;
-                  _t8 = _context12.v;
-                  stop(_t8);
-                  throw firstError;
-                case 8:
-                  if (!(committed !== source.size)) {
-                    _context12.n = 9;
-                    break;
-                  }
-                  throw new Error("incomplete upload: committed ".concat(committed, " of ").concat(source.size, " bytes"));
-                case 9:
-                  _context12.n = 10;
-                  return this.finish(sessionId, source.size, commit, emptyContents());
-                case 10:
-                  _t9 = _context12.v;
-                  return _context12.a(2, {
-                    metadata: _t9
-                  });
-              }
-            }, _callee12, this, [[5, 7]]);
-          }));
-          function uploadParallel(_x17, _x18) {
-            return _uploadParallel.apply(this, arguments);
-          }
-          return uploadParallel;
-        })()
-      }, {
-        key: "upload",
-        value: function upload(source, commitInfo) {
-          this.validate(source, commitInfo);
-          if (this.parallelUploads > 1) return this.uploadParallel(source, commitInfo);
-          return this.uploadSequential(source, commitInfo);
-        }
-      }]);
-    })();
-    function uploadFile(client, source, commitInfo) {
-      var options = arguments.length > 3 && arguments[3] !== void 0 ? arguments[3] : {};
-      return new DropboxFileUploader(client, options).upload(source, commitInfo);
-    }
-    exports.DropboxFileDownloader = _filedownload.DropboxFileDownloader;
-    exports.downloadFile = _filedownload.downloadFile;
-  }
-});
-
-// node_modules/dropbox/cjs/index.js
-var require_cjs = __commonJS({
-  "node_modules/dropbox/cjs/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", {
-      value: true
-    });
-    var _dropbox = require_dropbox();
-    Object.defineProperty(exports, "Dropbox", {
-      enumerable: true,
-      get: function get2() {
-        return _dropbox["default"];
-      }
-    });
-    var _auth = require_auth();
-    Object.defineProperty(exports, "DropboxAuth", {
-      enumerable: true,
-      get: function get2() {
-        return _auth["default"];
-      }
-    });
-    var _filedownload = require_filedownload();
-    Object.defineProperty(exports, "DropboxFileDownloader", {
-      enumerable: true,
-      get: function get2() {
-        return _filedownload.DropboxFileDownloader;
-      }
-    });
-    Object.defineProperty(exports, "downloadFile", {
-      enumerable: true,
-      get: function get2() {
-        return _filedownload.downloadFile;
-      }
-    });
-    var _filetransfer = require_filetransfer();
-    Object.defineProperty(exports, "DropboxFileUploader", {
-      enumerable: true,
-      get: function get2() {
-        return _filetransfer.DropboxFileUploader;
-      }
-    });
-    Object.defineProperty(exports, "bytesUpload", {
-      enumerable: true,
-      get: function get2() {
-        return _filetransfer.bytesUpload;
-      }
-    });
-    Object.defineProperty(exports, "fileUpload", {
-      enumerable: true,
-      get: function get2() {
-        return _filetransfer.fileUpload;
-      }
-    });
-    Object.defineProperty(exports, "readerUpload", {
-      enumerable: true,
-      get: function get2() {
-        return _filetransfer.readerUpload;
-      }
-    });
-    Object.defineProperty(exports, "sizedReaderUpload", {
-      enumerable: true,
-      get: function get2() {
-        return _filetransfer.sizedReaderUpload;
-      }
-    });
-    Object.defineProperty(exports, "uploadFile", {
-      enumerable: true,
-      get: function get2() {
-        return _filetransfer.uploadFile;
-      }
-    });
-    var _response = require_response();
-    Object.defineProperty(exports, "DropboxResponse", {
-      enumerable: true,
-      get: function get2() {
-        return _response.DropboxResponse;
-      }
-    });
-    var _error = require_error2();
-    Object.defineProperty(exports, "DropboxResponseError", {
-      enumerable: true,
-      get: function get2() {
-        return _error.DropboxResponseError;
-      }
-    });
-  }
-});
-
 // node_modules/mime-db/db.json
 var require_db = __commonJS({
   "node_modules/mime-db/db.json"(exports, module) {
@@ -17636,6 +12978,4664 @@ var require_mime_types = __commonJS({
       }
       return score0 > score1 ? type0 : type1;
     }
+  }
+});
+
+// node_modules/dropbox/cjs/src/constants.js
+var require_constants = __commonJS({
+  "node_modules/dropbox/cjs/src/constants.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    var RPC = exports.RPC = "rpc";
+    var UPLOAD = exports.UPLOAD = "upload";
+    var DOWNLOAD = exports.DOWNLOAD = "download";
+    var APP_AUTH = exports.APP_AUTH = "app";
+    var USER_AUTH = exports.USER_AUTH = "user";
+    var TEAM_AUTH = exports.TEAM_AUTH = "team";
+    var NO_AUTH = exports.NO_AUTH = "noauth";
+    var COOKIE = exports.COOKIE = "cookie";
+    var DEFAULT_API_DOMAIN = exports.DEFAULT_API_DOMAIN = "dropboxapi.com";
+    var DEFAULT_DOMAIN = exports.DEFAULT_DOMAIN = "dropbox.com";
+    var TEST_DOMAIN_MAPPINGS = exports.TEST_DOMAIN_MAPPINGS = {
+      api: "api",
+      notify: "bolt",
+      content: "api-content"
+    };
+  }
+});
+
+// node_modules/dropbox/cjs/lib/routes.js
+var require_routes = __commonJS({
+  "node_modules/dropbox/cjs/lib/routes.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    var routes = {};
+    routes.accountDeleteProfilePhoto = function(arg, options) {
+      return this.request("account/delete_profile_photo", arg, "user", "api", "rpc", "account_info.write", options);
+    };
+    routes.accountGetPhoto = function(arg, options) {
+      return this.request("account/get_photo", arg, "user", "content", "download", "account_info.read", options);
+    };
+    routes.accountSetProfilePhoto = function(arg, options) {
+      return this.request("account/set_profile_photo", arg, "user", "api", "rpc", "account_info.write", options);
+    };
+    routes.authTokenFromOauth1 = function(arg, options) {
+      return this.request("auth/token/from_oauth1", arg, "app", "api", "rpc", null, options);
+    };
+    routes.authTokenRevoke = function(options) {
+      return this.request("auth/token/revoke", null, "user", "api", "rpc", null, options);
+    };
+    routes.checkApp = function(arg, options) {
+      return this.request("check/app", arg, "app", "api", "rpc", null, options);
+    };
+    routes.checkUser = function(arg, options) {
+      return this.request("check/user", arg, "user", "api", "rpc", "account_info.read", options);
+    };
+    routes.contactsDeleteManualContacts = function(options) {
+      return this.request("contacts/delete_manual_contacts", null, "user", "api", "rpc", "contacts.write", options);
+    };
+    routes.contactsDeleteManualContactsBatch = function(arg, options) {
+      return this.request("contacts/delete_manual_contacts_batch", arg, "user", "api", "rpc", "contacts.write", options);
+    };
+    routes.filePropertiesPropertiesAdd = function(arg, options) {
+      return this.request("file_properties/properties/add", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filePropertiesPropertiesOverwrite = function(arg, options) {
+      return this.request("file_properties/properties/overwrite", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filePropertiesPropertiesRemove = function(arg, options) {
+      return this.request("file_properties/properties/remove", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filePropertiesPropertiesSearch = function(arg, options) {
+      return this.request("file_properties/properties/search", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filePropertiesPropertiesSearchContinue = function(arg, options) {
+      return this.request("file_properties/properties/search/continue", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filePropertiesPropertiesUpdate = function(arg, options) {
+      return this.request("file_properties/properties/update", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filePropertiesTemplatesAddForTeam = function(arg, options) {
+      return this.request("file_properties/templates/add_for_team", arg, "team", "api", "rpc", "files.team_metadata.write", options);
+    };
+    routes.filePropertiesTemplatesAddForUser = function(arg, options) {
+      return this.request("file_properties/templates/add_for_user", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filePropertiesTemplatesGetForTeam = function(arg, options) {
+      return this.request("file_properties/templates/get_for_team", arg, "team", "api", "rpc", "files.team_metadata.write", options);
+    };
+    routes.filePropertiesTemplatesGetForUser = function(arg, options) {
+      return this.request("file_properties/templates/get_for_user", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filePropertiesTemplatesListForTeam = function(options) {
+      return this.request("file_properties/templates/list_for_team", null, "team", "api", "rpc", "files.team_metadata.write", options);
+    };
+    routes.filePropertiesTemplatesListForUser = function(options) {
+      return this.request("file_properties/templates/list_for_user", null, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filePropertiesTemplatesRemoveForTeam = function(arg, options) {
+      return this.request("file_properties/templates/remove_for_team", arg, "team", "api", "rpc", "files.team_metadata.write", options);
+    };
+    routes.filePropertiesTemplatesRemoveForUser = function(arg, options) {
+      return this.request("file_properties/templates/remove_for_user", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filePropertiesTemplatesUpdateForTeam = function(arg, options) {
+      return this.request("file_properties/templates/update_for_team", arg, "team", "api", "rpc", "files.team_metadata.write", options);
+    };
+    routes.filePropertiesTemplatesUpdateForUser = function(arg, options) {
+      return this.request("file_properties/templates/update_for_user", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.fileRequestsCount = function(options) {
+      return this.request("file_requests/count", null, "user", "api", "rpc", "file_requests.read", options);
+    };
+    routes.fileRequestsCreate = function(arg, options) {
+      return this.request("file_requests/create", arg, "user", "api", "rpc", "file_requests.write", options);
+    };
+    routes.fileRequestsDelete = function(arg, options) {
+      return this.request("file_requests/delete", arg, "user", "api", "rpc", "file_requests.write", options);
+    };
+    routes.fileRequestsDeleteAllClosed = function(options) {
+      return this.request("file_requests/delete_all_closed", null, "user", "api", "rpc", "file_requests.write", options);
+    };
+    routes.fileRequestsGet = function(arg, options) {
+      return this.request("file_requests/get", arg, "user", "api", "rpc", "file_requests.read", options);
+    };
+    routes.fileRequestsList = function(options) {
+      return this.request("file_requests/list", null, "user", "api", "rpc", "file_requests.read", options);
+    };
+    routes.fileRequestsListV2 = function(arg, options) {
+      return this.request("file_requests/list_v2", arg, "user", "api", "rpc", "file_requests.read", options);
+    };
+    routes.fileRequestsListContinue = function(arg, options) {
+      return this.request("file_requests/list/continue", arg, "user", "api", "rpc", "file_requests.read", options);
+    };
+    routes.fileRequestsUpdate = function(arg, options) {
+      return this.request("file_requests/update", arg, "user", "api", "rpc", "file_requests.write", options);
+    };
+    routes.filesAlphaGetMetadata = function(arg, options) {
+      return this.request("files/alpha/get_metadata", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesAlphaUpload = function(arg, options) {
+      return this.request("files/alpha/upload", arg, "user", "content", "upload", "files.content.write", options);
+    };
+    routes.filesCopy = function(arg, options) {
+      return this.request("files/copy", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCopyV2 = function(arg, options) {
+      return this.request("files/copy_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCopyBatch = function(arg, options) {
+      return this.request("files/copy_batch", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCopyBatchV2 = function(arg, options) {
+      return this.request("files/copy_batch_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCopyBatchCheck = function(arg, options) {
+      return this.request("files/copy_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCopyBatchCheckV2 = function(arg, options) {
+      return this.request("files/copy_batch/check_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCopyReferenceGet = function(arg, options) {
+      return this.request("files/copy_reference/get", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCopyReferenceSave = function(arg, options) {
+      return this.request("files/copy_reference/save", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCreateFolder = function(arg, options) {
+      return this.request("files/create_folder", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCreateFolderV2 = function(arg, options) {
+      return this.request("files/create_folder_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCreateFolderBatch = function(arg, options) {
+      return this.request("files/create_folder_batch", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesCreateFolderBatchCheck = function(arg, options) {
+      return this.request("files/create_folder_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesDelete = function(arg, options) {
+      return this.request("files/delete", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesDeleteV2 = function(arg, options) {
+      return this.request("files/delete_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesDeleteBatch = function(arg, options) {
+      return this.request("files/delete_batch", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesDeleteBatchCheck = function(arg, options) {
+      return this.request("files/delete_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesDownload = function(arg, options) {
+      return this.request("files/download", arg, "user", "content", "download", "files.content.read", options);
+    };
+    routes.filesDownloadZip = function(arg, options) {
+      return this.request("files/download_zip", arg, "user", "content", "download", "files.content.read", options);
+    };
+    routes.filesExport = function(arg, options) {
+      return this.request("files/export", arg, "user", "content", "download", "files.content.read", options);
+    };
+    routes.filesGetFileLockBatch = function(arg, options) {
+      return this.request("files/get_file_lock_batch", arg, "user", "api", "rpc", "files.content.read", options);
+    };
+    routes.filesGetMetadata = function(arg, options) {
+      return this.request("files/get_metadata", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesGetPreview = function(arg, options) {
+      return this.request("files/get_preview", arg, "user", "content", "download", "files.content.read", options);
+    };
+    routes.filesGetTemporaryLink = function(arg, options) {
+      return this.request("files/get_temporary_link", arg, "user", "api", "rpc", "files.content.read", options);
+    };
+    routes.filesGetTemporaryUploadLink = function(arg, options) {
+      return this.request("files/get_temporary_upload_link", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesGetThumbnail = function(arg, options) {
+      return this.request("files/get_thumbnail", arg, "user", "content", "download", "files.content.read", options);
+    };
+    routes.filesGetThumbnailV2 = function(arg, options) {
+      return this.request("files/get_thumbnail_v2", arg, "app, user", "content", "download", "files.content.read", options);
+    };
+    routes.filesGetThumbnailBatch = function(arg, options) {
+      return this.request("files/get_thumbnail_batch", arg, "user", "content", "rpc", "files.content.read", options);
+    };
+    routes.filesListFolder = function(arg, options) {
+      return this.request("files/list_folder", arg, "app, user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesListFolderContinue = function(arg, options) {
+      return this.request("files/list_folder/continue", arg, "app, user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesListFolderGetLatestCursor = function(arg, options) {
+      return this.request("files/list_folder/get_latest_cursor", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesListFolderLongpoll = function(arg, options) {
+      return this.request("files/list_folder/longpoll", arg, "noauth", "notify", "rpc", "files.metadata.read", options);
+    };
+    routes.filesListRevisions = function(arg, options) {
+      return this.request("files/list_revisions", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesLockFileBatch = function(arg, options) {
+      return this.request("files/lock_file_batch", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesMove = function(arg, options) {
+      return this.request("files/move", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesMoveV2 = function(arg, options) {
+      return this.request("files/move_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesMoveBatch = function(arg, options) {
+      return this.request("files/move_batch", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesMoveBatchV2 = function(arg, options) {
+      return this.request("files/move_batch_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesMoveBatchCheck = function(arg, options) {
+      return this.request("files/move_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesMoveBatchCheckV2 = function(arg, options) {
+      return this.request("files/move_batch/check_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesPaperCreate = function(arg, options) {
+      return this.request("files/paper/create", arg, "user", "api", "upload", "files.content.write", options);
+    };
+    routes.filesPaperUpdate = function(arg, options) {
+      return this.request("files/paper/update", arg, "user", "api", "upload", "files.content.write", options);
+    };
+    routes.filesPermanentlyDelete = function(arg, options) {
+      return this.request("files/permanently_delete", arg, "user", "api", "rpc", "files.permanent_delete", options);
+    };
+    routes.filesPropertiesAdd = function(arg, options) {
+      return this.request("files/properties/add", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filesPropertiesOverwrite = function(arg, options) {
+      return this.request("files/properties/overwrite", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filesPropertiesUpdate = function(arg, options) {
+      return this.request("files/properties/update", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filesRestore = function(arg, options) {
+      return this.request("files/restore", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesSaveUrl = function(arg, options) {
+      return this.request("files/save_url", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesSaveUrlCheckJobStatus = function(arg, options) {
+      return this.request("files/save_url/check_job_status", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesSearch = function(arg, options) {
+      return this.request("files/search", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesSearchV2 = function(arg, options) {
+      return this.request("files/search_v2", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesSearchContinueV2 = function(arg, options) {
+      return this.request("files/search/continue_v2", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesTagsAdd = function(arg, options) {
+      return this.request("files/tags/add", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filesTagsGet = function(arg, options) {
+      return this.request("files/tags/get", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.filesTagsRemove = function(arg, options) {
+      return this.request("files/tags/remove", arg, "user", "api", "rpc", "files.metadata.write", options);
+    };
+    routes.filesUnlockFileBatch = function(arg, options) {
+      return this.request("files/unlock_file_batch", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesUpload = function(arg, options) {
+      return this.request("files/upload", arg, "user", "content", "upload", "files.content.write", options);
+    };
+    routes.filesUploadSessionAppend = function(arg, options) {
+      return this.request("files/upload_session/append", arg, "user", "content", "upload", "files.content.write", options);
+    };
+    routes.filesUploadSessionAppendV2 = function(arg, options) {
+      return this.request("files/upload_session/append_v2", arg, "user", "content", "upload", "files.content.write", options);
+    };
+    routes.filesUploadSessionAppendBatch = function(arg, options) {
+      return this.request("files/upload_session/append_batch", arg, "user", "content", "upload", "files.content.write", options);
+    };
+    routes.filesUploadSessionFinish = function(arg, options) {
+      return this.request("files/upload_session/finish", arg, "user", "content", "upload", "files.content.write", options);
+    };
+    routes.filesUploadSessionFinishBatch = function(arg, options) {
+      return this.request("files/upload_session/finish_batch", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesUploadSessionFinishBatchV2 = function(arg, options) {
+      return this.request("files/upload_session/finish_batch_v2", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesUploadSessionFinishBatchCheck = function(arg, options) {
+      return this.request("files/upload_session/finish_batch/check", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.filesUploadSessionStart = function(arg, options) {
+      return this.request("files/upload_session/start", arg, "user", "content", "upload", "files.content.write", options);
+    };
+    routes.filesUploadSessionStartBatch = function(arg, options) {
+      return this.request("files/upload_session/start_batch", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.openidUserinfo = function(arg, options) {
+      return this.request("openid/userinfo", arg, "user", "api", "rpc", "openid", options);
+    };
+    routes.paperDocsArchive = function(arg, options) {
+      return this.request("paper/docs/archive", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.paperDocsCreate = function(arg, options) {
+      return this.request("paper/docs/create", arg, "user", "api", "upload", "files.content.write", options);
+    };
+    routes.paperDocsDownload = function(arg, options) {
+      return this.request("paper/docs/download", arg, "user", "api", "download", "files.content.read", options);
+    };
+    routes.paperDocsFolderUsersList = function(arg, options) {
+      return this.request("paper/docs/folder_users/list", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.paperDocsFolderUsersListContinue = function(arg, options) {
+      return this.request("paper/docs/folder_users/list/continue", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.paperDocsGetFolderInfo = function(arg, options) {
+      return this.request("paper/docs/get_folder_info", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.paperDocsGetMetadata = function(arg, options) {
+      return this.request("paper/docs/get_metadata", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.paperDocsList = function(arg, options) {
+      return this.request("paper/docs/list", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.paperDocsListContinue = function(arg, options) {
+      return this.request("paper/docs/list/continue", arg, "user", "api", "rpc", "files.metadata.read", options);
+    };
+    routes.paperDocsPermanentlyDelete = function(arg, options) {
+      return this.request("paper/docs/permanently_delete", arg, "user", "api", "rpc", "files.permanent_delete", options);
+    };
+    routes.paperDocsSharingPolicyGet = function(arg, options) {
+      return this.request("paper/docs/sharing_policy/get", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.paperDocsSharingPolicySet = function(arg, options) {
+      return this.request("paper/docs/sharing_policy/set", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.paperDocsUpdate = function(arg, options) {
+      return this.request("paper/docs/update", arg, "user", "api", "upload", "files.content.write", options);
+    };
+    routes.paperDocsUsersAdd = function(arg, options) {
+      return this.request("paper/docs/users/add", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.paperDocsUsersList = function(arg, options) {
+      return this.request("paper/docs/users/list", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.paperDocsUsersListContinue = function(arg, options) {
+      return this.request("paper/docs/users/list/continue", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.paperDocsUsersRemove = function(arg, options) {
+      return this.request("paper/docs/users/remove", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.paperFoldersCreate = function(arg, options) {
+      return this.request("paper/folders/create", arg, "user", "api", "rpc", "files.content.write", options);
+    };
+    routes.rivieraGetKeyframesAsync = function(arg, options) {
+      return this.request("riviera/get_keyframes_async", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetKeyframesAsyncCheck = function(arg, options) {
+      return this.request("riviera/get_keyframes_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetMarkdownAsync = function(arg, options) {
+      return this.request("riviera/get_markdown_async", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetMarkdownAsyncCheck = function(arg, options) {
+      return this.request("riviera/get_markdown_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetMetadataAsync = function(arg, options) {
+      return this.request("riviera/get_metadata_async", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetMetadataAsyncCheck = function(arg, options) {
+      return this.request("riviera/get_metadata_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetOcrAsync = function(arg, options) {
+      return this.request("riviera/get_ocr_async", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetOcrAsyncCheck = function(arg, options) {
+      return this.request("riviera/get_ocr_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetTextAsync = function(arg, options) {
+      return this.request("riviera/get_text_async", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetTextAsyncCheck = function(arg, options) {
+      return this.request("riviera/get_text_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetTranscriptAsync = function(arg, options) {
+      return this.request("riviera/get_transcript_async", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.rivieraGetTranscriptAsyncCheck = function(arg, options) {
+      return this.request("riviera/get_transcript_async/check", arg, "app, user", "api", "rpc", "files.content.read", options);
+    };
+    routes.sharingAddFileMember = function(arg, options) {
+      return this.request("sharing/add_file_member", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingAddFolderMember = function(arg, options) {
+      return this.request("sharing/add_folder_member", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingCheckJobStatus = function(arg, options) {
+      return this.request("sharing/check_job_status", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingCheckRemoveMemberJobStatus = function(arg, options) {
+      return this.request("sharing/check_remove_member_job_status", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingCheckShareJobStatus = function(arg, options) {
+      return this.request("sharing/check_share_job_status", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingCreateSharedLink = function(arg, options) {
+      return this.request("sharing/create_shared_link", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingCreateSharedLinkWithSettings = function(arg, options) {
+      return this.request("sharing/create_shared_link_with_settings", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingGetFileMetadata = function(arg, options) {
+      return this.request("sharing/get_file_metadata", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingGetFileMetadataBatch = function(arg, options) {
+      return this.request("sharing/get_file_metadata/batch", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingGetFolderMetadata = function(arg, options) {
+      return this.request("sharing/get_folder_metadata", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingGetSharedLinkFile = function(arg, options) {
+      return this.request("sharing/get_shared_link_file", arg, "app, user", "content", "download", "sharing.read", options);
+    };
+    routes.sharingGetSharedLinkMetadata = function(arg, options) {
+      return this.request("sharing/get_shared_link_metadata", arg, "app, user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingGetSharedLinks = function(arg, options) {
+      return this.request("sharing/get_shared_links", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListFileMembers = function(arg, options) {
+      return this.request("sharing/list_file_members", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListFileMembersBatch = function(arg, options) {
+      return this.request("sharing/list_file_members/batch", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListFileMembersContinue = function(arg, options) {
+      return this.request("sharing/list_file_members/continue", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListFolderMembers = function(arg, options) {
+      return this.request("sharing/list_folder_members", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListFolderMembersContinue = function(arg, options) {
+      return this.request("sharing/list_folder_members/continue", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListFolders = function(arg, options) {
+      return this.request("sharing/list_folders", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListFoldersContinue = function(arg, options) {
+      return this.request("sharing/list_folders/continue", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListMountableFolders = function(arg, options) {
+      return this.request("sharing/list_mountable_folders", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListMountableFoldersContinue = function(arg, options) {
+      return this.request("sharing/list_mountable_folders/continue", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListReceivedFiles = function(arg, options) {
+      return this.request("sharing/list_received_files", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListReceivedFilesContinue = function(arg, options) {
+      return this.request("sharing/list_received_files/continue", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingListSharedLinks = function(arg, options) {
+      return this.request("sharing/list_shared_links", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.sharingModifySharedLinkSettings = function(arg, options) {
+      return this.request("sharing/modify_shared_link_settings", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingMountFolder = function(arg, options) {
+      return this.request("sharing/mount_folder", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingRelinquishAccess = function(arg, options) {
+      return this.request("sharing/relinquish_access", arg, "user", "api", "rpc", "private:sharing.write", options);
+    };
+    routes.sharingRelinquishFileMembership = function(arg, options) {
+      return this.request("sharing/relinquish_file_membership", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingRelinquishFolderMembership = function(arg, options) {
+      return this.request("sharing/relinquish_folder_membership", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingRemoveFileMember = function(arg, options) {
+      return this.request("sharing/remove_file_member", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingRemoveFileMember2 = function(arg, options) {
+      return this.request("sharing/remove_file_member_2", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingRemoveFolderMember = function(arg, options) {
+      return this.request("sharing/remove_folder_member", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingRevokeSharedLink = function(arg, options) {
+      return this.request("sharing/revoke_shared_link", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingSetAccessInheritance = function(arg, options) {
+      return this.request("sharing/set_access_inheritance", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingShareFolder = function(arg, options) {
+      return this.request("sharing/share_folder", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingTransferFolder = function(arg, options) {
+      return this.request("sharing/transfer_folder", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingUnmountFolder = function(arg, options) {
+      return this.request("sharing/unmount_folder", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingUnshareFile = function(arg, options) {
+      return this.request("sharing/unshare_file", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingUnshareFolder = function(arg, options) {
+      return this.request("sharing/unshare_folder", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingUpdateFileMember = function(arg, options) {
+      return this.request("sharing/update_file_member", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingUpdateFilePolicy = function(arg, options) {
+      return this.request("sharing/update_file_policy", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingUpdateFolderMember = function(arg, options) {
+      return this.request("sharing/update_folder_member", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.sharingUpdateFolderPolicy = function(arg, options) {
+      return this.request("sharing/update_folder_policy", arg, "user", "api", "rpc", "sharing.write", options);
+    };
+    routes.teamDevicesListMemberDevices = function(arg, options) {
+      return this.request("team/devices/list_member_devices", arg, "team", "api", "rpc", "sessions.list", options);
+    };
+    routes.teamDevicesListMembersDevices = function(arg, options) {
+      return this.request("team/devices/list_members_devices", arg, "team", "api", "rpc", "sessions.list", options);
+    };
+    routes.teamDevicesListTeamDevices = function(arg, options) {
+      return this.request("team/devices/list_team_devices", arg, "team", "api", "rpc", "sessions.list", options);
+    };
+    routes.teamDevicesRevokeDeviceSession = function(arg, options) {
+      return this.request("team/devices/revoke_device_session", arg, "team", "api", "rpc", "sessions.modify", options);
+    };
+    routes.teamDevicesRevokeDeviceSessionBatch = function(arg, options) {
+      return this.request("team/devices/revoke_device_session_batch", arg, "team", "api", "rpc", "sessions.modify", options);
+    };
+    routes.teamFeaturesGetValues = function(arg, options) {
+      return this.request("team/features/get_values", arg, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamGetInfo = function(options) {
+      return this.request("team/get_info", null, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamGroupsCreate = function(arg, options) {
+      return this.request("team/groups/create", arg, "team", "api", "rpc", "groups.write", options);
+    };
+    routes.teamGroupsDelete = function(arg, options) {
+      return this.request("team/groups/delete", arg, "team", "api", "rpc", "groups.write", options);
+    };
+    routes.teamGroupsGetInfo = function(arg, options) {
+      return this.request("team/groups/get_info", arg, "team", "api", "rpc", "groups.read", options);
+    };
+    routes.teamGroupsJobStatusGet = function(arg, options) {
+      return this.request("team/groups/job_status/get", arg, "team", "api", "rpc", "groups.write", options);
+    };
+    routes.teamGroupsList = function(arg, options) {
+      return this.request("team/groups/list", arg, "team", "api", "rpc", "groups.read", options);
+    };
+    routes.teamGroupsListContinue = function(arg, options) {
+      return this.request("team/groups/list/continue", arg, "team", "api", "rpc", "groups.read", options);
+    };
+    routes.teamGroupsMembersAdd = function(arg, options) {
+      return this.request("team/groups/members/add", arg, "team", "api", "rpc", "groups.write", options);
+    };
+    routes.teamGroupsMembersList = function(arg, options) {
+      return this.request("team/groups/members/list", arg, "team", "api", "rpc", "groups.read", options);
+    };
+    routes.teamGroupsMembersListContinue = function(arg, options) {
+      return this.request("team/groups/members/list/continue", arg, "team", "api", "rpc", "groups.read", options);
+    };
+    routes.teamGroupsMembersRemove = function(arg, options) {
+      return this.request("team/groups/members/remove", arg, "team", "api", "rpc", "groups.write", options);
+    };
+    routes.teamGroupsMembersSetAccessType = function(arg, options) {
+      return this.request("team/groups/members/set_access_type", arg, "team", "api", "rpc", "groups.write", options);
+    };
+    routes.teamGroupsUpdate = function(arg, options) {
+      return this.request("team/groups/update", arg, "team", "api", "rpc", "groups.write", options);
+    };
+    routes.teamLegalHoldsCreatePolicy = function(arg, options) {
+      return this.request("team/legal_holds/create_policy", arg, "team", "api", "rpc", "team_data.governance.write", options);
+    };
+    routes.teamLegalHoldsGetPolicy = function(arg, options) {
+      return this.request("team/legal_holds/get_policy", arg, "team", "api", "rpc", "team_data.governance.write", options);
+    };
+    routes.teamLegalHoldsListHeldRevisions = function(arg, options) {
+      return this.request("team/legal_holds/list_held_revisions", arg, "team", "api", "rpc", "team_data.governance.write", options);
+    };
+    routes.teamLegalHoldsListHeldRevisionsContinue = function(arg, options) {
+      return this.request("team/legal_holds/list_held_revisions_continue", arg, "team", "api", "rpc", "team_data.governance.write", options);
+    };
+    routes.teamLegalHoldsListPolicies = function(arg, options) {
+      return this.request("team/legal_holds/list_policies", arg, "team", "api", "rpc", "team_data.governance.write", options);
+    };
+    routes.teamLegalHoldsReleasePolicy = function(arg, options) {
+      return this.request("team/legal_holds/release_policy", arg, "team", "api", "rpc", "team_data.governance.write", options);
+    };
+    routes.teamLegalHoldsUpdatePolicy = function(arg, options) {
+      return this.request("team/legal_holds/update_policy", arg, "team", "api", "rpc", "team_data.governance.write", options);
+    };
+    routes.teamLinkedAppsListMemberLinkedApps = function(arg, options) {
+      return this.request("team/linked_apps/list_member_linked_apps", arg, "team", "api", "rpc", "sessions.list", options);
+    };
+    routes.teamLinkedAppsListMembersLinkedApps = function(arg, options) {
+      return this.request("team/linked_apps/list_members_linked_apps", arg, "team", "api", "rpc", "sessions.list", options);
+    };
+    routes.teamLinkedAppsListTeamLinkedApps = function(arg, options) {
+      return this.request("team/linked_apps/list_team_linked_apps", arg, "team", "api", "rpc", "sessions.list", options);
+    };
+    routes.teamLinkedAppsRevokeLinkedApp = function(arg, options) {
+      return this.request("team/linked_apps/revoke_linked_app", arg, "team", "api", "rpc", "sessions.modify", options);
+    };
+    routes.teamLinkedAppsRevokeLinkedAppBatch = function(arg, options) {
+      return this.request("team/linked_apps/revoke_linked_app_batch", arg, "team", "api", "rpc", "sessions.modify", options);
+    };
+    routes.teamMemberSpaceLimitsExcludedUsersAdd = function(arg, options) {
+      return this.request("team/member_space_limits/excluded_users/add", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMemberSpaceLimitsExcludedUsersList = function(arg, options) {
+      return this.request("team/member_space_limits/excluded_users/list", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMemberSpaceLimitsExcludedUsersListContinue = function(arg, options) {
+      return this.request("team/member_space_limits/excluded_users/list/continue", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMemberSpaceLimitsExcludedUsersRemove = function(arg, options) {
+      return this.request("team/member_space_limits/excluded_users/remove", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMemberSpaceLimitsGetCustomQuota = function(arg, options) {
+      return this.request("team/member_space_limits/get_custom_quota", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMemberSpaceLimitsRemoveCustomQuota = function(arg, options) {
+      return this.request("team/member_space_limits/remove_custom_quota", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMemberSpaceLimitsSetCustomQuota = function(arg, options) {
+      return this.request("team/member_space_limits/set_custom_quota", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMembersAdd = function(arg, options) {
+      return this.request("team/members/add", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersAddV2 = function(arg, options) {
+      return this.request("team/members/add_v2", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersAddJobStatusGet = function(arg, options) {
+      return this.request("team/members/add/job_status/get", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersAddJobStatusGetV2 = function(arg, options) {
+      return this.request("team/members/add/job_status/get_v2", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersBulkSuspend = function(arg, options) {
+      return this.request("team/members/bulk_suspend", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersBulkSuspendJobStatusCheck = function(arg, options) {
+      return this.request("team/members/bulk_suspend/job_status/check", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersDeleteFormerMemberFiles = function(arg, options) {
+      return this.request("team/members/delete_former_member_files", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersDeleteProfilePhoto = function(arg, options) {
+      return this.request("team/members/delete_profile_photo", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersDeleteProfilePhotoV2 = function(arg, options) {
+      return this.request("team/members/delete_profile_photo_v2", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersGetAvailableTeamMemberRoles = function(options) {
+      return this.request("team/members/get_available_team_member_roles", null, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMembersGetInfo = function(arg, options) {
+      return this.request("team/members/get_info", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMembersGetInfoV2 = function(arg, options) {
+      return this.request("team/members/get_info_v2", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMembersList = function(arg, options) {
+      return this.request("team/members/list", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMembersListV2 = function(arg, options) {
+      return this.request("team/members/list_v2", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMembersListContinue = function(arg, options) {
+      return this.request("team/members/list/continue", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMembersListContinueV2 = function(arg, options) {
+      return this.request("team/members/list/continue_v2", arg, "team", "api", "rpc", "members.read", options);
+    };
+    routes.teamMembersMoveFormerMemberFiles = function(arg, options) {
+      return this.request("team/members/move_former_member_files", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersMoveFormerMemberFilesJobStatusCheck = function(arg, options) {
+      return this.request("team/members/move_former_member_files/job_status/check", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersRecover = function(arg, options) {
+      return this.request("team/members/recover", arg, "team", "api", "rpc", "members.delete", options);
+    };
+    routes.teamMembersRemove = function(arg, options) {
+      return this.request("team/members/remove", arg, "team", "api", "rpc", "members.delete", options);
+    };
+    routes.teamMembersRemoveJobStatusGet = function(arg, options) {
+      return this.request("team/members/remove/job_status/get", arg, "team", "api", "rpc", "members.delete", options);
+    };
+    routes.teamMembersSecondaryEmailsAdd = function(arg, options) {
+      return this.request("team/members/secondary_emails/add", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSecondaryEmailsDelete = function(arg, options) {
+      return this.request("team/members/secondary_emails/delete", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSecondaryEmailsResendVerificationEmails = function(arg, options) {
+      return this.request("team/members/secondary_emails/resend_verification_emails", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSendWelcomeEmail = function(arg, options) {
+      return this.request("team/members/send_welcome_email", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSetAdminPermissions = function(arg, options) {
+      return this.request("team/members/set_admin_permissions", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSetAdminPermissionsV2 = function(arg, options) {
+      return this.request("team/members/set_admin_permissions_v2", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSetProfile = function(arg, options) {
+      return this.request("team/members/set_profile", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSetProfileV2 = function(arg, options) {
+      return this.request("team/members/set_profile_v2", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSetProfilePhoto = function(arg, options) {
+      return this.request("team/members/set_profile_photo", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSetProfilePhotoV2 = function(arg, options) {
+      return this.request("team/members/set_profile_photo_v2", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersSuspend = function(arg, options) {
+      return this.request("team/members/suspend", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamMembersUnsuspend = function(arg, options) {
+      return this.request("team/members/unsuspend", arg, "team", "api", "rpc", "members.write", options);
+    };
+    routes.teamNamespacesList = function(arg, options) {
+      return this.request("team/namespaces/list", arg, "team", "api", "rpc", "team_data.member", options);
+    };
+    routes.teamNamespacesListContinue = function(arg, options) {
+      return this.request("team/namespaces/list/continue", arg, "team", "api", "rpc", "team_data.member", options);
+    };
+    routes.teamPropertiesTemplateAdd = function(arg, options) {
+      return this.request("team/properties/template/add", arg, "team", "api", "rpc", "files.team_metadata.write", options);
+    };
+    routes.teamPropertiesTemplateGet = function(arg, options) {
+      return this.request("team/properties/template/get", arg, "team", "api", "rpc", "files.team_metadata.write", options);
+    };
+    routes.teamReportsGetActivity = function(arg, options) {
+      return this.request("team/reports/get_activity", arg, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamReportsGetDevices = function(arg, options) {
+      return this.request("team/reports/get_devices", arg, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamReportsGetMembership = function(arg, options) {
+      return this.request("team/reports/get_membership", arg, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamReportsGetStorage = function(arg, options) {
+      return this.request("team/reports/get_storage", arg, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamSharingAllowlistAdd = function(arg, options) {
+      return this.request("team/sharing_allowlist/add", arg, "team", "api", "rpc", "team_info.write", options);
+    };
+    routes.teamSharingAllowlistList = function(arg, options) {
+      return this.request("team/sharing_allowlist/list", arg, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamSharingAllowlistListContinue = function(arg, options) {
+      return this.request("team/sharing_allowlist/list/continue", arg, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamSharingAllowlistRemove = function(arg, options) {
+      return this.request("team/sharing_allowlist/remove", arg, "team", "api", "rpc", "team_info.write", options);
+    };
+    routes.teamTeamFolderActivate = function(arg, options) {
+      return this.request("team/team_folder/activate", arg, "team", "api", "rpc", "team_data.content.write", options);
+    };
+    routes.teamTeamFolderArchive = function(arg, options) {
+      return this.request("team/team_folder/archive", arg, "team", "api", "rpc", "team_data.content.write", options);
+    };
+    routes.teamTeamFolderArchiveCheck = function(arg, options) {
+      return this.request("team/team_folder/archive/check", arg, "team", "api", "rpc", "team_data.content.write", options);
+    };
+    routes.teamTeamFolderCreate = function(arg, options) {
+      return this.request("team/team_folder/create", arg, "team", "api", "rpc", "team_data.content.write", options);
+    };
+    routes.teamTeamFolderGetInfo = function(arg, options) {
+      return this.request("team/team_folder/get_info", arg, "team", "api", "rpc", "team_data.content.read", options);
+    };
+    routes.teamTeamFolderList = function(arg, options) {
+      return this.request("team/team_folder/list", arg, "team", "api", "rpc", "team_data.content.read", options);
+    };
+    routes.teamTeamFolderListContinue = function(arg, options) {
+      return this.request("team/team_folder/list/continue", arg, "team", "api", "rpc", "team_data.content.read", options);
+    };
+    routes.teamTeamFolderPermanentlyDelete = function(arg, options) {
+      return this.request("team/team_folder/permanently_delete", arg, "team", "api", "rpc", "team_data.content.write", options);
+    };
+    routes.teamTeamFolderRename = function(arg, options) {
+      return this.request("team/team_folder/rename", arg, "team", "api", "rpc", "team_data.content.write", options);
+    };
+    routes.teamTeamFolderRestore = function(arg, options) {
+      return this.request("team/team_folder/restore", arg, "team", "api", "rpc", "team_data.content.write", options);
+    };
+    routes.teamTeamFolderUpdateSyncSettings = function(arg, options) {
+      return this.request("team/team_folder/update_sync_settings", arg, "team", "api", "rpc", "team_data.content.write", options);
+    };
+    routes.teamTokenGetAuthenticatedAdmin = function(options) {
+      return this.request("team/token/get_authenticated_admin", null, "team", "api", "rpc", "team_info.read", options);
+    };
+    routes.teamLogGetEvents = function(arg, options) {
+      return this.request("team_log/get_events", arg, "team", "api", "rpc", "events.read", options);
+    };
+    routes.teamLogGetEventsContinue = function(arg, options) {
+      return this.request("team_log/get_events/continue", arg, "team", "api", "rpc", "events.read", options);
+    };
+    routes.usersFeaturesGetValues = function(arg, options) {
+      return this.request("users/features/get_values", arg, "user", "api", "rpc", "account_info.read", options);
+    };
+    routes.usersGetAccount = function(arg, options) {
+      return this.request("users/get_account", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.usersGetAccountBatch = function(arg, options) {
+      return this.request("users/get_account_batch", arg, "user", "api", "rpc", "sharing.read", options);
+    };
+    routes.usersGetCurrentAccount = function(options) {
+      return this.request("users/get_current_account", null, "user", "api", "rpc", "account_info.read", options);
+    };
+    routes.usersGetSpaceUsage = function(options) {
+      return this.request("users/get_space_usage", null, "user", "api", "rpc", "account_info.read", options);
+    };
+    exports.routes = routes;
+  }
+});
+
+// node_modules/dropbox/cjs/src/utils.js
+var require_utils = __commonJS({
+  "node_modules/dropbox/cjs/src/utils.js"(exports, module) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    exports.OAuth2TokenUrl = exports.OAuth2AuthorizationUrl = exports.baseApiUrl = void 0;
+    exports.httpHeaderSafeJson = httpHeaderSafeJson;
+    exports.getTokenExpiresAtDate = getTokenExpiresAtDate;
+    exports.isWindowOrWorker = isWindowOrWorker;
+    exports.isBrowserEnv = isBrowserEnv;
+    exports.isWorkerEnv = isWorkerEnv;
+    exports.createBrowserSafeString = createBrowserSafeString;
+    var _constants = require_constants();
+    function getSafeUnicode(c5) {
+      var unicode = "000".concat(c5.charCodeAt(0).toString(16)).slice(-4);
+      return "\\u".concat(unicode);
+    }
+    var baseApiUrl = exports.baseApiUrl = function baseApiUrl2(subdomain) {
+      var domain = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : _constants.DEFAULT_API_DOMAIN;
+      var domainDelimiter = arguments.length > 2 && arguments[2] !== void 0 ? arguments[2] : ".";
+      if (!domainDelimiter) {
+        return "https://".concat(domain, "/2/");
+      }
+      if (domain !== _constants.DEFAULT_API_DOMAIN && _constants.TEST_DOMAIN_MAPPINGS[subdomain] !== void 0) {
+        subdomain = _constants.TEST_DOMAIN_MAPPINGS[subdomain];
+        domainDelimiter = "-";
+      }
+      return "https://".concat(subdomain).concat(domainDelimiter).concat(domain, "/2/");
+    };
+    var OAuth2AuthorizationUrl = exports.OAuth2AuthorizationUrl = function OAuth2AuthorizationUrl2() {
+      var domain = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : _constants.DEFAULT_DOMAIN;
+      if (domain !== _constants.DEFAULT_DOMAIN) {
+        domain = "meta-".concat(domain);
+      }
+      return "https://".concat(domain, "/oauth2/authorize");
+    };
+    var OAuth2TokenUrl = exports.OAuth2TokenUrl = function OAuth2TokenUrl2() {
+      var domain = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : _constants.DEFAULT_API_DOMAIN;
+      var domainDelimiter = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : ".";
+      var subdomain = "api";
+      if (domain !== _constants.DEFAULT_API_DOMAIN) {
+        subdomain = _constants.TEST_DOMAIN_MAPPINGS[subdomain];
+        domainDelimiter = "-";
+      }
+      return "https://".concat(subdomain).concat(domainDelimiter).concat(domain, "/oauth2/token");
+    };
+    function httpHeaderSafeJson(args) {
+      return JSON.stringify(args).replace(/[\u007f-\uffff]/g, getSafeUnicode);
+    }
+    function getTokenExpiresAtDate(expiresIn) {
+      return new Date(Date.now() + expiresIn * 1e3);
+    }
+    function isWindowOrWorker() {
+      return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope || typeof module === "undefined" || typeof window !== "undefined";
+    }
+    function isBrowserEnv() {
+      return typeof window !== "undefined";
+    }
+    function isWorkerEnv() {
+      return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope;
+    }
+    function createBrowserSafeString(toBeConverted) {
+      var convertedString = toBeConverted.toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+      return convertedString;
+    }
+  }
+});
+
+// node_modules/dropbox/cjs/src/error.js
+var require_error2 = __commonJS({
+  "node_modules/dropbox/cjs/src/error.js"(exports) {
+    "use strict";
+    function _typeof(o3) {
+      "@babel/helpers - typeof";
+      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
+        return typeof o4;
+      } : function(o4) {
+        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
+      }, _typeof(o3);
+    }
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    function _defineProperties2(e5, r5) {
+      for (var t = 0; t < r5.length; t++) {
+        var o3 = r5[t];
+        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
+      }
+    }
+    function _createClass2(e5, r5, t) {
+      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
+    }
+    function _toPropertyKey2(t) {
+      var i5 = _toPrimitive2(t, "string");
+      return "symbol" == _typeof(i5) ? i5 : i5 + "";
+    }
+    function _toPrimitive2(t, r5) {
+      if ("object" != _typeof(t) || !t) return t;
+      var e5 = t[Symbol.toPrimitive];
+      if (void 0 !== e5) {
+        var i5 = e5.call(t, r5 || "default");
+        if ("object" != _typeof(i5)) return i5;
+        throw new TypeError("@@toPrimitive must return a primitive value.");
+      }
+      return ("string" === r5 ? String : Number)(t);
+    }
+    function _classCallCheck(a5, n3) {
+      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
+    }
+    function _callSuper(t, o3, e5) {
+      return o3 = _getPrototypeOf(o3), _possibleConstructorReturn(t, _isNativeReflectConstruct() ? Reflect.construct(o3, e5 || [], _getPrototypeOf(t).constructor) : o3.apply(t, e5));
+    }
+    function _possibleConstructorReturn(t, e5) {
+      if (e5 && ("object" == _typeof(e5) || "function" == typeof e5)) return e5;
+      if (void 0 !== e5) throw new TypeError("Derived constructors may only return object or undefined");
+      return _assertThisInitialized(t);
+    }
+    function _assertThisInitialized(e5) {
+      if (void 0 === e5) throw new ReferenceError("this hasn't been initialised - super() hasn't been called");
+      return e5;
+    }
+    function _inherits(t, e5) {
+      if ("function" != typeof e5 && null !== e5) throw new TypeError("Super expression must either be null or a function");
+      t.prototype = Object.create(e5 && e5.prototype, { constructor: { value: t, writable: true, configurable: true } }), Object.defineProperty(t, "prototype", { writable: false }), e5 && _setPrototypeOf(t, e5);
+    }
+    function _wrapNativeSuper(t) {
+      var r5 = "function" == typeof Map ? /* @__PURE__ */ new Map() : void 0;
+      return _wrapNativeSuper = function _wrapNativeSuper2(t8) {
+        if (null === t8 || !_isNativeFunction(t8)) return t8;
+        if ("function" != typeof t8) throw new TypeError("Super expression must either be null or a function");
+        if (void 0 !== r5) {
+          if (r5.has(t8)) return r5.get(t8);
+          r5.set(t8, Wrapper);
+        }
+        function Wrapper() {
+          return _construct(t8, arguments, _getPrototypeOf(this).constructor);
+        }
+        return Wrapper.prototype = Object.create(t8.prototype, { constructor: { value: Wrapper, enumerable: false, writable: true, configurable: true } }), _setPrototypeOf(Wrapper, t8);
+      }, _wrapNativeSuper(t);
+    }
+    function _construct(t, e5, r5) {
+      if (_isNativeReflectConstruct()) return Reflect.construct.apply(null, arguments);
+      var o3 = [null];
+      o3.push.apply(o3, e5);
+      var p3 = new (t.bind.apply(t, o3))();
+      return r5 && _setPrototypeOf(p3, r5.prototype), p3;
+    }
+    function _isNativeReflectConstruct() {
+      try {
+        var t = !Boolean.prototype.valueOf.call(Reflect.construct(Boolean, [], function() {
+        }));
+      } catch (t8) {
+      }
+      return (_isNativeReflectConstruct = function _isNativeReflectConstruct2() {
+        return !!t;
+      })();
+    }
+    function _isNativeFunction(t) {
+      try {
+        return -1 !== Function.toString.call(t).indexOf("[native code]");
+      } catch (n3) {
+        return "function" == typeof t;
+      }
+    }
+    function _setPrototypeOf(t, e5) {
+      return _setPrototypeOf = Object.setPrototypeOf ? Object.setPrototypeOf.bind() : function(t8, e6) {
+        return t8.__proto__ = e6, t8;
+      }, _setPrototypeOf(t, e5);
+    }
+    function _getPrototypeOf(t) {
+      return _getPrototypeOf = Object.setPrototypeOf ? Object.getPrototypeOf.bind() : function(t8) {
+        return t8.__proto__ || Object.getPrototypeOf(t8);
+      }, _getPrototypeOf(t);
+    }
+    var DropboxResponseError3 = exports.DropboxResponseError = (function(_Error) {
+      function DropboxResponseError4(status, headers, error2) {
+        var _this;
+        _classCallCheck(this, DropboxResponseError4);
+        _this = _callSuper(this, DropboxResponseError4, ["Response failed with a ".concat(status, " code")]);
+        _this.name = "DropboxResponseError";
+        _this.status = status;
+        _this.headers = headers;
+        _this.error = error2;
+        return _this;
+      }
+      _inherits(DropboxResponseError4, _Error);
+      return _createClass2(DropboxResponseError4);
+    })(/* @__PURE__ */ _wrapNativeSuper(Error));
+  }
+});
+
+// node_modules/dropbox/cjs/src/response.js
+var require_response = __commonJS({
+  "node_modules/dropbox/cjs/src/response.js"(exports) {
+    "use strict";
+    function _typeof(o3) {
+      "@babel/helpers - typeof";
+      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
+        return typeof o4;
+      } : function(o4) {
+        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
+      }, _typeof(o3);
+    }
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    exports.DropboxResponse = void 0;
+    exports.parseResponse = parseResponse;
+    exports.parseDownloadResponse = parseDownloadResponse;
+    var _utils = require_utils();
+    var _error = require_error2();
+    function _defineProperties2(e5, r5) {
+      for (var t = 0; t < r5.length; t++) {
+        var o3 = r5[t];
+        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
+      }
+    }
+    function _createClass2(e5, r5, t) {
+      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
+    }
+    function _toPropertyKey2(t) {
+      var i5 = _toPrimitive2(t, "string");
+      return "symbol" == _typeof(i5) ? i5 : i5 + "";
+    }
+    function _toPrimitive2(t, r5) {
+      if ("object" != _typeof(t) || !t) return t;
+      var e5 = t[Symbol.toPrimitive];
+      if (void 0 !== e5) {
+        var i5 = e5.call(t, r5 || "default");
+        if ("object" != _typeof(i5)) return i5;
+        throw new TypeError("@@toPrimitive must return a primitive value.");
+      }
+      return ("string" === r5 ? String : Number)(t);
+    }
+    function _classCallCheck(a5, n3) {
+      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
+    }
+    var DropboxResponse = exports.DropboxResponse = _createClass2(function DropboxResponse2(status, headers, result) {
+      _classCallCheck(this, DropboxResponse2);
+      this.status = status;
+      this.headers = headers;
+      this.result = result;
+    });
+    function throwAsError(res) {
+      return res.text().then(function(data) {
+        var errorObject;
+        try {
+          errorObject = JSON.parse(data);
+        } catch (error2) {
+          errorObject = data;
+        }
+        throw new _error.DropboxResponseError(res.status, res.headers, errorObject);
+      });
+    }
+    function parseResponse(res) {
+      if (!res.ok) {
+        return throwAsError(res);
+      }
+      return res.text().then(function(data) {
+        var responseObject;
+        try {
+          responseObject = JSON.parse(data);
+        } catch (error2) {
+          responseObject = data;
+        }
+        return new DropboxResponse(res.status, res.headers, responseObject);
+      });
+    }
+    function parseDownloadResponse(res) {
+      if (!res.ok) {
+        return throwAsError(res);
+      }
+      var dataPromise = (0, _utils.isWindowOrWorker)() ? res.blob() : res.arrayBuffer().then(function(data) {
+        return Buffer.from(data);
+      });
+      return dataPromise.then(function(data) {
+        var result = JSON.parse(res.headers.get("dropbox-api-result"));
+        if ((0, _utils.isWindowOrWorker)()) {
+          result.fileBlob = data;
+        } else {
+          result.fileBinary = data;
+        }
+        return new DropboxResponse(res.status, res.headers, result);
+      });
+    }
+  }
+});
+
+// node_modules/dropbox/cjs/src/auth.js
+var require_auth = __commonJS({
+  "node_modules/dropbox/cjs/src/auth.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    exports["default"] = void 0;
+    var _utils = require_utils();
+    var _response = require_response();
+    function _typeof(o3) {
+      "@babel/helpers - typeof";
+      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
+        return typeof o4;
+      } : function(o4) {
+        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
+      }, _typeof(o3);
+    }
+    function _classCallCheck(a5, n3) {
+      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
+    }
+    function _defineProperties2(e5, r5) {
+      for (var t = 0; t < r5.length; t++) {
+        var o3 = r5[t];
+        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
+      }
+    }
+    function _createClass2(e5, r5, t) {
+      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
+    }
+    function _toPropertyKey2(t) {
+      var i5 = _toPrimitive2(t, "string");
+      return "symbol" == _typeof(i5) ? i5 : i5 + "";
+    }
+    function _toPrimitive2(t, r5) {
+      if ("object" != _typeof(t) || !t) return t;
+      var e5 = t[Symbol.toPrimitive];
+      if (void 0 !== e5) {
+        var i5 = e5.call(t, r5 || "default");
+        if ("object" != _typeof(i5)) return i5;
+        throw new TypeError("@@toPrimitive must return a primitive value.");
+      }
+      return ("string" === r5 ? String : Number)(t);
+    }
+    var fetch2;
+    var crypto2;
+    var base64EncodeBytes = function base64EncodeBytes2(bytes) {
+      return btoa(String.fromCharCode.apply(null, bytes));
+    };
+    var TokenExpirationBuffer = 300 * 1e3;
+    var PKCELength = 128;
+    var TokenAccessTypes = ["legacy", "offline", "online"];
+    var GrantTypes = ["code", "token"];
+    var IncludeGrantedScopes = ["none", "user", "team"];
+    var DropboxAuth2 = /* @__PURE__ */ (function() {
+      function DropboxAuth3(options) {
+        _classCallCheck(this, DropboxAuth3);
+        options = options || {};
+        if ((0, _utils.isBrowserEnv)() && typeof window.fetch === "function") {
+          fetch2 = window.fetch.bind(window);
+          crypto2 = window.crypto || window.msCrypto;
+        } else if ((0, _utils.isWorkerEnv)()) {
+          fetch2 = self.fetch.bind(self);
+          crypto2 = self.crypto;
+        } else {
+          fetch2 = typeof globalThis.fetch === "function" ? globalThis.fetch.bind(globalThis) : void 0;
+          crypto2 = globalThis.crypto;
+        }
+        this.fetch = options.fetch || fetch2;
+        if (!this.fetch) {
+          throw new Error("A fetch implementation is required. Use Node.js 22 or later, or provide options.fetch.");
+        }
+        this.accessToken = options.accessToken;
+        this.accessTokenExpiresAt = options.accessTokenExpiresAt;
+        this.refreshToken = options.refreshToken;
+        this.clientId = options.clientId;
+        this.clientSecret = options.clientSecret;
+        this.domain = options.domain;
+        this.domainDelimiter = options.domainDelimiter;
+        this.customHeaders = options.customHeaders;
+        this.dataOnBody = options.dataOnBody;
+      }
+      return _createClass2(DropboxAuth3, [{
+        key: "setAccessToken",
+        value: function setAccessToken(accessToken) {
+          this.accessToken = accessToken;
+        }
+        /**
+           * Get the access token
+           * @returns {String} Access token
+           */
+      }, {
+        key: "getAccessToken",
+        value: function getAccessToken() {
+          return this.accessToken;
+        }
+        /**
+           * Set the client id, which is used to help gain an access token.
+           * @arg {String} clientId - Your apps client id
+           * @returns {undefined}
+           */
+      }, {
+        key: "setClientId",
+        value: function setClientId(clientId) {
+          this.clientId = clientId;
+        }
+        /**
+           * Get the client id
+           * @returns {String} Client id
+           */
+      }, {
+        key: "getClientId",
+        value: function getClientId() {
+          return this.clientId;
+        }
+        /**
+           * Set the client secret
+           * @arg {String} clientSecret - Your app's client secret
+           * @returns {undefined}
+           */
+      }, {
+        key: "setClientSecret",
+        value: function setClientSecret(clientSecret) {
+          this.clientSecret = clientSecret;
+        }
+        /**
+           * Get the client secret
+           * @returns {String} Client secret
+           */
+      }, {
+        key: "getClientSecret",
+        value: function getClientSecret() {
+          return this.clientSecret;
+        }
+        /**
+           * Gets the refresh token
+           * @returns {String} Refresh token
+           */
+      }, {
+        key: "getRefreshToken",
+        value: function getRefreshToken() {
+          return this.refreshToken;
+        }
+        /**
+           * Sets the refresh token
+           * @param refreshToken - A refresh token
+           */
+      }, {
+        key: "setRefreshToken",
+        value: function setRefreshToken(refreshToken) {
+          this.refreshToken = refreshToken;
+        }
+        /**
+           * Gets the access token's expiration date
+           * @returns {Date} date of token expiration
+           */
+      }, {
+        key: "getAccessTokenExpiresAt",
+        value: function getAccessTokenExpiresAt() {
+          return this.accessTokenExpiresAt;
+        }
+        /**
+           * Sets the access token's expiration date
+           * @param accessTokenExpiresAt - new expiration date
+           */
+      }, {
+        key: "setAccessTokenExpiresAt",
+        value: function setAccessTokenExpiresAt(accessTokenExpiresAt) {
+          this.accessTokenExpiresAt = accessTokenExpiresAt;
+        }
+        /**
+           * Sets the code verifier for PKCE flow
+           * @param {String} codeVerifier - new code verifier
+           */
+      }, {
+        key: "setCodeVerifier",
+        value: function setCodeVerifier(codeVerifier) {
+          this.codeVerifier = codeVerifier;
+        }
+        /**
+           * Gets the code verifier for PKCE flow
+           * @returns {String} - code verifier for PKCE
+           */
+      }, {
+        key: "getCodeVerifier",
+        value: function getCodeVerifier() {
+          return this.codeVerifier;
+        }
+      }, {
+        key: "generateCodeChallenge",
+        value: function generateCodeChallenge() {
+          var _this = this;
+          var encoder2 = new TextEncoder();
+          var codeData = encoder2.encode(this.codeVerifier);
+          return crypto2.subtle.digest("SHA-256", codeData).then(function(digestedHash) {
+            var base64String = base64EncodeBytes(new Uint8Array(digestedHash));
+            _this.codeChallenge = (0, _utils.createBrowserSafeString)(base64String).substr(0, 128);
+          });
+        }
+      }, {
+        key: "generatePKCECodes",
+        value: function generatePKCECodes() {
+          var array = new Uint8Array(PKCELength);
+          var randomValueArray = crypto2.getRandomValues(array);
+          var base64String = base64EncodeBytes(randomValueArray);
+          this.codeVerifier = (0, _utils.createBrowserSafeString)(base64String).substr(0, 128);
+          return this.generateCodeChallenge();
+        }
+        /**
+           * Get a URL that can be used to authenticate users for the Dropbox API.
+           * @arg {String} redirectUri - A URL to redirect the user to after
+           * authenticating. This must be added to your app through the admin interface.
+           * @arg {String} [state] - State that will be returned in the redirect URL to help
+           * prevent cross site scripting attacks.
+           * @arg {String} [authType] - auth type, defaults to 'token', other option is 'code'
+           * @arg {String} [tokenAccessType] - type of token to request.  From the following:
+           * null - creates a token with the app default (either legacy or online)
+           * legacy - creates one long-lived token with no expiration
+           * online - create one short-lived token with an expiration
+           * offline - create one short-lived token with an expiration with a refresh token
+           * @arg {Array<String>} [scope] - scopes to request for the grant
+           * @arg {String} [includeGrantedScopes] - whether or not to include previously granted scopes.
+           * From the following:
+           * user - include user scopes in the grant
+           * team - include team scopes in the grant
+           * Note: if this user has never linked the app, include_granted_scopes must be None
+           * @arg {boolean} [usePKCE] - Whether or not to use Sha256 based PKCE. PKCE should be only use
+           * on client apps which doesn't call your server. It is less secure than non-PKCE flow but
+           * can be used if you are unable to safely retrieve your app secret
+           * @returns {Promise<String>} - Url to send user to for Dropbox API authentication
+           * returned in a promise
+           */
+      }, {
+        key: "getAuthenticationUrl",
+        value: function getAuthenticationUrl(redirectUri, state2) {
+          var _this2 = this;
+          var authType = arguments.length > 2 && arguments[2] !== void 0 ? arguments[2] : "token";
+          var tokenAccessType = arguments.length > 3 && arguments[3] !== void 0 ? arguments[3] : null;
+          var scope = arguments.length > 4 && arguments[4] !== void 0 ? arguments[4] : null;
+          var includeGrantedScopes = arguments.length > 5 && arguments[5] !== void 0 ? arguments[5] : "none";
+          var usePKCE = arguments.length > 6 && arguments[6] !== void 0 ? arguments[6] : false;
+          var clientId = this.getClientId();
+          var baseUrl = (0, _utils.OAuth2AuthorizationUrl)(this.domain);
+          if (!clientId) {
+            throw new Error("A client id is required. You can set the client id using .setClientId().");
+          }
+          if (authType !== "code" && !redirectUri) {
+            throw new Error("A redirect uri is required.");
+          }
+          if (!GrantTypes.includes(authType)) {
+            throw new Error("Authorization type must be code or token");
+          }
+          if (tokenAccessType && !TokenAccessTypes.includes(tokenAccessType)) {
+            throw new Error("Token Access Type must be legacy, offline, or online");
+          }
+          if (scope && !(scope instanceof Array)) {
+            throw new Error("Scope must be an array of strings");
+          }
+          if (!IncludeGrantedScopes.includes(includeGrantedScopes)) {
+            throw new Error("includeGrantedScopes must be none, user, or team");
+          }
+          var authUrl;
+          if (authType === "code") {
+            authUrl = "".concat(baseUrl, "?response_type=code&client_id=").concat(clientId);
+          } else {
+            authUrl = "".concat(baseUrl, "?response_type=token&client_id=").concat(clientId);
+          }
+          if (redirectUri) {
+            authUrl += "&redirect_uri=".concat(redirectUri);
+          }
+          if (state2) {
+            authUrl += "&state=".concat(state2);
+          }
+          if (tokenAccessType) {
+            authUrl += "&token_access_type=".concat(tokenAccessType);
+          }
+          if (scope) {
+            authUrl += "&scope=".concat(scope.join(" "));
+          }
+          if (includeGrantedScopes !== "none") {
+            authUrl += "&include_granted_scopes=".concat(includeGrantedScopes);
+          }
+          if (usePKCE) {
+            return this.generatePKCECodes().then(function() {
+              authUrl += "&code_challenge_method=S256";
+              authUrl += "&code_challenge=".concat(_this2.codeChallenge);
+              return authUrl;
+            });
+          }
+          return Promise.resolve(authUrl);
+        }
+        /**
+           * Get an OAuth2 access token from an OAuth2 Code.
+           * @arg {String} redirectUri - A URL to redirect the user to after
+           * authenticating. This must be added to your app through the admin interface.
+           * @arg {String} code - An OAuth2 code.
+           * @returns {Object} An object containing the token and related info (if applicable)
+           */
+      }, {
+        key: "getAccessTokenFromCode",
+        value: function getAccessTokenFromCode(redirectUri, code3) {
+          var clientId = this.getClientId();
+          var clientSecret = this.getClientSecret();
+          if (!clientId) {
+            throw new Error("A client id is required. You can set the client id using .setClientId().");
+          }
+          var path = (0, _utils.OAuth2TokenUrl)(this.domain, this.domainDelimiter);
+          path += "?grant_type=authorization_code";
+          path += "&code=".concat(code3);
+          path += "&client_id=".concat(clientId);
+          if (clientSecret) {
+            path += "&client_secret=".concat(clientSecret);
+          } else {
+            if (!this.codeVerifier) {
+              throw new Error("You must use PKCE when generating the authorization URL to not include a client secret");
+            }
+            path += "&code_verifier=".concat(this.codeVerifier);
+          }
+          if (redirectUri) {
+            path += "&redirect_uri=".concat(redirectUri);
+          }
+          var fetchOptions = {
+            method: "POST",
+            headers: {
+              "Content-Type": "application/x-www-form-urlencoded"
+            }
+          };
+          return this.fetch(path, fetchOptions).then(function(res) {
+            return (0, _response.parseResponse)(res);
+          });
+        }
+        /**
+           * Checks if a token is needed, can be refreshed and if the token is expired.
+           * If so, attempts to refresh access token
+           * @returns {Promise<*>}
+           */
+      }, {
+        key: "checkAndRefreshAccessToken",
+        value: function checkAndRefreshAccessToken() {
+          var canRefresh = this.getRefreshToken() && this.getClientId();
+          var needsRefresh = !this.getAccessTokenExpiresAt() || new Date(Date.now() + TokenExpirationBuffer) >= this.getAccessTokenExpiresAt();
+          var needsToken = !this.getAccessToken();
+          if ((needsRefresh || needsToken) && canRefresh) {
+            return this.refreshAccessToken();
+          }
+          return Promise.resolve();
+        }
+        /**
+           * Refreshes the access token using the refresh token, if available
+           * @arg {Array<String>} scope - a subset of scopes from the original
+           * refresh to acquire with an access token
+           * @returns {Promise<*>}
+           */
+      }, {
+        key: "refreshAccessToken",
+        value: function refreshAccessToken() {
+          var _this3 = this;
+          var scope = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : null;
+          var clientId = this.getClientId();
+          var clientSecret = this.getClientSecret();
+          if (!clientId) {
+            throw new Error("A client id is required. You can set the client id using .setClientId().");
+          }
+          if (scope && !(scope instanceof Array)) {
+            throw new Error("Scope must be an array of strings");
+          }
+          var refreshUrl = (0, _utils.OAuth2TokenUrl)(this.domain, this.domainDelimiter);
+          var fetchOptions = {
+            headers: {
+              "Content-Type": "application/json"
+            },
+            method: "POST"
+          };
+          if (this.dataOnBody) {
+            var body = {
+              grant_type: "refresh_token",
+              client_id: clientId,
+              refresh_token: this.getRefreshToken()
+            };
+            if (clientSecret) {
+              body.client_secret = clientSecret;
+            }
+            if (scope) {
+              body.scope = scope.join(" ");
+            }
+            fetchOptions.body = body;
+          } else {
+            refreshUrl += "?grant_type=refresh_token&refresh_token=".concat(this.getRefreshToken());
+            refreshUrl += "&client_id=".concat(clientId);
+            if (clientSecret) {
+              refreshUrl += "&client_secret=".concat(clientSecret);
+            }
+            if (scope) {
+              refreshUrl += "&scope=".concat(scope.join(" "));
+            }
+          }
+          return this.fetch(refreshUrl, fetchOptions).then(function(res) {
+            return (0, _response.parseResponse)(res);
+          }).then(function(res) {
+            _this3.setAccessToken(res.result.access_token);
+            _this3.setAccessTokenExpiresAt((0, _utils.getTokenExpiresAtDate)(res.result.expires_in));
+          });
+        }
+      }]);
+    })();
+    exports["default"] = DropboxAuth2;
+  }
+});
+
+// node_modules/dropbox/cjs/src/upload-content-hash.js
+var require_upload_content_hash = __commonJS({
+  "node_modules/dropbox/cjs/src/upload-content-hash.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    function _regenerator() {
+      var e5, t, r5 = "function" == typeof Symbol ? Symbol : {}, n3 = r5.iterator || "@@iterator", o3 = r5.toStringTag || "@@toStringTag";
+      function i5(r6, n4, o4, i6) {
+        var c6 = n4 && n4.prototype instanceof Generator ? n4 : Generator, u2 = Object.create(c6.prototype);
+        return _regeneratorDefine2(u2, "_invoke", (function(r7, n5, o5) {
+          var i7, c7, u3, f6 = 0, p3 = o5 || [], y = false, G = { p: 0, n: 0, v: e5, a: d5, f: d5.bind(e5, 4), d: function d6(t8, r8) {
+            return i7 = t8, c7 = 0, u3 = e5, G.n = r8, a5;
+          } };
+          function d5(r8, n6) {
+            for (c7 = r8, u3 = n6, t = 0; !y && f6 && !o6 && t < p3.length; t++) {
+              var o6, i8 = p3[t], d6 = G.p, l3 = i8[2];
+              r8 > 3 ? (o6 = l3 === n6) && (u3 = i8[(c7 = i8[4]) ? 5 : (c7 = 3, 3)], i8[4] = i8[5] = e5) : i8[0] <= d6 && ((o6 = r8 < 2 && d6 < i8[1]) ? (c7 = 0, G.v = n6, G.n = i8[1]) : d6 < l3 && (o6 = r8 < 3 || i8[0] > n6 || n6 > l3) && (i8[4] = r8, i8[5] = n6, G.n = l3, c7 = 0));
+            }
+            if (o6 || r8 > 1) return a5;
+            throw y = true, n6;
+          }
+          return function(o6, p4, l3) {
+            if (f6 > 1) throw TypeError("Generator is already running");
+            for (y && 1 === p4 && d5(p4, l3), c7 = p4, u3 = l3; (t = c7 < 2 ? e5 : u3) || !y; ) {
+              i7 || (c7 ? c7 < 3 ? (c7 > 1 && (G.n = -1), d5(c7, u3)) : G.n = u3 : G.v = u3);
+              try {
+                if (f6 = 2, i7) {
+                  if (c7 || (o6 = "next"), t = i7[o6]) {
+                    if (!(t = t.call(i7, u3))) throw TypeError("iterator result is not an object");
+                    if (!t.done) return t;
+                    u3 = t.value, c7 < 2 && (c7 = 0);
+                  } else 1 === c7 && (t = i7["return"]) && t.call(i7), c7 < 2 && (u3 = TypeError("The iterator does not provide a '" + o6 + "' method"), c7 = 1);
+                  i7 = e5;
+                } else if ((t = (y = G.n < 0) ? u3 : r7.call(n5, G)) !== a5) break;
+              } catch (t8) {
+                i7 = e5, c7 = 1, u3 = t8;
+              } finally {
+                f6 = 1;
+              }
+            }
+            return { value: t, done: y };
+          };
+        })(r6, o4, i6), true), u2;
+      }
+      var a5 = {};
+      function Generator() {
+      }
+      function GeneratorFunction() {
+      }
+      function GeneratorFunctionPrototype() {
+      }
+      t = Object.getPrototypeOf;
+      var c5 = [][n3] ? t(t([][n3]())) : (_regeneratorDefine2(t = {}, n3, function() {
+        return this;
+      }), t), u = GeneratorFunctionPrototype.prototype = Generator.prototype = Object.create(c5);
+      function f5(e6) {
+        return Object.setPrototypeOf ? Object.setPrototypeOf(e6, GeneratorFunctionPrototype) : (e6.__proto__ = GeneratorFunctionPrototype, _regeneratorDefine2(e6, o3, "GeneratorFunction")), e6.prototype = Object.create(u), e6;
+      }
+      return GeneratorFunction.prototype = GeneratorFunctionPrototype, _regeneratorDefine2(u, "constructor", GeneratorFunctionPrototype), _regeneratorDefine2(GeneratorFunctionPrototype, "constructor", GeneratorFunction), GeneratorFunction.displayName = "GeneratorFunction", _regeneratorDefine2(GeneratorFunctionPrototype, o3, "GeneratorFunction"), _regeneratorDefine2(u), _regeneratorDefine2(u, o3, "Generator"), _regeneratorDefine2(u, n3, function() {
+        return this;
+      }), _regeneratorDefine2(u, "toString", function() {
+        return "[object Generator]";
+      }), (_regenerator = function _regenerator2() {
+        return { w: i5, m: f5 };
+      })();
+    }
+    function _regeneratorDefine2(e5, r5, n3, t) {
+      var i5 = Object.defineProperty;
+      try {
+        i5({}, "", {});
+      } catch (e6) {
+        i5 = 0;
+      }
+      _regeneratorDefine2 = function _regeneratorDefine(e6, r6, n4, t8) {
+        function o3(r7, n5) {
+          _regeneratorDefine2(e6, r7, function(e7) {
+            return this._invoke(r7, n5, e7);
+          });
+        }
+        r6 ? i5 ? i5(e6, r6, { value: n4, enumerable: !t8, configurable: !t8, writable: !t8 }) : e6[r6] = n4 : (o3("next", 0), o3("throw", 1), o3("return", 2));
+      }, _regeneratorDefine2(e5, r5, n3, t);
+    }
+    function asyncGeneratorStep(n3, t, e5, r5, o3, a5, c5) {
+      try {
+        var i5 = n3[a5](c5), u = i5.value;
+      } catch (n4) {
+        return void e5(n4);
+      }
+      i5.done ? t(u) : Promise.resolve(u).then(r5, o3);
+    }
+    function _asyncToGenerator(n3) {
+      return function() {
+        var t = this, e5 = arguments;
+        return new Promise(function(r5, o3) {
+          var a5 = n3.apply(t, e5);
+          function _next(n4) {
+            asyncGeneratorStep(a5, r5, o3, _next, _throw, "next", n4);
+          }
+          function _throw(n4) {
+            asyncGeneratorStep(a5, r5, o3, _next, _throw, "throw", n4);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var BLOCK_SIZE3 = 4 * 1024 * 1024;
+    function sha256(_x) {
+      return _sha.apply(this, arguments);
+    }
+    function _sha() {
+      _sha = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee(data) {
+        var digest4;
+        return _regenerator().w(function(_context) {
+          while (1) switch (_context.n) {
+            case 0:
+              _context.n = 1;
+              return globalThis.crypto.subtle.digest("SHA-256", data);
+            case 1:
+              digest4 = _context.v;
+              return _context.a(2, new Uint8Array(digest4));
+          }
+        }, _callee);
+      }));
+      return _sha.apply(this, arguments);
+    }
+    function toHex2(bytes) {
+      return Array.from(bytes, function(_byte) {
+        return _byte.toString(16).padStart(2, "0");
+      }).join("");
+    }
+    function isBlob2(value) {
+      return typeof Blob !== "undefined" && value instanceof Blob;
+    }
+    function toUint8Array2(value) {
+      if (typeof Buffer !== "undefined" && Buffer.isBuffer(value)) {
+        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      }
+      if (value instanceof ArrayBuffer) {
+        return new Uint8Array(value);
+      }
+      if (ArrayBuffer.isView(value)) {
+        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      }
+      return null;
+    }
+    function finishHash(_x2) {
+      return _finishHash.apply(this, arguments);
+    }
+    function _finishHash() {
+      _finishHash = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee2(blockHashes) {
+        var combined, _t;
+        return _regenerator().w(function(_context2) {
+          while (1) switch (_context2.n) {
+            case 0:
+              combined = new Uint8Array(blockHashes.length * 32);
+              blockHashes.forEach(function(hash, index) {
+                combined.set(hash, index * 32);
+              });
+              _t = toHex2;
+              _context2.n = 1;
+              return sha256(combined);
+            case 1:
+              return _context2.a(2, _t(_context2.v));
+          }
+        }, _callee2);
+      }));
+      return _finishHash.apply(this, arguments);
+    }
+    function hashByteArray(_x3) {
+      return _hashByteArray.apply(this, arguments);
+    }
+    function _hashByteArray() {
+      _hashByteArray = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee3(bytes) {
+        var blockHashes, offset, block, _t2;
+        return _regenerator().w(function(_context3) {
+          while (1) switch (_context3.n) {
+            case 0:
+              blockHashes = [];
+              offset = 0;
+            case 1:
+              if (!(offset < bytes.byteLength)) {
+                _context3.n = 4;
+                break;
+              }
+              block = bytes.subarray(offset, Math.min(offset + BLOCK_SIZE3, bytes.byteLength));
+              _t2 = blockHashes;
+              _context3.n = 2;
+              return sha256(block);
+            case 2:
+              _t2.push.call(_t2, _context3.v);
+            case 3:
+              offset += BLOCK_SIZE3;
+              _context3.n = 1;
+              break;
+            case 4:
+              return _context3.a(2, finishHash(blockHashes));
+          }
+        }, _callee3);
+      }));
+      return _hashByteArray.apply(this, arguments);
+    }
+    function hashBlob(_x4) {
+      return _hashBlob.apply(this, arguments);
+    }
+    function _hashBlob() {
+      _hashBlob = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee4(blob) {
+        var blockHashes, offset, block, _t3;
+        return _regenerator().w(function(_context4) {
+          while (1) switch (_context4.n) {
+            case 0:
+              blockHashes = [];
+              offset = 0;
+            case 1:
+              if (!(offset < blob.size)) {
+                _context4.n = 5;
+                break;
+              }
+              _context4.n = 2;
+              return blob.slice(offset, Math.min(offset + BLOCK_SIZE3, blob.size)).arrayBuffer();
+            case 2:
+              block = _context4.v;
+              _t3 = blockHashes;
+              _context4.n = 3;
+              return sha256(block);
+            case 3:
+              _t3.push.call(_t3, _context4.v);
+            case 4:
+              offset += BLOCK_SIZE3;
+              _context4.n = 1;
+              break;
+            case 5:
+              return _context4.a(2, finishHash(blockHashes));
+          }
+        }, _callee4);
+      }));
+      return _hashBlob.apply(this, arguments);
+    }
+    function contentHash(_x5) {
+      return _contentHash.apply(this, arguments);
+    }
+    function _contentHash() {
+      _contentHash = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee5(contents) {
+        var bytes, _t4;
+        return _regenerator().w(function(_context5) {
+          while (1) switch (_context5.p = _context5.n) {
+            case 0:
+              if (!(typeof globalThis.crypto === "undefined" || !globalThis.crypto.subtle)) {
+                _context5.n = 1;
+                break;
+              }
+              return _context5.a(2, null);
+            case 1:
+              _context5.p = 1;
+              if (!isBlob2(contents)) {
+                _context5.n = 3;
+                break;
+              }
+              _context5.n = 2;
+              return hashBlob(contents);
+            case 2:
+              return _context5.a(2, _context5.v);
+            case 3:
+              bytes = toUint8Array2(contents);
+              if (!(bytes === null)) {
+                _context5.n = 4;
+                break;
+              }
+              return _context5.a(2, null);
+            case 4:
+              _context5.n = 5;
+              return hashByteArray(bytes);
+            case 5:
+              return _context5.a(2, _context5.v);
+            case 6:
+              _context5.p = 6;
+              _t4 = _context5.v;
+              return _context5.a(2, null);
+          }
+        }, _callee5, null, [[1, 6]]);
+      }));
+      return _contentHash.apply(this, arguments);
+    }
+    exports.BLOCK_SIZE = BLOCK_SIZE3;
+    exports.contentHash = contentHash;
+  }
+});
+
+// node_modules/dropbox/cjs/src/dropbox.js
+var require_dropbox = __commonJS({
+  "node_modules/dropbox/cjs/src/dropbox.js"(exports) {
+    "use strict";
+    function _typeof(o3) {
+      "@babel/helpers - typeof";
+      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
+        return typeof o4;
+      } : function(o4) {
+        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
+      }, _typeof(o3);
+    }
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    exports["default"] = void 0;
+    var _constants = require_constants();
+    var _routes = require_routes();
+    var _auth = require_auth();
+    var _utils = require_utils();
+    var _response = require_response();
+    var _uploadContentHash = require_upload_content_hash();
+    function _regenerator() {
+      var e5, t, r5 = "function" == typeof Symbol ? Symbol : {}, n3 = r5.iterator || "@@iterator", o3 = r5.toStringTag || "@@toStringTag";
+      function i5(r6, n4, o4, i6) {
+        var c6 = n4 && n4.prototype instanceof Generator ? n4 : Generator, u2 = Object.create(c6.prototype);
+        return _regeneratorDefine2(u2, "_invoke", (function(r7, n5, o5) {
+          var i7, c7, u3, f6 = 0, p3 = o5 || [], y = false, G = { p: 0, n: 0, v: e5, a: d5, f: d5.bind(e5, 4), d: function d6(t8, r8) {
+            return i7 = t8, c7 = 0, u3 = e5, G.n = r8, a5;
+          } };
+          function d5(r8, n6) {
+            for (c7 = r8, u3 = n6, t = 0; !y && f6 && !o6 && t < p3.length; t++) {
+              var o6, i8 = p3[t], d6 = G.p, l3 = i8[2];
+              r8 > 3 ? (o6 = l3 === n6) && (u3 = i8[(c7 = i8[4]) ? 5 : (c7 = 3, 3)], i8[4] = i8[5] = e5) : i8[0] <= d6 && ((o6 = r8 < 2 && d6 < i8[1]) ? (c7 = 0, G.v = n6, G.n = i8[1]) : d6 < l3 && (o6 = r8 < 3 || i8[0] > n6 || n6 > l3) && (i8[4] = r8, i8[5] = n6, G.n = l3, c7 = 0));
+            }
+            if (o6 || r8 > 1) return a5;
+            throw y = true, n6;
+          }
+          return function(o6, p4, l3) {
+            if (f6 > 1) throw TypeError("Generator is already running");
+            for (y && 1 === p4 && d5(p4, l3), c7 = p4, u3 = l3; (t = c7 < 2 ? e5 : u3) || !y; ) {
+              i7 || (c7 ? c7 < 3 ? (c7 > 1 && (G.n = -1), d5(c7, u3)) : G.n = u3 : G.v = u3);
+              try {
+                if (f6 = 2, i7) {
+                  if (c7 || (o6 = "next"), t = i7[o6]) {
+                    if (!(t = t.call(i7, u3))) throw TypeError("iterator result is not an object");
+                    if (!t.done) return t;
+                    u3 = t.value, c7 < 2 && (c7 = 0);
+                  } else 1 === c7 && (t = i7["return"]) && t.call(i7), c7 < 2 && (u3 = TypeError("The iterator does not provide a '" + o6 + "' method"), c7 = 1);
+                  i7 = e5;
+                } else if ((t = (y = G.n < 0) ? u3 : r7.call(n5, G)) !== a5) break;
+              } catch (t8) {
+                i7 = e5, c7 = 1, u3 = t8;
+              } finally {
+                f6 = 1;
+              }
+            }
+            return { value: t, done: y };
+          };
+        })(r6, o4, i6), true), u2;
+      }
+      var a5 = {};
+      function Generator() {
+      }
+      function GeneratorFunction() {
+      }
+      function GeneratorFunctionPrototype() {
+      }
+      t = Object.getPrototypeOf;
+      var c5 = [][n3] ? t(t([][n3]())) : (_regeneratorDefine2(t = {}, n3, function() {
+        return this;
+      }), t), u = GeneratorFunctionPrototype.prototype = Generator.prototype = Object.create(c5);
+      function f5(e6) {
+        return Object.setPrototypeOf ? Object.setPrototypeOf(e6, GeneratorFunctionPrototype) : (e6.__proto__ = GeneratorFunctionPrototype, _regeneratorDefine2(e6, o3, "GeneratorFunction")), e6.prototype = Object.create(u), e6;
+      }
+      return GeneratorFunction.prototype = GeneratorFunctionPrototype, _regeneratorDefine2(u, "constructor", GeneratorFunctionPrototype), _regeneratorDefine2(GeneratorFunctionPrototype, "constructor", GeneratorFunction), GeneratorFunction.displayName = "GeneratorFunction", _regeneratorDefine2(GeneratorFunctionPrototype, o3, "GeneratorFunction"), _regeneratorDefine2(u), _regeneratorDefine2(u, o3, "Generator"), _regeneratorDefine2(u, n3, function() {
+        return this;
+      }), _regeneratorDefine2(u, "toString", function() {
+        return "[object Generator]";
+      }), (_regenerator = function _regenerator2() {
+        return { w: i5, m: f5 };
+      })();
+    }
+    function _regeneratorDefine2(e5, r5, n3, t) {
+      var i5 = Object.defineProperty;
+      try {
+        i5({}, "", {});
+      } catch (e6) {
+        i5 = 0;
+      }
+      _regeneratorDefine2 = function _regeneratorDefine(e6, r6, n4, t8) {
+        function o3(r7, n5) {
+          _regeneratorDefine2(e6, r7, function(e7) {
+            return this._invoke(r7, n5, e7);
+          });
+        }
+        r6 ? i5 ? i5(e6, r6, { value: n4, enumerable: !t8, configurable: !t8, writable: !t8 }) : e6[r6] = n4 : (o3("next", 0), o3("throw", 1), o3("return", 2));
+      }, _regeneratorDefine2(e5, r5, n3, t);
+    }
+    function asyncGeneratorStep(n3, t, e5, r5, o3, a5, c5) {
+      try {
+        var i5 = n3[a5](c5), u = i5.value;
+      } catch (n4) {
+        return void e5(n4);
+      }
+      i5.done ? t(u) : Promise.resolve(u).then(r5, o3);
+    }
+    function _asyncToGenerator(n3) {
+      return function() {
+        var t = this, e5 = arguments;
+        return new Promise(function(r5, o3) {
+          var a5 = n3.apply(t, e5);
+          function _next(n4) {
+            asyncGeneratorStep(a5, r5, o3, _next, _throw, "next", n4);
+          }
+          function _throw(n4) {
+            asyncGeneratorStep(a5, r5, o3, _next, _throw, "throw", n4);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    function _classCallCheck(a5, n3) {
+      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
+    }
+    function _defineProperties2(e5, r5) {
+      for (var t = 0; t < r5.length; t++) {
+        var o3 = r5[t];
+        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
+      }
+    }
+    function _createClass2(e5, r5, t) {
+      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
+    }
+    function _toPropertyKey2(t) {
+      var i5 = _toPrimitive2(t, "string");
+      return "symbol" == _typeof(i5) ? i5 : i5 + "";
+    }
+    function _toPrimitive2(t, r5) {
+      if ("object" != _typeof(t) || !t) return t;
+      var e5 = t[Symbol.toPrimitive];
+      if (void 0 !== e5) {
+        var i5 = e5.call(t, r5 || "default");
+        if ("object" != _typeof(i5)) return i5;
+        throw new TypeError("@@toPrimitive must return a primitive value.");
+      }
+      return ("string" === r5 ? String : Number)(t);
+    }
+    function _slicedToArray(r5, e5) {
+      return _arrayWithHoles(r5) || _iterableToArrayLimit(r5, e5) || _unsupportedIterableToArray(r5, e5) || _nonIterableRest();
+    }
+    function _nonIterableRest() {
+      throw new TypeError("Invalid attempt to destructure non-iterable instance.\nIn order to be iterable, non-array objects must have a [Symbol.iterator]() method.");
+    }
+    function _unsupportedIterableToArray(r5, a5) {
+      if (r5) {
+        if ("string" == typeof r5) return _arrayLikeToArray(r5, a5);
+        var t = {}.toString.call(r5).slice(8, -1);
+        return "Object" === t && r5.constructor && (t = r5.constructor.name), "Map" === t || "Set" === t ? Array.from(r5) : "Arguments" === t || /^(?:Ui|I)nt(?:8|16|32)(?:Clamped)?Array$/.test(t) ? _arrayLikeToArray(r5, a5) : void 0;
+      }
+    }
+    function _arrayLikeToArray(r5, a5) {
+      (null == a5 || a5 > r5.length) && (a5 = r5.length);
+      for (var e5 = 0, n3 = Array(a5); e5 < a5; e5++) n3[e5] = r5[e5];
+      return n3;
+    }
+    function _iterableToArrayLimit(r5, l3) {
+      var t = null == r5 ? null : "undefined" != typeof Symbol && r5[Symbol.iterator] || r5["@@iterator"];
+      if (null != t) {
+        var e5, n3, i5, u, a5 = [], f5 = true, o3 = false;
+        try {
+          if (i5 = (t = t.call(r5)).next, 0 === l3) {
+            if (Object(t) !== t) return;
+            f5 = false;
+          } else for (; !(f5 = (e5 = i5.call(t)).done) && (a5.push(e5.value), a5.length !== l3); f5 = true) ;
+        } catch (r6) {
+          o3 = true, n3 = r6;
+        } finally {
+          try {
+            if (!f5 && null != t["return"] && (u = t["return"](), Object(u) !== u)) return;
+          } finally {
+            if (o3) throw n3;
+          }
+        }
+        return a5;
+      }
+    }
+    function _arrayWithHoles(r5) {
+      if (Array.isArray(r5)) return r5;
+    }
+    var b64 = typeof btoa === "undefined" ? function(str) {
+      return Buffer.from(str).toString("base64");
+    } : btoa;
+    var PROTECTED_HEADERS = /* @__PURE__ */ new Set(["authorization", "content-type", "dropbox-api-arg"]);
+    function buildRequestSignal() {
+      var _ref = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : {}, signal = _ref.signal, timeout = _ref.timeout;
+      if (timeout == null) {
+        return signal;
+      }
+      return signal ? AbortSignal.any([signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
+    }
+    function setExtraHeaders(options, fetchOptions) {
+      if (!options || !options.extraHeaders) {
+        return;
+      }
+      Object.entries(options.extraHeaders).forEach(function(_ref2) {
+        var _ref3 = _slicedToArray(_ref2, 2), name = _ref3[0], value = _ref3[1];
+        if (!PROTECTED_HEADERS.has(name.toLowerCase())) {
+          fetchOptions.headers[name] = value;
+        }
+      });
+    }
+    var Dropbox3 = /* @__PURE__ */ (function() {
+      function Dropbox4(options) {
+        _classCallCheck(this, Dropbox4);
+        options = options || {};
+        if (options.auth) {
+          this.auth = options.auth;
+        } else {
+          this.auth = new _auth["default"](options);
+        }
+        this.fetch = options.fetch || this.auth.fetch;
+        this.selectUser = options.selectUser;
+        this.selectAdmin = options.selectAdmin;
+        this.pathRoot = options.pathRoot;
+        this.domain = options.domain || this.auth.domain;
+        this.domainDelimiter = options.domainDelimiter || this.auth.domainDelimiter;
+        this.customHeaders = options.customHeaders || this.auth.customHeaders;
+        this.autoContentHash = options.autoContentHash !== false;
+        Object.assign(this, _routes.routes);
+      }
+      return _createClass2(Dropbox4, [{
+        key: "request",
+        value: function request(path, args, auth, host, style, scope, options) {
+          switch (style) {
+            case _constants.RPC:
+              return this.rpcRequest(path, args, auth, host, options);
+            case _constants.DOWNLOAD:
+              return this.downloadRequest(path, args, auth, host, options);
+            case _constants.UPLOAD:
+              return this.uploadRequest(path, args, auth, host, options);
+            default:
+              throw new Error("Invalid request style: ".concat(style));
+          }
+        }
+      }, {
+        key: "rpcRequest",
+        value: function rpcRequest(path, body, auth, host, options) {
+          var _this = this;
+          return this.auth.checkAndRefreshAccessToken().then(function() {
+            var fetchOptions = {
+              method: "POST",
+              body: body ? JSON.stringify(body) : null,
+              headers: {},
+              signal: buildRequestSignal(options)
+            };
+            setExtraHeaders(options, fetchOptions);
+            if (body) {
+              fetchOptions.headers["Content-Type"] = "application/json";
+            }
+            _this.setAuthHeaders(auth, fetchOptions);
+            _this.setCommonHeaders(fetchOptions);
+            return fetchOptions;
+          }).then(function(fetchOptions) {
+            return _this.fetch((0, _utils.baseApiUrl)(host, _this.domain, _this.domainDelimiter) + path, fetchOptions);
+          }).then(function(res) {
+            return (0, _response.parseResponse)(res);
+          });
+        }
+      }, {
+        key: "downloadRequest",
+        value: function downloadRequest(path, args, auth, host, options) {
+          var _this2 = this;
+          return this.auth.checkAndRefreshAccessToken().then(function() {
+            var fetchOptions = {
+              method: "POST",
+              headers: {},
+              signal: buildRequestSignal(options)
+            };
+            setExtraHeaders(options, fetchOptions);
+            fetchOptions.headers["Dropbox-API-Arg"] = (0, _utils.httpHeaderSafeJson)(args);
+            _this2.setAuthHeaders(auth, fetchOptions);
+            _this2.setCommonHeaders(fetchOptions);
+            return fetchOptions;
+          }).then(function(fetchOptions) {
+            return _this2.fetch((0, _utils.baseApiUrl)(host, _this2.domain, _this2.domainDelimiter) + path, fetchOptions);
+          }).then(function(res) {
+            return (0, _response.parseDownloadResponse)(res);
+          });
+        }
+      }, {
+        key: "uploadRequest",
+        value: function uploadRequest(path, args, auth, host, options) {
+          var _this3 = this;
+          return this.auth.checkAndRefreshAccessToken().then(/* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee() {
+            var requestArgs, contents, fetchOptions;
+            return _regenerator().w(function(_context) {
+              while (1) switch (_context.n) {
+                case 0:
+                  requestArgs = Object.assign({}, args);
+                  contents = requestArgs.contents;
+                  delete requestArgs.contents;
+                  _context.n = 1;
+                  return _this3.maybeAddContentHash(path, requestArgs, contents);
+                case 1:
+                  fetchOptions = {
+                    body: contents,
+                    method: "POST",
+                    headers: {},
+                    signal: buildRequestSignal(options)
+                  };
+                  if (contents && typeof contents.pipe === "function") {
+                    fetchOptions.duplex = "half";
+                  }
+                  setExtraHeaders(options, fetchOptions);
+                  fetchOptions.headers["Content-Type"] = "application/octet-stream";
+                  fetchOptions.headers["Dropbox-API-Arg"] = (0, _utils.httpHeaderSafeJson)(requestArgs);
+                  _this3.setAuthHeaders(auth, fetchOptions);
+                  _this3.setCommonHeaders(fetchOptions);
+                  return _context.a(2, fetchOptions);
+              }
+            }, _callee);
+          }))).then(function(fetchOptions) {
+            return _this3.fetch((0, _utils.baseApiUrl)(host, _this3.domain, _this3.domainDelimiter) + path, fetchOptions);
+          }).then(function(res) {
+            return (0, _response.parseResponse)(res);
+          });
+        }
+      }, {
+        key: "setAuthHeaders",
+        value: function setAuthHeaders(auth, fetchOptions) {
+          if (auth.split(",").length > 1) {
+            var authTypes = auth.replace(" ", "").split(",");
+            if (authTypes.includes(_constants.USER_AUTH) && this.auth.getAccessToken()) {
+              auth = _constants.USER_AUTH;
+            } else if (authTypes.includes(_constants.TEAM_AUTH) && this.auth.getAccessToken()) {
+              auth = _constants.TEAM_AUTH;
+            } else if (authTypes.includes(_constants.APP_AUTH)) {
+              auth = _constants.APP_AUTH;
+            }
+          }
+          switch (auth) {
+            case _constants.APP_AUTH:
+              if (this.auth.clientId && this.auth.clientSecret) {
+                var authHeader = b64("".concat(this.auth.clientId, ":").concat(this.auth.clientSecret));
+                fetchOptions.headers.Authorization = "Basic ".concat(authHeader);
+              }
+              break;
+            case _constants.TEAM_AUTH:
+            case _constants.USER_AUTH:
+              if (this.auth.getAccessToken()) {
+                fetchOptions.headers.Authorization = "Bearer ".concat(this.auth.getAccessToken());
+              }
+              break;
+            case _constants.NO_AUTH:
+            case _constants.COOKIE:
+              break;
+            default:
+              throw new Error("Unhandled auth type: ".concat(auth));
+          }
+        }
+      }, {
+        key: "setCommonHeaders",
+        value: function setCommonHeaders(options) {
+          var _this4 = this;
+          if (this.selectUser) {
+            options.headers["Dropbox-API-Select-User"] = this.selectUser;
+          }
+          if (this.selectAdmin) {
+            options.headers["Dropbox-API-Select-Admin"] = this.selectAdmin;
+          }
+          if (this.pathRoot) {
+            options.headers["Dropbox-API-Path-Root"] = this.pathRoot;
+          }
+          if (this.customHeaders) {
+            var headerKeys = Object.keys(this.customHeaders);
+            headerKeys.forEach(function(header) {
+              options.headers[header] = _this4.customHeaders[header];
+            });
+          }
+        }
+      }, {
+        key: "maybeAddContentHash",
+        value: (function() {
+          var _maybeAddContentHash = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee2(path, requestArgs, contents) {
+            var hash;
+            return _regenerator().w(function(_context2) {
+              while (1) switch (_context2.n) {
+                case 0:
+                  if (!(!this.autoContentHash || path !== "/2/files/upload" || requestArgs.content_hash !== void 0)) {
+                    _context2.n = 1;
+                    break;
+                  }
+                  return _context2.a(2);
+                case 1:
+                  _context2.n = 2;
+                  return (0, _uploadContentHash.contentHash)(contents);
+                case 2:
+                  hash = _context2.v;
+                  if (hash !== null) {
+                    requestArgs.content_hash = hash;
+                  }
+                case 3:
+                  return _context2.a(2);
+              }
+            }, _callee2, this);
+          }));
+          function maybeAddContentHash(_x, _x2, _x3) {
+            return _maybeAddContentHash.apply(this, arguments);
+          }
+          return maybeAddContentHash;
+        })()
+      }]);
+    })();
+    exports["default"] = Dropbox3;
+  }
+});
+
+// node_modules/dropbox/cjs/src/filedownload.js
+var require_filedownload = __commonJS({
+  "node_modules/dropbox/cjs/src/filedownload.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    exports.DropboxFileDownloader = void 0;
+    exports.downloadFile = downloadFile;
+    var _constants = require_constants();
+    var _error = require_error2();
+    var _utils = require_utils();
+    function _slicedToArray(r5, e5) {
+      return _arrayWithHoles(r5) || _iterableToArrayLimit(r5, e5) || _unsupportedIterableToArray(r5, e5) || _nonIterableRest();
+    }
+    function _nonIterableRest() {
+      throw new TypeError("Invalid attempt to destructure non-iterable instance.\nIn order to be iterable, non-array objects must have a [Symbol.iterator]() method.");
+    }
+    function _unsupportedIterableToArray(r5, a5) {
+      if (r5) {
+        if ("string" == typeof r5) return _arrayLikeToArray(r5, a5);
+        var t = {}.toString.call(r5).slice(8, -1);
+        return "Object" === t && r5.constructor && (t = r5.constructor.name), "Map" === t || "Set" === t ? Array.from(r5) : "Arguments" === t || /^(?:Ui|I)nt(?:8|16|32)(?:Clamped)?Array$/.test(t) ? _arrayLikeToArray(r5, a5) : void 0;
+      }
+    }
+    function _arrayLikeToArray(r5, a5) {
+      (null == a5 || a5 > r5.length) && (a5 = r5.length);
+      for (var e5 = 0, n3 = Array(a5); e5 < a5; e5++) n3[e5] = r5[e5];
+      return n3;
+    }
+    function _iterableToArrayLimit(r5, l3) {
+      var t = null == r5 ? null : "undefined" != typeof Symbol && r5[Symbol.iterator] || r5["@@iterator"];
+      if (null != t) {
+        var e5, n3, i5, u, a5 = [], f5 = true, o3 = false;
+        try {
+          if (i5 = (t = t.call(r5)).next, 0 === l3) {
+            if (Object(t) !== t) return;
+            f5 = false;
+          } else for (; !(f5 = (e5 = i5.call(t)).done) && (a5.push(e5.value), a5.length !== l3); f5 = true) ;
+        } catch (r6) {
+          o3 = true, n3 = r6;
+        } finally {
+          try {
+            if (!f5 && null != t["return"] && (u = t["return"](), Object(u) !== u)) return;
+          } finally {
+            if (o3) throw n3;
+          }
+        }
+        return a5;
+      }
+    }
+    function _arrayWithHoles(r5) {
+      if (Array.isArray(r5)) return r5;
+    }
+    function _typeof(o3) {
+      "@babel/helpers - typeof";
+      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
+        return typeof o4;
+      } : function(o4) {
+        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
+      }, _typeof(o3);
+    }
+    function _regenerator() {
+      var e5, t, r5 = "function" == typeof Symbol ? Symbol : {}, n3 = r5.iterator || "@@iterator", o3 = r5.toStringTag || "@@toStringTag";
+      function i5(r6, n4, o4, i6) {
+        var c6 = n4 && n4.prototype instanceof Generator ? n4 : Generator, u2 = Object.create(c6.prototype);
+        return _regeneratorDefine2(u2, "_invoke", (function(r7, n5, o5) {
+          var i7, c7, u3, f6 = 0, p3 = o5 || [], y = false, G = { p: 0, n: 0, v: e5, a: d5, f: d5.bind(e5, 4), d: function d6(t8, r8) {
+            return i7 = t8, c7 = 0, u3 = e5, G.n = r8, a5;
+          } };
+          function d5(r8, n6) {
+            for (c7 = r8, u3 = n6, t = 0; !y && f6 && !o6 && t < p3.length; t++) {
+              var o6, i8 = p3[t], d6 = G.p, l3 = i8[2];
+              r8 > 3 ? (o6 = l3 === n6) && (u3 = i8[(c7 = i8[4]) ? 5 : (c7 = 3, 3)], i8[4] = i8[5] = e5) : i8[0] <= d6 && ((o6 = r8 < 2 && d6 < i8[1]) ? (c7 = 0, G.v = n6, G.n = i8[1]) : d6 < l3 && (o6 = r8 < 3 || i8[0] > n6 || n6 > l3) && (i8[4] = r8, i8[5] = n6, G.n = l3, c7 = 0));
+            }
+            if (o6 || r8 > 1) return a5;
+            throw y = true, n6;
+          }
+          return function(o6, p4, l3) {
+            if (f6 > 1) throw TypeError("Generator is already running");
+            for (y && 1 === p4 && d5(p4, l3), c7 = p4, u3 = l3; (t = c7 < 2 ? e5 : u3) || !y; ) {
+              i7 || (c7 ? c7 < 3 ? (c7 > 1 && (G.n = -1), d5(c7, u3)) : G.n = u3 : G.v = u3);
+              try {
+                if (f6 = 2, i7) {
+                  if (c7 || (o6 = "next"), t = i7[o6]) {
+                    if (!(t = t.call(i7, u3))) throw TypeError("iterator result is not an object");
+                    if (!t.done) return t;
+                    u3 = t.value, c7 < 2 && (c7 = 0);
+                  } else 1 === c7 && (t = i7["return"]) && t.call(i7), c7 < 2 && (u3 = TypeError("The iterator does not provide a '" + o6 + "' method"), c7 = 1);
+                  i7 = e5;
+                } else if ((t = (y = G.n < 0) ? u3 : r7.call(n5, G)) !== a5) break;
+              } catch (t8) {
+                i7 = e5, c7 = 1, u3 = t8;
+              } finally {
+                f6 = 1;
+              }
+            }
+            return { value: t, done: y };
+          };
+        })(r6, o4, i6), true), u2;
+      }
+      var a5 = {};
+      function Generator() {
+      }
+      function GeneratorFunction() {
+      }
+      function GeneratorFunctionPrototype() {
+      }
+      t = Object.getPrototypeOf;
+      var c5 = [][n3] ? t(t([][n3]())) : (_regeneratorDefine2(t = {}, n3, function() {
+        return this;
+      }), t), u = GeneratorFunctionPrototype.prototype = Generator.prototype = Object.create(c5);
+      function f5(e6) {
+        return Object.setPrototypeOf ? Object.setPrototypeOf(e6, GeneratorFunctionPrototype) : (e6.__proto__ = GeneratorFunctionPrototype, _regeneratorDefine2(e6, o3, "GeneratorFunction")), e6.prototype = Object.create(u), e6;
+      }
+      return GeneratorFunction.prototype = GeneratorFunctionPrototype, _regeneratorDefine2(u, "constructor", GeneratorFunctionPrototype), _regeneratorDefine2(GeneratorFunctionPrototype, "constructor", GeneratorFunction), GeneratorFunction.displayName = "GeneratorFunction", _regeneratorDefine2(GeneratorFunctionPrototype, o3, "GeneratorFunction"), _regeneratorDefine2(u), _regeneratorDefine2(u, o3, "Generator"), _regeneratorDefine2(u, n3, function() {
+        return this;
+      }), _regeneratorDefine2(u, "toString", function() {
+        return "[object Generator]";
+      }), (_regenerator = function _regenerator2() {
+        return { w: i5, m: f5 };
+      })();
+    }
+    function _regeneratorDefine2(e5, r5, n3, t) {
+      var i5 = Object.defineProperty;
+      try {
+        i5({}, "", {});
+      } catch (e6) {
+        i5 = 0;
+      }
+      _regeneratorDefine2 = function _regeneratorDefine(e6, r6, n4, t8) {
+        function o3(r7, n5) {
+          _regeneratorDefine2(e6, r7, function(e7) {
+            return this._invoke(r7, n5, e7);
+          });
+        }
+        r6 ? i5 ? i5(e6, r6, { value: n4, enumerable: !t8, configurable: !t8, writable: !t8 }) : e6[r6] = n4 : (o3("next", 0), o3("throw", 1), o3("return", 2));
+      }, _regeneratorDefine2(e5, r5, n3, t);
+    }
+    function _classCallCheck(a5, n3) {
+      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
+    }
+    function _defineProperties2(e5, r5) {
+      for (var t = 0; t < r5.length; t++) {
+        var o3 = r5[t];
+        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
+      }
+    }
+    function _createClass2(e5, r5, t) {
+      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
+    }
+    function _toPropertyKey2(t) {
+      var i5 = _toPrimitive2(t, "string");
+      return "symbol" == _typeof(i5) ? i5 : i5 + "";
+    }
+    function _toPrimitive2(t, r5) {
+      if ("object" != _typeof(t) || !t) return t;
+      var e5 = t[Symbol.toPrimitive];
+      if (void 0 !== e5) {
+        var i5 = e5.call(t, r5 || "default");
+        if ("object" != _typeof(i5)) return i5;
+        throw new TypeError("@@toPrimitive must return a primitive value.");
+      }
+      return ("string" === r5 ? String : Number)(t);
+    }
+    function asyncGeneratorStep(n3, t, e5, r5, o3, a5, c5) {
+      try {
+        var i5 = n3[a5](c5), u = i5.value;
+      } catch (n4) {
+        return void e5(n4);
+      }
+      i5.done ? t(u) : Promise.resolve(u).then(r5, o3);
+    }
+    function _asyncToGenerator(n3) {
+      return function() {
+        var t = this, e5 = arguments;
+        return new Promise(function(r5, o3) {
+          var a5 = n3.apply(t, e5);
+          function _next(n4) {
+            asyncGeneratorStep(a5, r5, o3, _next, _throw, "next", n4);
+          }
+          function _throw(n4) {
+            asyncGeneratorStep(a5, r5, o3, _next, _throw, "throw", n4);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    var DEFAULT_MAX_ATTEMPTS2 = 3;
+    var DEFAULT_RETRY_DELAY = 200;
+    var MAX_RETRY_DELAY = 5e3;
+    var BLOCK_SIZE3 = 4 * 1024 * 1024;
+    var nodeRuntime;
+    function requireNodeModule(moduleName) {
+      if (typeof __require === "function") {
+        return Promise.resolve(__require(moduleName));
+      }
+      return Function("moduleName", "return import(moduleName)")(moduleName);
+    }
+    function computeContentHashFromFile(_x, _x2) {
+      return _computeContentHashFromFile.apply(this, arguments);
+    }
+    function _computeContentHashFromFile() {
+      _computeContentHashFromFile = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee7(runtime, filePath) {
+        var crypto2, fs, overallHasher, blockHasher, blockBytes;
+        return _regenerator().w(function(_context7) {
+          while (1) switch (_context7.n) {
+            case 0:
+              crypto2 = runtime.crypto, fs = runtime.fs;
+              overallHasher = crypto2.createHash("sha256");
+              blockHasher = crypto2.createHash("sha256");
+              blockBytes = 0;
+              return _context7.a(2, new Promise(function(resolve, reject) {
+                fs.createReadStream(filePath, {
+                  highWaterMark: BLOCK_SIZE3
+                }).on("data", function(chunk) {
+                  var offset = 0;
+                  while (offset < chunk.length) {
+                    var length = Math.min(BLOCK_SIZE3 - blockBytes, chunk.length - offset);
+                    blockHasher.update(chunk.subarray(offset, offset + length));
+                    blockBytes += length;
+                    offset += length;
+                    if (blockBytes === BLOCK_SIZE3) {
+                      overallHasher.update(blockHasher.digest());
+                      blockHasher = crypto2.createHash("sha256");
+                      blockBytes = 0;
+                    }
+                  }
+                }).on("error", reject).on("end", function() {
+                  if (blockBytes > 0) {
+                    overallHasher.update(blockHasher.digest());
+                  }
+                  resolve(overallHasher.digest("hex"));
+                });
+              }));
+          }
+        }, _callee7);
+      }));
+      return _computeContentHashFromFile.apply(this, arguments);
+    }
+    function getNodeRuntime() {
+      return _getNodeRuntime.apply(this, arguments);
+    }
+    function _getNodeRuntime() {
+      _getNodeRuntime = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee8() {
+        var _yield$Promise$all, _yield$Promise$all2, fsModule, streamModule, streamPromisesModule, cryptoModule;
+        return _regenerator().w(function(_context8) {
+          while (1) switch (_context8.n) {
+            case 0:
+              if (!nodeRuntime) {
+                _context8.n = 1;
+                break;
+              }
+              return _context8.a(2, nodeRuntime);
+            case 1:
+              if (!(typeof process === "undefined" || !process.versions || !process.versions.node)) {
+                _context8.n = 2;
+                break;
+              }
+              throw new Error("downloadFile is only supported in Node.js. In browsers, use filesDownload() and read result.fileBlob.");
+            case 2:
+              _context8.n = 3;
+              return Promise.all([requireNodeModule("fs"), requireNodeModule("stream"), requireNodeModule("stream/promises"), requireNodeModule("crypto")]);
+            case 3:
+              _yield$Promise$all = _context8.v;
+              _yield$Promise$all2 = _slicedToArray(_yield$Promise$all, 4);
+              fsModule = _yield$Promise$all2[0];
+              streamModule = _yield$Promise$all2[1];
+              streamPromisesModule = _yield$Promise$all2[2];
+              cryptoModule = _yield$Promise$all2[3];
+              nodeRuntime = {
+                fs: fsModule["default"] || fsModule,
+                crypto: cryptoModule["default"] || cryptoModule,
+                Readable: streamModule.Readable,
+                Transform: streamModule.Transform,
+                Writable: streamModule.Writable,
+                pipeline: streamPromisesModule.pipeline
+              };
+              return _context8.a(2, nodeRuntime);
+          }
+        }, _callee8);
+      }));
+      return _getNodeRuntime.apply(this, arguments);
+    }
+    function partFileSize(fs, partPath) {
+      try {
+        return fs.statSync(partPath).size;
+      } catch (error2) {
+        if (error2.code === "ENOENT") {
+          return 0;
+        }
+        throw error2;
+      }
+    }
+    function rangeHeader(offset, length) {
+      if (length === void 0) {
+        return "bytes=".concat(offset, "-");
+      }
+      return "bytes=".concat(offset, "-").concat(offset + length - 1);
+    }
+    function parseContentRange(header) {
+      var match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header || "");
+      if (!match) {
+        return null;
+      }
+      return {
+        start: Number(match[1]),
+        end: Number(match[2])
+      };
+    }
+    function validateRangeResponse(res, range2) {
+      if (!range2) {
+        return;
+      }
+      if (res.status !== 206) {
+        throw new Error("range request returned HTTP ".concat(res.status, ", expected 206"));
+      }
+      var contentRange = parseContentRange(res.headers.get("content-range"));
+      if (!contentRange) {
+        throw new Error("range request response missing valid Content-Range");
+      }
+      var expectedEnd = range2.length === void 0 ? contentRange.end : range2.offset + range2.length - 1;
+      if (contentRange.start !== range2.offset || contentRange.end !== expectedEnd) {
+        throw new Error("range request returned Content-Range bytes ".concat(contentRange.start, "-").concat(contentRange.end, ", expected ").concat(range2.offset, "-").concat(expectedEnd));
+      }
+    }
+    function validatePositiveInteger(name, value) {
+      if (!Number.isInteger(value) || value <= 0) {
+        throw new TypeError("".concat(name, " must be a positive integer"));
+      }
+    }
+    function buildRequestSignal() {
+      var _ref = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : {}, signal = _ref.signal, timeout = _ref.timeout;
+      if (timeout == null) {
+        return signal;
+      }
+      return signal ? AbortSignal.any([signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
+    }
+    function throwAsResponseError(_x3) {
+      return _throwAsResponseError.apply(this, arguments);
+    }
+    function _throwAsResponseError() {
+      _throwAsResponseError = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee9(res) {
+        var data, errorObject;
+        return _regenerator().w(function(_context9) {
+          while (1) switch (_context9.n) {
+            case 0:
+              _context9.n = 1;
+              return res.text();
+            case 1:
+              data = _context9.v;
+              try {
+                errorObject = JSON.parse(data);
+              } catch (_unused) {
+                errorObject = data;
+              }
+              throw new _error.DropboxResponseError(res.status, res.headers, errorObject);
+            case 2:
+              return _context9.a(2);
+          }
+        }, _callee9);
+      }));
+      return _throwAsResponseError.apply(this, arguments);
+    }
+    function isRetryableError(error2) {
+      if (error2 instanceof _error.DropboxResponseError) {
+        return error2.status === 408 || error2.status === 429 || error2.status >= 500 && error2.status <= 599;
+      }
+      return !(error2.message && (error2.message.startsWith("remote file changed") || error2.message.startsWith("range request") || error2.message.startsWith("incomplete download") || error2.message.startsWith("content hash mismatch") || error2.message === "download response body is nil" || error2.message === "downloadFile requires a Dropbox client instance" || error2.message.startsWith("downloadFile is only supported")));
+    }
+    function retryAfter(error2) {
+      if (!(error2 instanceof _error.DropboxResponseError) || !error2.headers) {
+        return null;
+      }
+      var value = typeof error2.headers.get === "function" ? error2.headers.get("retry-after") : error2.headers["retry-after"] || error2.headers["Retry-After"];
+      if (!value || !/^\d+$/.test(value)) {
+        return null;
+      }
+      return Number(value) * 1e3;
+    }
+    function getRetryDelay(error2, attempt, baseDelay) {
+      var rateLimitDelay = retryAfter(error2);
+      if (rateLimitDelay !== null) {
+        return rateLimitDelay;
+      }
+      var maximum = Math.min(baseDelay * Math.pow(2, attempt), MAX_RETRY_DELAY);
+      var half = maximum / 2;
+      return Math.floor(half + Math.random() * (half + 1));
+    }
+    function delay(ms, signal) {
+      return new Promise(function(resolve, reject) {
+        var timeout;
+        var abort = function abort2() {
+          clearTimeout(timeout);
+          reject(signal.reason || new Error("download aborted"));
+        };
+        var done = function done2() {
+          if (signal) {
+            signal.removeEventListener("abort", abort);
+          }
+          resolve();
+        };
+        timeout = setTimeout(done, ms);
+        if (!signal) {
+          return;
+        }
+        if (signal.aborted) {
+          abort();
+          return;
+        }
+        signal.addEventListener("abort", abort, {
+          once: true
+        });
+      });
+    }
+    function metadataSize(metadata) {
+      return metadata && typeof metadata.size === "number" ? metadata.size : 0;
+    }
+    function metadataResult(response) {
+      return response && response.result ? response.result : response;
+    }
+    function validateRevision(expectedRev, metadata) {
+      if (!expectedRev || !metadata || !metadata.rev) {
+        return;
+      }
+      if (metadata.rev !== expectedRev) {
+        throw new Error('remote file changed during retry: got rev "'.concat(metadata.rev, '", expected "').concat(expectedRev, '"'));
+      }
+    }
+    function validatePartFile(_x4, _x5, _x6) {
+      return _validatePartFile.apply(this, arguments);
+    }
+    function _validatePartFile() {
+      _validatePartFile = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee0(runtime, partPath, metadata) {
+        var fs, stat3, hash;
+        return _regenerator().w(function(_context0) {
+          while (1) switch (_context0.n) {
+            case 0:
+              if (metadata) {
+                _context0.n = 1;
+                break;
+              }
+              return _context0.a(2);
+            case 1:
+              fs = runtime.fs;
+              stat3 = fs.statSync(partPath);
+              if (!(stat3.size !== metadata.size)) {
+                _context0.n = 2;
+                break;
+              }
+              throw new Error("incomplete download: got ".concat(stat3.size, " bytes, expected ").concat(metadata.size));
+            case 2:
+              if (metadata.content_hash) {
+                _context0.n = 3;
+                break;
+              }
+              return _context0.a(2);
+            case 3:
+              _context0.n = 4;
+              return computeContentHashFromFile(runtime, partPath);
+            case 4:
+              hash = _context0.v;
+              if (!(hash !== metadata.content_hash)) {
+                _context0.n = 5;
+                break;
+              }
+              throw new Error('content hash mismatch: got "'.concat(hash, '", expected "').concat(metadata.content_hash, '"'));
+            case 5:
+              return _context0.a(2);
+          }
+        }, _callee0);
+      }));
+      return _validatePartFile.apply(this, arguments);
+    }
+    function withMetadata(error2, metadata) {
+      error2.metadata = metadata;
+      return error2;
+    }
+    function progressTransform(runtime, tracker) {
+      return new runtime.Transform({
+        transform: function transform(chunk, encoding, callback) {
+          tracker.add(chunk.length);
+          callback(null, chunk);
+        }
+      });
+    }
+    function writeAtStream(runtime, fd, offset) {
+      var position = offset;
+      var fs = runtime.fs;
+      return new runtime.Writable({
+        write: function write(chunk, encoding, callback) {
+          var _writeRemaining = function writeRemaining(chunkOffset, remaining, targetPosition) {
+            fs.write(fd, chunk, chunkOffset, remaining, targetPosition, function(error2, bytesWritten) {
+              if (error2) {
+                callback(error2);
+                return;
+              }
+              if (bytesWritten === 0 && remaining > 0) {
+                callback(new Error("fs.write wrote 0 bytes"));
+                return;
+              }
+              if (bytesWritten < remaining) {
+                _writeRemaining(chunkOffset + bytesWritten, remaining - bytesWritten, targetPosition + bytesWritten);
+                return;
+              }
+              position = targetPosition + bytesWritten;
+              callback();
+            });
+          };
+          if (chunk.length === 0) {
+            callback();
+            return;
+          }
+          _writeRemaining(0, chunk.length, position);
+        }
+      });
+    }
+    function writeRangeBody(_x7, _x8, _x9, _x0, _x1) {
+      return _writeRangeBody.apply(this, arguments);
+    }
+    function _writeRangeBody() {
+      _writeRangeBody = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee1(runtime, body, tracker, fd, range2) {
+        var received, counter;
+        return _regenerator().w(function(_context1) {
+          while (1) switch (_context1.n) {
+            case 0:
+              received = 0;
+              counter = new runtime.Transform({
+                transform: function transform(chunk, encoding, callback) {
+                  received += chunk.length;
+                  tracker.add(chunk.length);
+                  callback(null, chunk);
+                }
+              });
+              _context1.n = 1;
+              return runtime.pipeline(body, counter, writeAtStream(runtime, fd, range2.offset));
+            case 1:
+              if (!(range2.length !== void 0 && received !== range2.length)) {
+                _context1.n = 2;
+                break;
+              }
+              throw new Error("range request body length mismatch: received ".concat(received, " bytes, expected ").concat(range2.length));
+            case 2:
+              return _context1.a(2);
+          }
+        }, _callee1);
+      }));
+      return _writeRangeBody.apply(this, arguments);
+    }
+    function splitRanges(offset, length, parts) {
+      if (length <= 0) {
+        return [];
+      }
+      if (parts <= 1) {
+        return [{
+          offset,
+          length
+        }];
+      }
+      var actualParts = Math.min(parts, length);
+      var ranges = [];
+      var partSize = Math.floor(length / actualParts);
+      var remainder = length % actualParts;
+      var position = offset;
+      for (var i5 = 0; i5 < actualParts; i5 += 1) {
+        var size = partSize + (remainder > 0 ? 1 : 0);
+        ranges.push({
+          offset: position,
+          length: size
+        });
+        position += size;
+        remainder -= 1;
+      }
+      return ranges;
+    }
+    function createProgressTracker(written, total, resumedFrom, progress) {
+      return {
+        written,
+        add: function add2(bytes) {
+          if (bytes <= 0) {
+            return;
+          }
+          this.written += bytes;
+          if (!progress) {
+            return;
+          }
+          progress({
+            bytesWritten: this.written,
+            totalBytes: total,
+            resumedFrom
+          });
+        }
+      };
+    }
+    var DropboxFileDownloader = exports.DropboxFileDownloader = (function() {
+      function DropboxFileDownloader2(client) {
+        var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
+        _classCallCheck(this, DropboxFileDownloader2);
+        var maxAttempts = options.maxAttempts === void 0 ? DEFAULT_MAX_ATTEMPTS2 : options.maxAttempts;
+        var parallelDownloads = options.parallelDownloads === void 0 ? 1 : options.parallelDownloads;
+        var retryDelay = options.retryDelay === void 0 ? DEFAULT_RETRY_DELAY : options.retryDelay;
+        validatePositiveInteger("maxAttempts", maxAttempts);
+        validatePositiveInteger("parallelDownloads", parallelDownloads);
+        validatePositiveInteger("retryDelay", retryDelay);
+        if (options.timeout !== void 0) {
+          validatePositiveInteger("timeout", options.timeout);
+        }
+        this.client = client;
+        this.maxAttempts = maxAttempts;
+        this.parallelDownloads = parallelDownloads;
+        this.retryDelay = retryDelay;
+        this.delay = options.delay || delay;
+        this.progress = options.progress;
+        this.signal = options.signal;
+        this.timeout = options.timeout;
+      }
+      return _createClass2(DropboxFileDownloader2, [{
+        key: "rawDownload",
+        value: (function() {
+          var _rawDownload = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee(remotePath, range2) {
+            var signal, fetchOptions, res, _args = arguments, _t, _t2;
+            return _regenerator().w(function(_context) {
+              while (1) switch (_context.n) {
+                case 0:
+                  signal = _args.length > 2 && _args[2] !== void 0 ? _args[2] : this.signal;
+                  if (!(!this.client.auth || !this.client.fetch)) {
+                    _context.n = 1;
+                    break;
+                  }
+                  throw new Error("downloadFile requires a Dropbox client instance");
+                case 1:
+                  _context.n = 2;
+                  return this.client.auth.checkAndRefreshAccessToken();
+                case 2:
+                  fetchOptions = {
+                    method: "POST",
+                    headers: {
+                      "Dropbox-API-Arg": (0, _utils.httpHeaderSafeJson)({
+                        path: remotePath
+                      })
+                    },
+                    signal: buildRequestSignal({
+                      signal,
+                      timeout: this.timeout
+                    })
+                  };
+                  if (range2) {
+                    fetchOptions.headers.Range = rangeHeader(range2.offset, range2.length);
+                  }
+                  this.client.setAuthHeaders(_constants.USER_AUTH, fetchOptions);
+                  this.client.setCommonHeaders(fetchOptions);
+                  _context.n = 3;
+                  return this.client.fetch("".concat((0, _utils.baseApiUrl)("content", this.client.domain, this.client.domainDelimiter), "files/download"), fetchOptions);
+                case 3:
+                  res = _context.v;
+                  if (res.ok) {
+                    _context.n = 4;
+                    break;
+                  }
+                  _context.n = 4;
+                  return throwAsResponseError(res);
+                case 4:
+                  validateRangeResponse(res, range2);
+                  if (res.body) {
+                    _context.n = 5;
+                    break;
+                  }
+                  throw new Error("download response body is nil");
+                case 5:
+                  _t = JSON.parse(res.headers.get("dropbox-api-result"));
+                  _context.n = 6;
+                  return getNodeRuntime();
+                case 6:
+                  _t2 = _context.v.Readable.fromWeb(res.body);
+                  return _context.a(2, {
+                    metadata: _t,
+                    body: _t2
+                  });
+              }
+            }, _callee, this);
+          }));
+          function rawDownload(_x10, _x11) {
+            return _rawDownload.apply(this, arguments);
+          }
+          return rawDownload;
+        })()
+      }, {
+        key: "fetchMetadata",
+        value: (function() {
+          var _fetchMetadata = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee2(remotePath) {
+            var response;
+            return _regenerator().w(function(_context2) {
+              while (1) switch (_context2.n) {
+                case 0:
+                  if (!(typeof this.client.filesGetMetadata !== "function")) {
+                    _context2.n = 1;
+                    break;
+                  }
+                  throw new Error("downloadFile requires a Dropbox client instance");
+                case 1:
+                  _context2.n = 2;
+                  return this.client.filesGetMetadata({
+                    path: remotePath
+                  }, {
+                    signal: this.signal,
+                    timeout: this.timeout
+                  });
+                case 2:
+                  response = _context2.v;
+                  return _context2.a(2, metadataResult(response));
+              }
+            }, _callee2, this);
+          }));
+          function fetchMetadata(_x12) {
+            return _fetchMetadata.apply(this, arguments);
+          }
+          return fetchMetadata;
+        })()
+      }, {
+        key: "downloadFileAttempt",
+        value: (function() {
+          var _downloadFileAttempt = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee3(remotePath, localPath, expectedRev) {
+            var runtime, fs, pipeline2, partPath, offset, response, metadata, tracker, _t3, _t4, _t5;
+            return _regenerator().w(function(_context3) {
+              while (1) switch (_context3.p = _context3.n) {
+                case 0:
+                  _context3.n = 1;
+                  return getNodeRuntime();
+                case 1:
+                  runtime = _context3.v;
+                  fs = runtime.fs, pipeline2 = runtime.pipeline;
+                  partPath = "".concat(localPath, ".part");
+                  offset = partFileSize(fs, partPath);
+                  if (!(offset === 0 && this.parallelDownloads > 1)) {
+                    _context3.n = 2;
+                    break;
+                  }
+                  return _context3.a(2, this.downloadFileParallel(remotePath, localPath, partPath, expectedRev));
+                case 2:
+                  _context3.n = 3;
+                  return this.rawDownload(remotePath, offset > 0 ? {
+                    offset
+                  } : void 0);
+                case 3:
+                  response = _context3.v;
+                  metadata = response.metadata;
+                  _context3.p = 4;
+                  validateRevision(expectedRev, metadata);
+                  _context3.n = 6;
+                  break;
+                case 5:
+                  _context3.p = 5;
+                  _t3 = _context3.v;
+                  fs.rmSync(partPath, {
+                    force: true
+                  });
+                  throw withMetadata(_t3, metadata);
+                case 6:
+                  tracker = createProgressTracker(offset, metadataSize(metadata), offset, this.progress);
+                  _context3.p = 7;
+                  _context3.n = 8;
+                  return pipeline2(response.body, progressTransform(runtime, tracker), fs.createWriteStream(partPath, {
+                    flags: offset > 0 ? "a" : "w"
+                  }));
+                case 8:
+                  _context3.n = 10;
+                  break;
+                case 9:
+                  _context3.p = 9;
+                  _t4 = _context3.v;
+                  throw withMetadata(_t4, metadata);
+                case 10:
+                  _context3.p = 10;
+                  _context3.n = 11;
+                  return validatePartFile(runtime, partPath, metadata);
+                case 11:
+                  fs.renameSync(partPath, localPath);
+                  _context3.n = 13;
+                  break;
+                case 12:
+                  _context3.p = 12;
+                  _t5 = _context3.v;
+                  fs.rmSync(partPath, {
+                    force: true
+                  });
+                  throw withMetadata(_t5, metadata);
+                case 13:
+                  return _context3.a(2, {
+                    metadata,
+                    resumedFrom: offset
+                  });
+              }
+            }, _callee3, this, [[10, 12], [7, 9], [4, 5]]);
+          }));
+          function downloadFileAttempt(_x13, _x14, _x15) {
+            return _downloadFileAttempt.apply(this, arguments);
+          }
+          return downloadFileAttempt;
+        })()
+      }, {
+        key: "downloadFileParallel",
+        value: (function() {
+          var _downloadFileParallel = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee5(remotePath, localPath, partPath, expectedRev) {
+            var _this = this;
+            var runtime, fs, metadata, total, tracker, fd, ranges, controller, signal, firstError, workers, _t7, _t8, _t9;
+            return _regenerator().w(function(_context5) {
+              while (1) switch (_context5.p = _context5.n) {
+                case 0:
+                  _context5.n = 1;
+                  return getNodeRuntime();
+                case 1:
+                  runtime = _context5.v;
+                  fs = runtime.fs;
+                  _context5.n = 2;
+                  return this.fetchMetadata(remotePath);
+                case 2:
+                  metadata = _context5.v;
+                  _context5.p = 3;
+                  validateRevision(expectedRev, metadata);
+                  _context5.n = 5;
+                  break;
+                case 4:
+                  _context5.p = 4;
+                  _t7 = _context5.v;
+                  fs.rmSync(partPath, {
+                    force: true
+                  });
+                  throw withMetadata(_t7, metadata);
+                case 5:
+                  total = metadataSize(metadata);
+                  tracker = createProgressTracker(0, total, 0, this.progress);
+                  fs.writeFileSync(partPath, Buffer.alloc(0));
+                  fs.truncateSync(partPath, total);
+                  if (!(total > 0)) {
+                    _context5.n = 11;
+                    break;
+                  }
+                  fd = fs.openSync(partPath, "r+");
+                  _context5.p = 6;
+                  ranges = splitRanges(0, total, this.parallelDownloads);
+                  controller = new AbortController();
+                  signal = this.signal ? AbortSignal.any([this.signal, controller.signal]) : controller.signal;
+                  workers = ranges.map(/* @__PURE__ */ (function() {
+                    var _ref2 = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee4(range2) {
+                      var result, _t6;
+                      return _regenerator().w(function(_context4) {
+                        while (1) switch (_context4.p = _context4.n) {
+                          case 0:
+                            _context4.p = 0;
+                            _context4.n = 1;
+                            return _this.rawDownload(remotePath, range2, signal);
+                          case 1:
+                            result = _context4.v;
+                            validateRevision(metadata.rev, result.metadata);
+                            _context4.n = 2;
+                            return writeRangeBody(runtime, result.body, tracker, fd, range2);
+                          case 2:
+                            _context4.n = 4;
+                            break;
+                          case 3:
+                            _context4.p = 3;
+                            _t6 = _context4.v;
+                            if (!firstError) {
+                              firstError = _t6;
+                              controller.abort(_t6);
+                            }
+                            throw _t6;
+                          case 4:
+                            return _context4.a(2);
+                        }
+                      }, _callee4, null, [[0, 3]]);
+                    }));
+                    return function(_x20) {
+                      return _ref2.apply(this, arguments);
+                    };
+                  })());
+                  _context5.n = 7;
+                  return Promise.allSettled(workers);
+                case 7:
+                  if (!firstError) {
+                    _context5.n = 8;
+                    break;
+                  }
+                  throw firstError;
+                case 8:
+                  _context5.n = 10;
+                  break;
+                case 9:
+                  _context5.p = 9;
+                  _t8 = _context5.v;
+                  fs.closeSync(fd);
+                  fs.rmSync(partPath, {
+                    force: true
+                  });
+                  throw withMetadata(_t8, metadata);
+                case 10:
+                  fs.closeSync(fd);
+                case 11:
+                  _context5.p = 11;
+                  _context5.n = 12;
+                  return validatePartFile(runtime, partPath, metadata);
+                case 12:
+                  fs.renameSync(partPath, localPath);
+                  _context5.n = 14;
+                  break;
+                case 13:
+                  _context5.p = 13;
+                  _t9 = _context5.v;
+                  fs.rmSync(partPath, {
+                    force: true
+                  });
+                  throw withMetadata(_t9, metadata);
+                case 14:
+                  return _context5.a(2, {
+                    metadata,
+                    resumedFrom: 0
+                  });
+              }
+            }, _callee5, this, [[11, 13], [6, 9], [3, 4]]);
+          }));
+          function downloadFileParallel(_x16, _x17, _x18, _x19) {
+            return _downloadFileParallel.apply(this, arguments);
+          }
+          return downloadFileParallel;
+        })()
+      }, {
+        key: "downloadFile",
+        value: (function() {
+          var _downloadFile = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee6(remotePath, localPath) {
+            var runtime, partPath, lastError, expectedRev, attempt, _t0, _t1;
+            return _regenerator().w(function(_context6) {
+              while (1) switch (_context6.p = _context6.n) {
+                case 0:
+                  _context6.n = 1;
+                  return getNodeRuntime();
+                case 1:
+                  runtime = _context6.v;
+                  partPath = "".concat(localPath, ".part");
+                  expectedRev = "";
+                  _context6.p = 2;
+                  attempt = 0;
+                case 3:
+                  if (!(attempt < this.maxAttempts)) {
+                    _context6.n = 10;
+                    break;
+                  }
+                  _context6.p = 4;
+                  _context6.n = 5;
+                  return this.downloadFileAttempt(remotePath, localPath, expectedRev);
+                case 5:
+                  return _context6.a(2, _context6.v);
+                case 6:
+                  _context6.p = 6;
+                  _t0 = _context6.v;
+                  if (!expectedRev && _t0.metadata && _t0.metadata.rev) {
+                    expectedRev = _t0.metadata.rev;
+                  }
+                  if (!(this.signal && this.signal.aborted)) {
+                    _context6.n = 7;
+                    break;
+                  }
+                  throw this.signal.reason || _t0;
+                case 7:
+                  if (isRetryableError(_t0)) {
+                    _context6.n = 8;
+                    break;
+                  }
+                  throw _t0;
+                case 8:
+                  lastError = _t0;
+                  if (!(attempt < this.maxAttempts - 1)) {
+                    _context6.n = 9;
+                    break;
+                  }
+                  _context6.n = 9;
+                  return this.delay(getRetryDelay(_t0, attempt, this.retryDelay), this.signal);
+                case 9:
+                  attempt += 1;
+                  _context6.n = 3;
+                  break;
+                case 10:
+                  throw lastError;
+                case 11:
+                  _context6.p = 11;
+                  _t1 = _context6.v;
+                  try {
+                    runtime.fs.rmSync(partPath, {
+                      force: true
+                    });
+                  } catch (cleanupError) {
+                    if (_t1 && _typeof(_t1) === "object") {
+                      _t1.cleanupError = cleanupError;
+                    }
+                  }
+                  throw _t1;
+                case 12:
+                  return _context6.a(2);
+              }
+            }, _callee6, this, [[4, 6], [2, 11]]);
+          }));
+          function downloadFile2(_x21, _x22) {
+            return _downloadFile.apply(this, arguments);
+          }
+          return downloadFile2;
+        })()
+      }]);
+    })();
+    function downloadFile(client, remotePath, localPath) {
+      var options = arguments.length > 3 && arguments[3] !== void 0 ? arguments[3] : {};
+      return new DropboxFileDownloader(client, options).downloadFile(remotePath, localPath);
+    }
+  }
+});
+
+// node_modules/dropbox/cjs/src/filetransfer.js
+var require_filetransfer = __commonJS({
+  "node_modules/dropbox/cjs/src/filetransfer.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    exports.downloadFile = exports.DropboxFileDownloader = exports.DropboxFileUploader = void 0;
+    exports.bytesUpload = bytesUpload;
+    exports.fileUpload = fileUpload;
+    exports.readerUpload = readerUpload;
+    exports.sizedReaderUpload = sizedReaderUpload;
+    exports.uploadFile = uploadFile;
+    var _filedownload = require_filedownload();
+    var _error = require_error2();
+    function _classCallCheck(a5, n3) {
+      if (!(a5 instanceof n3)) throw new TypeError("Cannot call a class as a function");
+    }
+    function _defineProperties2(e5, r5) {
+      for (var t = 0; t < r5.length; t++) {
+        var o3 = r5[t];
+        o3.enumerable = o3.enumerable || false, o3.configurable = true, "value" in o3 && (o3.writable = true), Object.defineProperty(e5, _toPropertyKey2(o3.key), o3);
+      }
+    }
+    function _createClass2(e5, r5, t) {
+      return r5 && _defineProperties2(e5.prototype, r5), t && _defineProperties2(e5, t), Object.defineProperty(e5, "prototype", { writable: false }), e5;
+    }
+    function _typeof(o3) {
+      "@babel/helpers - typeof";
+      return _typeof = "function" == typeof Symbol && "symbol" == typeof Symbol.iterator ? function(o4) {
+        return typeof o4;
+      } : function(o4) {
+        return o4 && "function" == typeof Symbol && o4.constructor === Symbol && o4 !== Symbol.prototype ? "symbol" : typeof o4;
+      }, _typeof(o3);
+    }
+    function ownKeys(e5, r5) {
+      var t = Object.keys(e5);
+      if (Object.getOwnPropertySymbols) {
+        var o3 = Object.getOwnPropertySymbols(e5);
+        r5 && (o3 = o3.filter(function(r6) {
+          return Object.getOwnPropertyDescriptor(e5, r6).enumerable;
+        })), t.push.apply(t, o3);
+      }
+      return t;
+    }
+    function _objectSpread(e5) {
+      for (var r5 = 1; r5 < arguments.length; r5++) {
+        var t = null != arguments[r5] ? arguments[r5] : {};
+        r5 % 2 ? ownKeys(Object(t), true).forEach(function(r6) {
+          _defineProperty(e5, r6, t[r6]);
+        }) : Object.getOwnPropertyDescriptors ? Object.defineProperties(e5, Object.getOwnPropertyDescriptors(t)) : ownKeys(Object(t)).forEach(function(r6) {
+          Object.defineProperty(e5, r6, Object.getOwnPropertyDescriptor(t, r6));
+        });
+      }
+      return e5;
+    }
+    function _defineProperty(e5, r5, t) {
+      return (r5 = _toPropertyKey2(r5)) in e5 ? Object.defineProperty(e5, r5, { value: t, enumerable: true, configurable: true, writable: true }) : e5[r5] = t, e5;
+    }
+    function _toPropertyKey2(t) {
+      var i5 = _toPrimitive2(t, "string");
+      return "symbol" == _typeof(i5) ? i5 : i5 + "";
+    }
+    function _toPrimitive2(t, r5) {
+      if ("object" != _typeof(t) || !t) return t;
+      var e5 = t[Symbol.toPrimitive];
+      if (void 0 !== e5) {
+        var i5 = e5.call(t, r5 || "default");
+        if ("object" != _typeof(i5)) return i5;
+        throw new TypeError("@@toPrimitive must return a primitive value.");
+      }
+      return ("string" === r5 ? String : Number)(t);
+    }
+    function _regenerator() {
+      var e5, t, r5 = "function" == typeof Symbol ? Symbol : {}, n3 = r5.iterator || "@@iterator", o3 = r5.toStringTag || "@@toStringTag";
+      function i5(r6, n4, o4, i6) {
+        var c6 = n4 && n4.prototype instanceof Generator ? n4 : Generator, u2 = Object.create(c6.prototype);
+        return _regeneratorDefine2(u2, "_invoke", (function(r7, n5, o5) {
+          var i7, c7, u3, f6 = 0, p3 = o5 || [], y = false, G = { p: 0, n: 0, v: e5, a: d5, f: d5.bind(e5, 4), d: function d6(t8, r8) {
+            return i7 = t8, c7 = 0, u3 = e5, G.n = r8, a5;
+          } };
+          function d5(r8, n6) {
+            for (c7 = r8, u3 = n6, t = 0; !y && f6 && !o6 && t < p3.length; t++) {
+              var o6, i8 = p3[t], d6 = G.p, l3 = i8[2];
+              r8 > 3 ? (o6 = l3 === n6) && (u3 = i8[(c7 = i8[4]) ? 5 : (c7 = 3, 3)], i8[4] = i8[5] = e5) : i8[0] <= d6 && ((o6 = r8 < 2 && d6 < i8[1]) ? (c7 = 0, G.v = n6, G.n = i8[1]) : d6 < l3 && (o6 = r8 < 3 || i8[0] > n6 || n6 > l3) && (i8[4] = r8, i8[5] = n6, G.n = l3, c7 = 0));
+            }
+            if (o6 || r8 > 1) return a5;
+            throw y = true, n6;
+          }
+          return function(o6, p4, l3) {
+            if (f6 > 1) throw TypeError("Generator is already running");
+            for (y && 1 === p4 && d5(p4, l3), c7 = p4, u3 = l3; (t = c7 < 2 ? e5 : u3) || !y; ) {
+              i7 || (c7 ? c7 < 3 ? (c7 > 1 && (G.n = -1), d5(c7, u3)) : G.n = u3 : G.v = u3);
+              try {
+                if (f6 = 2, i7) {
+                  if (c7 || (o6 = "next"), t = i7[o6]) {
+                    if (!(t = t.call(i7, u3))) throw TypeError("iterator result is not an object");
+                    if (!t.done) return t;
+                    u3 = t.value, c7 < 2 && (c7 = 0);
+                  } else 1 === c7 && (t = i7["return"]) && t.call(i7), c7 < 2 && (u3 = TypeError("The iterator does not provide a '" + o6 + "' method"), c7 = 1);
+                  i7 = e5;
+                } else if ((t = (y = G.n < 0) ? u3 : r7.call(n5, G)) !== a5) break;
+              } catch (t8) {
+                i7 = e5, c7 = 1, u3 = t8;
+              } finally {
+                f6 = 1;
+              }
+            }
+            return { value: t, done: y };
+          };
+        })(r6, o4, i6), true), u2;
+      }
+      var a5 = {};
+      function Generator() {
+      }
+      function GeneratorFunction() {
+      }
+      function GeneratorFunctionPrototype() {
+      }
+      t = Object.getPrototypeOf;
+      var c5 = [][n3] ? t(t([][n3]())) : (_regeneratorDefine2(t = {}, n3, function() {
+        return this;
+      }), t), u = GeneratorFunctionPrototype.prototype = Generator.prototype = Object.create(c5);
+      function f5(e6) {
+        return Object.setPrototypeOf ? Object.setPrototypeOf(e6, GeneratorFunctionPrototype) : (e6.__proto__ = GeneratorFunctionPrototype, _regeneratorDefine2(e6, o3, "GeneratorFunction")), e6.prototype = Object.create(u), e6;
+      }
+      return GeneratorFunction.prototype = GeneratorFunctionPrototype, _regeneratorDefine2(u, "constructor", GeneratorFunctionPrototype), _regeneratorDefine2(GeneratorFunctionPrototype, "constructor", GeneratorFunction), GeneratorFunction.displayName = "GeneratorFunction", _regeneratorDefine2(GeneratorFunctionPrototype, o3, "GeneratorFunction"), _regeneratorDefine2(u), _regeneratorDefine2(u, o3, "Generator"), _regeneratorDefine2(u, n3, function() {
+        return this;
+      }), _regeneratorDefine2(u, "toString", function() {
+        return "[object Generator]";
+      }), (_regenerator = function _regenerator2() {
+        return { w: i5, m: f5 };
+      })();
+    }
+    function _regeneratorDefine2(e5, r5, n3, t) {
+      var i5 = Object.defineProperty;
+      try {
+        i5({}, "", {});
+      } catch (e6) {
+        i5 = 0;
+      }
+      _regeneratorDefine2 = function _regeneratorDefine(e6, r6, n4, t8) {
+        function o3(r7, n5) {
+          _regeneratorDefine2(e6, r7, function(e7) {
+            return this._invoke(r7, n5, e7);
+          });
+        }
+        r6 ? i5 ? i5(e6, r6, { value: n4, enumerable: !t8, configurable: !t8, writable: !t8 }) : e6[r6] = n4 : (o3("next", 0), o3("throw", 1), o3("return", 2));
+      }, _regeneratorDefine2(e5, r5, n3, t);
+    }
+    function asyncGeneratorStep(n3, t, e5, r5, o3, a5, c5) {
+      try {
+        var i5 = n3[a5](c5), u = i5.value;
+      } catch (n4) {
+        return void e5(n4);
+      }
+      i5.done ? t(u) : Promise.resolve(u).then(r5, o3);
+    }
+    function _asyncToGenerator(n3) {
+      return function() {
+        var t = this, e5 = arguments;
+        return new Promise(function(r5, o3) {
+          var a5 = n3.apply(t, e5);
+          function _next(n4) {
+            asyncGeneratorStep(a5, r5, o3, _next, _throw, "next", n4);
+          }
+          function _throw(n4) {
+            asyncGeneratorStep(a5, r5, o3, _next, _throw, "throw", n4);
+          }
+          _next(void 0);
+        });
+      };
+    }
+    function _asyncIterator(r5) {
+      var n3, t, o3, e5 = 2;
+      for ("undefined" != typeof Symbol && (t = Symbol.asyncIterator, o3 = Symbol.iterator); e5--; ) {
+        if (t && null != (n3 = r5[t])) return n3.call(r5);
+        if (o3 && null != (n3 = r5[o3])) return new AsyncFromSyncIterator(n3.call(r5));
+        t = "@@asyncIterator", o3 = "@@iterator";
+      }
+      throw new TypeError("Object is not async iterable");
+    }
+    function AsyncFromSyncIterator(r5) {
+      function AsyncFromSyncIteratorContinuation(r6) {
+        if (Object(r6) !== r6) return Promise.reject(new TypeError(r6 + " is not an object."));
+        var n3 = r6.done;
+        return Promise.resolve(r6.value).then(function(r7) {
+          return { value: r7, done: n3 };
+        });
+      }
+      return AsyncFromSyncIterator = function AsyncFromSyncIterator2(r6) {
+        this.s = r6, this.n = r6.next;
+      }, AsyncFromSyncIterator.prototype = { s: null, n: null, next: function next() {
+        return AsyncFromSyncIteratorContinuation(this.n.apply(this.s, arguments));
+      }, "return": function _return(r6) {
+        var n3 = this.s["return"];
+        return void 0 === n3 ? Promise.resolve({ value: r6, done: true }) : AsyncFromSyncIteratorContinuation(n3.apply(this.s, arguments));
+      }, "throw": function _throw(r6) {
+        var n3 = this.s["return"];
+        return void 0 === n3 ? Promise.reject(r6) : AsyncFromSyncIteratorContinuation(n3.apply(this.s, arguments));
+      } }, new AsyncFromSyncIterator(r5);
+    }
+    var DEFAULT_MAX_ATTEMPTS2 = 3;
+    var DEFAULT_RETRY_DELAY = 200;
+    var MAX_RETRY_DELAY = 5e3;
+    var DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+    var CONCURRENT_CHUNK_SIZE = 4 * 1024 * 1024;
+    var nodeRuntime;
+    function requireNodeModule(moduleName) {
+      if (typeof __require === "function") {
+        return Promise.resolve(__require(moduleName));
+      }
+      return Function("moduleName", "return import(moduleName)")(moduleName);
+    }
+    function getNodeRuntime() {
+      return _getNodeRuntime.apply(this, arguments);
+    }
+    function _getNodeRuntime() {
+      _getNodeRuntime = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee13() {
+        var fsModule;
+        return _regenerator().w(function(_context13) {
+          while (1) switch (_context13.n) {
+            case 0:
+              if (!nodeRuntime) {
+                _context13.n = 1;
+                break;
+              }
+              return _context13.a(2, nodeRuntime);
+            case 1:
+              if (!(typeof process === "undefined" || !process.versions || !process.versions.node)) {
+                _context13.n = 2;
+                break;
+              }
+              throw new Error("fileUpload is only supported in Node.js");
+            case 2:
+              _context13.n = 3;
+              return requireNodeModule("fs");
+            case 3:
+              fsModule = _context13.v;
+              nodeRuntime = {
+                fs: fsModule["default"] || fsModule
+              };
+              return _context13.a(2, nodeRuntime);
+          }
+        }, _callee13);
+      }));
+      return _getNodeRuntime.apply(this, arguments);
+    }
+    function validatePositiveInteger(name, value) {
+      if (!Number.isInteger(value) || value <= 0) {
+        throw new TypeError("".concat(name, " must be a positive integer"));
+      }
+    }
+    function emptyContents() {
+      return new Uint8Array(0);
+    }
+    function isBlob2(value) {
+      return typeof Blob !== "undefined" && value instanceof Blob;
+    }
+    function toUint8Array2(value) {
+      if (typeof Buffer !== "undefined" && Buffer.isBuffer(value)) {
+        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      }
+      if (value instanceof ArrayBuffer) return new Uint8Array(value);
+      if (ArrayBuffer.isView(value)) {
+        return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      }
+      return null;
+    }
+    function contentsToBytes(_x) {
+      return _contentsToBytes.apply(this, arguments);
+    }
+    function _contentsToBytes() {
+      _contentsToBytes = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee14(contents) {
+        var bytes, chunks, length, _iteratorAbruptCompletion, _didIteratorError, _iteratorError, _iterator, _step, chunk, value, result, offset, _t0, _t1, _t10;
+        return _regenerator().w(function(_context14) {
+          while (1) switch (_context14.p = _context14.n) {
+            case 0:
+              bytes = toUint8Array2(contents);
+              if (!bytes) {
+                _context14.n = 1;
+                break;
+              }
+              return _context14.a(2, bytes);
+            case 1:
+              if (!isBlob2(contents)) {
+                _context14.n = 3;
+                break;
+              }
+              _t0 = Uint8Array;
+              _context14.n = 2;
+              return contents.arrayBuffer();
+            case 2:
+              _t1 = _context14.v;
+              return _context14.a(2, new _t0(_t1));
+            case 3:
+              if (!(contents && typeof contents[Symbol.asyncIterator] === "function")) {
+                _context14.n = 17;
+                break;
+              }
+              chunks = [];
+              length = 0;
+              _iteratorAbruptCompletion = false;
+              _didIteratorError = false;
+              _context14.p = 4;
+              _iterator = _asyncIterator(contents);
+            case 5:
+              _context14.n = 6;
+              return _iterator.next();
+            case 6:
+              if (!(_iteratorAbruptCompletion = !(_step = _context14.v).done)) {
+                _context14.n = 9;
+                break;
+              }
+              chunk = _step.value;
+              value = toUint8Array2(chunk);
+              if (value) {
+                _context14.n = 7;
+                break;
+              }
+              throw new TypeError("upload source yielded non-byte content");
+            case 7:
+              chunks.push(value);
+              length += value.byteLength;
+            case 8:
+              _iteratorAbruptCompletion = false;
+              _context14.n = 5;
+              break;
+            case 9:
+              _context14.n = 11;
+              break;
+            case 10:
+              _context14.p = 10;
+              _t10 = _context14.v;
+              _didIteratorError = true;
+              _iteratorError = _t10;
+            case 11:
+              _context14.p = 11;
+              _context14.p = 12;
+              if (!(_iteratorAbruptCompletion && _iterator["return"] != null)) {
+                _context14.n = 13;
+                break;
+              }
+              _context14.n = 13;
+              return _iterator["return"]();
+            case 13:
+              _context14.p = 13;
+              if (!_didIteratorError) {
+                _context14.n = 14;
+                break;
+              }
+              throw _iteratorError;
+            case 14:
+              return _context14.f(13);
+            case 15:
+              return _context14.f(11);
+            case 16:
+              result = new Uint8Array(length);
+              offset = 0;
+              chunks.forEach(function(chunk2) {
+                result.set(chunk2, offset);
+                offset += chunk2.byteLength;
+              });
+              return _context14.a(2, result);
+            case 17:
+              throw new TypeError("upload source must provide byte content");
+            case 18:
+              return _context14.a(2);
+          }
+        }, _callee14, null, [[12, , 13, 15], [4, 10, 11, 16]]);
+      }));
+      return _contentsToBytes.apply(this, arguments);
+    }
+    function validateRange(size, offset, length) {
+      if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset > size || length > size - offset) {
+        throw new RangeError("range [".concat(offset, ",").concat(offset + length, ") exceeds source size ").concat(size));
+      }
+    }
+    function sourceReadError(offset, error2) {
+      return new Error("upload source read failed at offset ".concat(offset, ": ").concat(error2.message));
+    }
+    function bytesUpload(contents) {
+      var normalized = typeof contents === "string" ? new TextEncoder().encode(contents) : contents;
+      if (isBlob2(normalized)) {
+        return {
+          size: normalized.size,
+          read: function read(offset, length) {
+            return _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee() {
+              return _regenerator().w(function(_context) {
+                while (1) switch (_context.n) {
+                  case 0:
+                    validateRange(normalized.size, offset, length);
+                    return _context.a(2, normalized.slice(offset, offset + length));
+                }
+              }, _callee);
+            }))();
+          }
+        };
+      }
+      var bytes = toUint8Array2(normalized);
+      if (!bytes) throw new TypeError("bytesUpload contents must be byte content, a Blob, or a string");
+      return {
+        size: bytes.byteLength,
+        read: function read(offset, length) {
+          return _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee2() {
+            return _regenerator().w(function(_context2) {
+              while (1) switch (_context2.n) {
+                case 0:
+                  validateRange(bytes.byteLength, offset, length);
+                  return _context2.a(2, bytes.subarray(offset, offset + length));
+              }
+            }, _callee2);
+          }))();
+        }
+      };
+    }
+    function fileUpload(_x2) {
+      return _fileUpload.apply(this, arguments);
+    }
+    function _fileUpload() {
+      _fileUpload = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee16(filePath) {
+        var _yield$getNodeRuntime, fs, stat3;
+        return _regenerator().w(function(_context16) {
+          while (1) switch (_context16.n) {
+            case 0:
+              _context16.n = 1;
+              return getNodeRuntime();
+            case 1:
+              _yield$getNodeRuntime = _context16.v;
+              fs = _yield$getNodeRuntime.fs;
+              stat3 = fs.statSync(filePath);
+              if (stat3.isFile()) {
+                _context16.n = 2;
+                break;
+              }
+              throw new Error("upload source is not a regular file: ".concat(filePath));
+            case 2:
+              return _context16.a(2, {
+                size: stat3.size,
+                read: function read(offset, length) {
+                  return _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee15() {
+                    var current;
+                    return _regenerator().w(function(_context15) {
+                      while (1) switch (_context15.n) {
+                        case 0:
+                          validateRange(stat3.size, offset, length);
+                          current = fs.statSync(filePath);
+                          if (!(current.size !== stat3.size)) {
+                            _context15.n = 1;
+                            break;
+                          }
+                          throw new Error("upload source size changed: got ".concat(current.size, " bytes, expected ").concat(stat3.size));
+                        case 1:
+                          if (!(length === 0)) {
+                            _context15.n = 2;
+                            break;
+                          }
+                          return _context15.a(2, emptyContents());
+                        case 2:
+                          return _context15.a(2, fs.createReadStream(filePath, {
+                            start: offset,
+                            end: offset + length - 1
+                          }));
+                      }
+                    }, _callee15);
+                  }))();
+                }
+              });
+          }
+        }, _callee16);
+      }));
+      return _fileUpload.apply(this, arguments);
+    }
+    function readerUpload(reader2) {
+      if (!reader2) throw new TypeError("upload reader is required");
+      var opened = false;
+      return {
+        open: function open2() {
+          return _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee3() {
+            return _regenerator().w(function(_context3) {
+              while (1) switch (_context3.n) {
+                case 0:
+                  if (!opened) {
+                    _context3.n = 1;
+                    break;
+                  }
+                  throw new Error("upload source has already been opened");
+                case 1:
+                  opened = true;
+                  return _context3.a(2, reader2);
+              }
+            }, _callee3);
+          }))();
+        }
+      };
+    }
+    function sizedReaderUpload(reader2, size) {
+      if (!Number.isInteger(size) || size < 0) throw new TypeError("upload size must be a non-negative integer");
+      return _objectSpread(_objectSpread({}, readerUpload(reader2)), {}, {
+        size
+      });
+    }
+    function retryAfter(error2) {
+      if (!(error2 instanceof _error.DropboxResponseError) || !error2.headers) return null;
+      var value = typeof error2.headers.get === "function" ? error2.headers.get("retry-after") : error2.headers["retry-after"] || error2.headers["Retry-After"];
+      if (!value || !/^\d+$/.test(value)) return null;
+      return Number(value) * 1e3;
+    }
+    function retryDelay(error2, attempt, baseDelay) {
+      var rateLimitDelay = retryAfter(error2);
+      if (rateLimitDelay !== null) {
+        return rateLimitDelay;
+      }
+      var maximum = Math.min(baseDelay * Math.pow(2, attempt), MAX_RETRY_DELAY);
+      var half = maximum / 2;
+      return Math.floor(half + Math.random() * (half + 1));
+    }
+    function isRetryableError(error2) {
+      if (error2 && error2.uploadSessionRetry) return true;
+      if (error2 instanceof _error.DropboxResponseError) {
+        return error2.status === 408 || error2.status === 429 || error2.status >= 500 && error2.status <= 599;
+      }
+      if (!error2 || error2.name === "AbortError") return false;
+      var code3 = error2.code || error2.cause && error2.cause.code;
+      if (typeof code3 === "string" && /^(EAI_AGAIN|ECONN|ENET|EHOST|ETIMEDOUT|UND_ERR_)/.test(code3)) {
+        return true;
+      }
+      return error2 instanceof TypeError && (error2.message === "fetch failed" || error2.message === "Failed to fetch" || error2.message === "NetworkError when attempting to fetch resource.");
+    }
+    function correctOffset(error2) {
+      if (!(error2 instanceof _error.DropboxResponseError) || !error2.error) return null;
+      var _visit = function visit(value) {
+        if (!value || _typeof(value) !== "object") return null;
+        if (Number.isInteger(value.correct_offset)) return value.correct_offset;
+        return Object.keys(value).reduce(function(found, key) {
+          return found === null ? _visit(value[key]) : found;
+        }, null);
+      };
+      return _visit(error2.error);
+    }
+    function isClosedSession(error2) {
+      if (!(error2 instanceof _error.DropboxResponseError) || !error2.error) return false;
+      var _visit2 = function visit(value) {
+        if (!value || _typeof(value) !== "object") return false;
+        if (value[".tag"] === "closed") return true;
+        return Object.keys(value).some(function(key) {
+          return _visit2(value[key]);
+        });
+      };
+      return _visit2(error2.error);
+    }
+    function resultOf(response) {
+      return response && response.result ? response.result : response;
+    }
+    function delay(ms, signal) {
+      return new Promise(function(resolve, reject) {
+        var timer = setTimeout(resolve, ms);
+        if (!signal) return;
+        var abort = function abort2() {
+          clearTimeout(timer);
+          reject(signal.reason || new Error("upload aborted"));
+        };
+        if (signal.aborted) abort();
+        else signal.addEventListener("abort", abort, {
+          once: true
+        });
+      });
+    }
+    function isRangedSource(source) {
+      return source && Number.isInteger(source.size) && source.size >= 0 && typeof source.read === "function";
+    }
+    function isSequentialSource(source) {
+      return source && typeof source.open === "function";
+    }
+    function rangedChunk(_x3, _x4, _x5) {
+      return _rangedChunk.apply(this, arguments);
+    }
+    function _rangedChunk() {
+      _rangedChunk = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee17(source, offset, length) {
+        var bytes, _t11, _t12;
+        return _regenerator().w(function(_context17) {
+          while (1) switch (_context17.p = _context17.n) {
+            case 0:
+              _context17.p = 0;
+              _t11 = contentsToBytes;
+              _context17.n = 1;
+              return source.read(offset, length);
+            case 1:
+              _context17.n = 2;
+              return _t11(_context17.v);
+            case 2:
+              bytes = _context17.v;
+              if (!(bytes.byteLength !== length)) {
+                _context17.n = 3;
+                break;
+              }
+              throw new Error("got ".concat(bytes.byteLength, " bytes, expected ").concat(length));
+            case 3:
+              return _context17.a(2, bytes);
+            case 4:
+              _context17.p = 4;
+              _t12 = _context17.v;
+              throw sourceReadError(offset, _t12);
+            case 5:
+              return _context17.a(2);
+          }
+        }, _callee17, null, [[0, 4]]);
+      }));
+      return _rangedChunk.apply(this, arguments);
+    }
+    function sequentialChunks(_x6, _x7) {
+      return _sequentialChunks.apply(this, arguments);
+    }
+    function _sequentialChunks() {
+      _sequentialChunks = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee19(source, chunkSize) {
+        var reader2, iterator, streamReader, pending, done;
+        return _regenerator().w(function(_context19) {
+          while (1) switch (_context19.n) {
+            case 0:
+              _context19.n = 1;
+              return source.open();
+            case 1:
+              reader2 = _context19.v;
+              if (reader2) {
+                _context19.n = 2;
+                break;
+              }
+              throw new TypeError("upload reader must be an async iterable");
+            case 2:
+              if (!(typeof reader2[Symbol.asyncIterator] === "function")) {
+                _context19.n = 3;
+                break;
+              }
+              iterator = reader2[Symbol.asyncIterator]();
+              _context19.n = 5;
+              break;
+            case 3:
+              if (!(typeof reader2.getReader === "function")) {
+                _context19.n = 4;
+                break;
+              }
+              streamReader = reader2.getReader();
+              iterator = {
+                next: function next() {
+                  return streamReader.read();
+                }
+              };
+              _context19.n = 5;
+              break;
+            case 4:
+              throw new TypeError("upload reader must be an async iterable");
+            case 5:
+              pending = emptyContents();
+              done = false;
+              return _context19.a(2, /* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee18() {
+                var chunks, length, next, take2, bytes, offset;
+                return _regenerator().w(function(_context18) {
+                  while (1) switch (_context18.n) {
+                    case 0:
+                      chunks = [];
+                      length = 0;
+                    case 1:
+                      if (!(length < chunkSize && !done)) {
+                        _context18.n = 5;
+                        break;
+                      }
+                      if (!(pending.byteLength === 0)) {
+                        _context18.n = 4;
+                        break;
+                      }
+                      _context18.n = 2;
+                      return iterator.next();
+                    case 2:
+                      next = _context18.v;
+                      done = next.done;
+                      if (!done) {
+                        _context18.n = 3;
+                        break;
+                      }
+                      return _context18.a(3, 5);
+                    case 3:
+                      pending = toUint8Array2(next.value);
+                      if (pending) {
+                        _context18.n = 4;
+                        break;
+                      }
+                      throw new TypeError("upload source yielded non-byte content");
+                    case 4:
+                      take2 = Math.min(chunkSize - length, pending.byteLength);
+                      chunks.push(pending.subarray(0, take2));
+                      pending = pending.subarray(take2);
+                      length += take2;
+                      _context18.n = 1;
+                      break;
+                    case 5:
+                      bytes = new Uint8Array(length);
+                      offset = 0;
+                      chunks.forEach(function(chunk) {
+                        bytes.set(chunk, offset);
+                        offset += chunk.byteLength;
+                      });
+                      return _context18.a(2, {
+                        bytes,
+                        done: done && pending.byteLength === 0
+                      });
+                  }
+                }, _callee18);
+              })));
+          }
+        }, _callee19);
+      }));
+      return _sequentialChunks.apply(this, arguments);
+    }
+    var DropboxFileUploader = exports.DropboxFileUploader = (function() {
+      function DropboxFileUploader2(client) {
+        var options = arguments.length > 1 && arguments[1] !== void 0 ? arguments[1] : {};
+        _classCallCheck(this, DropboxFileUploader2);
+        var maxAttempts = options.maxAttempts === void 0 || options.maxAttempts <= 0 ? DEFAULT_MAX_ATTEMPTS2 : options.maxAttempts;
+        var chunkSize = options.chunkSize === void 0 ? DEFAULT_CHUNK_SIZE : options.chunkSize;
+        validatePositiveInteger("maxAttempts", maxAttempts);
+        validatePositiveInteger("chunkSize", chunkSize);
+        if (options.parallelUploads !== void 0 && (!Number.isInteger(options.parallelUploads) || options.parallelUploads < 0)) {
+          throw new TypeError("parallelUploads must be a non-negative integer");
+        }
+        this.client = client;
+        this.maxAttempts = maxAttempts;
+        this.chunkSize = chunkSize;
+        this.parallelUploads = options.parallelUploads > 1 ? options.parallelUploads : 1;
+        this.retryDelay = options.retryDelay === void 0 ? DEFAULT_RETRY_DELAY : options.retryDelay;
+        validatePositiveInteger("retryDelay", this.retryDelay);
+        if (options.timeout !== void 0) validatePositiveInteger("timeout", options.timeout);
+        this.progress = options.progress;
+        this.signal = options.signal;
+        this.timeout = options.timeout;
+        this.delay = options.delay || delay;
+      }
+      return _createClass2(DropboxFileUploader2, [{
+        key: "requestOptions",
+        value: function requestOptions() {
+          var signal = arguments.length > 0 && arguments[0] !== void 0 ? arguments[0] : this.signal;
+          return {
+            signal,
+            timeout: this.timeout
+          };
+        }
+      }, {
+        key: "validate",
+        value: function validate2(source, commitInfo) {
+          if (!this.client || typeof this.client.filesUploadSessionStart !== "function" || typeof this.client.filesUploadSessionAppendV2 !== "function" || typeof this.client.filesUploadSessionFinish !== "function") {
+            throw new Error("upload client is required");
+          }
+          if (!isRangedSource(source) && !isSequentialSource(source)) {
+            throw new TypeError("upload source must provide read(offset, length) or open()");
+          }
+          if (!commitInfo) throw new TypeError("upload commit info is required");
+          if (!commitInfo.path) throw new TypeError("upload destination path is required");
+          if (this.parallelUploads > 1 && !isRangedSource(source)) throw new TypeError("parallel uploads require a ranged upload source");
+        }
+      }, {
+        key: "report",
+        value: function report3(bytesCommitted, totalBytes) {
+          if (this.progress && bytesCommitted > 0) this.progress({
+            bytesCommitted,
+            totalBytes
+          });
+        }
+      }, {
+        key: "retry",
+        value: (function() {
+          var _retry = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee4(operation2) {
+            var signal, lastError, attempt, _args4 = arguments, _t;
+            return _regenerator().w(function(_context4) {
+              while (1) switch (_context4.p = _context4.n) {
+                case 0:
+                  signal = _args4.length > 1 && _args4[1] !== void 0 ? _args4[1] : this.signal;
+                  attempt = 0;
+                case 1:
+                  if (!(attempt < this.maxAttempts)) {
+                    _context4.n = 8;
+                    break;
+                  }
+                  _context4.p = 2;
+                  _context4.n = 3;
+                  return operation2();
+                case 3:
+                  return _context4.a(2, _context4.v);
+                case 4:
+                  _context4.p = 4;
+                  _t = _context4.v;
+                  if (!(signal && signal.aborted)) {
+                    _context4.n = 5;
+                    break;
+                  }
+                  throw signal.reason || _t;
+                case 5:
+                  if (isRetryableError(_t)) {
+                    _context4.n = 6;
+                    break;
+                  }
+                  throw _t;
+                case 6:
+                  lastError = _t;
+                  if (!(attempt < this.maxAttempts - 1)) {
+                    _context4.n = 7;
+                    break;
+                  }
+                  _context4.n = 7;
+                  return this.delay(retryDelay(_t, attempt, this.retryDelay), signal);
+                case 7:
+                  attempt += 1;
+                  _context4.n = 1;
+                  break;
+                case 8:
+                  throw lastError;
+                case 9:
+                  return _context4.a(2);
+              }
+            }, _callee4, this, [[2, 4]]);
+          }));
+          function retry(_x8) {
+            return _retry.apply(this, arguments);
+          }
+          return retry;
+        })()
+      }, {
+        key: "start",
+        value: (function() {
+          var _start = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee5(concurrent) {
+            var _this = this;
+            var response, sessionId;
+            return _regenerator().w(function(_context5) {
+              while (1) switch (_context5.n) {
+                case 0:
+                  _context5.n = 1;
+                  return this.retry(function() {
+                    return _this.client.filesUploadSessionStart(_objectSpread({
+                      contents: emptyContents()
+                    }, concurrent ? {
+                      session_type: {
+                        ".tag": "concurrent"
+                      }
+                    } : {}), _this.requestOptions());
+                  });
+                case 1:
+                  response = _context5.v;
+                  sessionId = resultOf(response) && resultOf(response).session_id;
+                  if (sessionId) {
+                    _context5.n = 2;
+                    break;
+                  }
+                  throw new Error("upload session id is empty");
+                case 2:
+                  return _context5.a(2, sessionId);
+              }
+            }, _callee5, this);
+          }));
+          function start(_x9) {
+            return _start.apply(this, arguments);
+          }
+          return start;
+        })()
+      }, {
+        key: "append",
+        value: (function() {
+          var _append = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee7(sessionId, offset, contents) {
+            var _this2 = this;
+            var close, signal, expectedOffset, _args7 = arguments;
+            return _regenerator().w(function(_context7) {
+              while (1) switch (_context7.n) {
+                case 0:
+                  close = _args7.length > 3 && _args7[3] !== void 0 ? _args7[3] : false;
+                  signal = _args7.length > 4 && _args7[4] !== void 0 ? _args7[4] : this.signal;
+                  expectedOffset = offset + contents.byteLength;
+                  return _context7.a(2, this.retry(/* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee6() {
+                    var actual, _t2;
+                    return _regenerator().w(function(_context6) {
+                      while (1) switch (_context6.p = _context6.n) {
+                        case 0:
+                          _context6.p = 0;
+                          _context6.n = 1;
+                          return _this2.client.filesUploadSessionAppendV2({
+                            cursor: {
+                              session_id: sessionId,
+                              offset
+                            },
+                            close,
+                            contents
+                          }, _this2.requestOptions(signal));
+                        case 1:
+                          _context6.n = 6;
+                          break;
+                        case 2:
+                          _context6.p = 2;
+                          _t2 = _context6.v;
+                          actual = correctOffset(_t2);
+                          if (!(actual === expectedOffset)) {
+                            _context6.n = 3;
+                            break;
+                          }
+                          return _context6.a(2);
+                        case 3:
+                          if (!(close && isClosedSession(_t2))) {
+                            _context6.n = 4;
+                            break;
+                          }
+                          return _context6.a(2);
+                        case 4:
+                          if (actual === offset) {
+                            _t2.uploadSessionRetry = true;
+                          }
+                          if (!(actual !== null && actual !== offset)) {
+                            _context6.n = 5;
+                            break;
+                          }
+                          throw new Error("upload session offset mismatch: got ".concat(actual, ", expected ").concat(offset, " or ").concat(expectedOffset));
+                        case 5:
+                          throw _t2;
+                        case 6:
+                          return _context6.a(2);
+                      }
+                    }, _callee6, null, [[0, 2]]);
+                  })), signal));
+              }
+            }, _callee7, this);
+          }));
+          function append(_x0, _x1, _x10) {
+            return _append.apply(this, arguments);
+          }
+          return append;
+        })()
+      }, {
+        key: "finish",
+        value: (function() {
+          var _finish = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee9(sessionId, offset, commit, contents) {
+            var _this3 = this;
+            var currentOffset, currentContents;
+            return _regenerator().w(function(_context9) {
+              while (1) switch (_context9.n) {
+                case 0:
+                  currentOffset = offset;
+                  currentContents = contents;
+                  return _context9.a(2, this.retry(/* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee8() {
+                    var response, actual, expected, _t3;
+                    return _regenerator().w(function(_context8) {
+                      while (1) switch (_context8.p = _context8.n) {
+                        case 0:
+                          _context8.p = 0;
+                          _context8.n = 1;
+                          return _this3.client.filesUploadSessionFinish({
+                            cursor: {
+                              session_id: sessionId,
+                              offset: currentOffset
+                            },
+                            commit,
+                            contents: currentContents
+                          }, _this3.requestOptions());
+                        case 1:
+                          response = _context8.v;
+                          return _context8.a(2, resultOf(response));
+                        case 2:
+                          _context8.p = 2;
+                          _t3 = _context8.v;
+                          actual = correctOffset(_t3);
+                          expected = currentOffset + currentContents.byteLength;
+                          if (!(actual === expected)) {
+                            _context8.n = 3;
+                            break;
+                          }
+                          currentOffset = actual;
+                          currentContents = emptyContents();
+                          _t3.uploadSessionRetry = true;
+                          _context8.n = 5;
+                          break;
+                        case 3:
+                          if (!(actual === currentOffset)) {
+                            _context8.n = 4;
+                            break;
+                          }
+                          _t3.uploadSessionRetry = true;
+                          _context8.n = 5;
+                          break;
+                        case 4:
+                          if (!(actual !== null)) {
+                            _context8.n = 5;
+                            break;
+                          }
+                          throw new Error("upload session offset mismatch: got ".concat(actual, ", expected ").concat(currentOffset, " or ").concat(expected));
+                        case 5:
+                          throw _t3;
+                        case 6:
+                          return _context8.a(2);
+                      }
+                    }, _callee8, null, [[0, 2]]);
+                  }))));
+              }
+            }, _callee9, this);
+          }));
+          function finish(_x11, _x12, _x13, _x14) {
+            return _finish.apply(this, arguments);
+          }
+          return finish;
+        })()
+      }, {
+        key: "uploadSequential",
+        value: (function() {
+          var _uploadSequential = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee1(source, commit) {
+            var _this4 = this;
+            var total, sessionId, offset, next, chunk, metadata, _t6;
+            return _regenerator().w(function(_context1) {
+              while (1) switch (_context1.n) {
+                case 0:
+                  total = -1;
+                  if (isRangedSource(source) || Number.isInteger(source.size)) total = source.size;
+                  _context1.n = 1;
+                  return this.start(false);
+                case 1:
+                  sessionId = _context1.v;
+                  offset = 0;
+                  if (!isRangedSource(source)) {
+                    _context1.n = 2;
+                    break;
+                  }
+                  _t6 = /* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee0() {
+                    var length, _t4, _t5;
+                    return _regenerator().w(function(_context0) {
+                      while (1) switch (_context0.n) {
+                        case 0:
+                          length = Math.min(_this4.chunkSize, source.size - offset);
+                          _context0.n = 1;
+                          return rangedChunk(source, offset, length);
+                        case 1:
+                          _t4 = _context0.v;
+                          _t5 = offset + length === source.size;
+                          return _context0.a(2, {
+                            bytes: _t4,
+                            done: _t5
+                          });
+                      }
+                    }, _callee0);
+                  }));
+                  _context1.n = 4;
+                  break;
+                case 2:
+                  _context1.n = 3;
+                  return sequentialChunks(source, this.chunkSize);
+                case 3:
+                  _t6 = _context1.v;
+                case 4:
+                  next = _t6;
+                case 5:
+                  _context1.n = 6;
+                  return next();
+                case 6:
+                  chunk = _context1.v;
+                  if (!(total >= 0 && offset + chunk.bytes.byteLength > total)) {
+                    _context1.n = 7;
+                    break;
+                  }
+                  throw new Error("read upload content: got more than declared size ".concat(total));
+                case 7:
+                  if (!chunk.done) {
+                    _context1.n = 10;
+                    break;
+                  }
+                  if (!(total >= 0 && offset + chunk.bytes.byteLength !== total)) {
+                    _context1.n = 8;
+                    break;
+                  }
+                  throw new Error("read upload content: got ".concat(offset + chunk.bytes.byteLength, " bytes, expected ").concat(total));
+                case 8:
+                  _context1.n = 9;
+                  return this.finish(sessionId, offset, commit, chunk.bytes);
+                case 9:
+                  metadata = _context1.v;
+                  this.report(offset + chunk.bytes.byteLength, total);
+                  return _context1.a(2, {
+                    metadata
+                  });
+                case 10:
+                  if (!(chunk.bytes.byteLength === 0)) {
+                    _context1.n = 11;
+                    break;
+                  }
+                  throw new Error("read upload content: no progress");
+                case 11:
+                  _context1.n = 12;
+                  return this.append(sessionId, offset, chunk.bytes);
+                case 12:
+                  offset += chunk.bytes.byteLength;
+                  this.report(offset, total);
+                case 13:
+                  _context1.n = 5;
+                  break;
+                case 14:
+                  return _context1.a(2);
+              }
+            }, _callee1, this);
+          }));
+          function uploadSequential(_x15, _x16) {
+            return _uploadSequential.apply(this, arguments);
+          }
+          return uploadSequential;
+        })()
+      }, {
+        key: "uploadParallel",
+        value: (function() {
+          var _uploadParallel = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee12(source, commit) {
+            var _this5 = this;
+            var sessionId, ranges, offset, finalRange, committed, controller, signal, firstError, stop, uploadRange, workerCount, workers, _t8, _t9;
+            return _regenerator().w(function(_context12) {
+              while (1) switch (_context12.p = _context12.n) {
+                case 0:
+                  if (!(source.size === 0)) {
+                    _context12.n = 1;
+                    break;
+                  }
+                  return _context12.a(2, this.uploadSequential(source, commit));
+                case 1:
+                  if (!(this.chunkSize % CONCURRENT_CHUNK_SIZE !== 0)) {
+                    _context12.n = 2;
+                    break;
+                  }
+                  throw new TypeError("chunkSize must be a multiple of ".concat(CONCURRENT_CHUNK_SIZE, " for parallel uploads"));
+                case 2:
+                  _context12.n = 3;
+                  return this.start(true);
+                case 3:
+                  sessionId = _context12.v;
+                  ranges = [];
+                  for (offset = 0; offset < source.size; offset += this.chunkSize) {
+                    ranges.push({
+                      offset,
+                      length: Math.min(this.chunkSize, source.size - offset)
+                    });
+                  }
+                  finalRange = ranges.pop();
+                  committed = 0;
+                  controller = new AbortController();
+                  signal = this.signal ? AbortSignal.any([this.signal, controller.signal]) : controller.signal;
+                  stop = function stop2(error2) {
+                    if (!firstError) {
+                      firstError = error2;
+                      controller.abort(error2);
+                    }
+                  };
+                  uploadRange = /* @__PURE__ */ (function() {
+                    var _ref4 = _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee10(range2, close) {
+                      var bytes;
+                      return _regenerator().w(function(_context10) {
+                        while (1) switch (_context10.n) {
+                          case 0:
+                            if (!firstError) {
+                              _context10.n = 1;
+                              break;
+                            }
+                            throw firstError;
+                          case 1:
+                            _context10.n = 2;
+                            return rangedChunk(source, range2.offset, range2.length);
+                          case 2:
+                            bytes = _context10.v;
+                            if (!firstError) {
+                              _context10.n = 3;
+                              break;
+                            }
+                            throw firstError;
+                          case 3:
+                            _context10.n = 4;
+                            return _this5.append(sessionId, range2.offset, bytes, close, signal);
+                          case 4:
+                            if (!firstError) {
+                              _context10.n = 5;
+                              break;
+                            }
+                            throw firstError;
+                          case 5:
+                            committed += range2.length;
+                            _this5.report(committed, source.size);
+                          case 6:
+                            return _context10.a(2);
+                        }
+                      }, _callee10);
+                    }));
+                    return function uploadRange2(_x19, _x20) {
+                      return _ref4.apply(this, arguments);
+                    };
+                  })();
+                  workerCount = Math.min(this.parallelUploads, ranges.length);
+                  workers = Array.from({
+                    length: workerCount
+                  }, /* @__PURE__ */ _asyncToGenerator(/* @__PURE__ */ _regenerator().m(function _callee11() {
+                    var range2, _t7;
+                    return _regenerator().w(function(_context11) {
+                      while (1) switch (_context11.p = _context11.n) {
+                        case 0:
+                          if (!(!firstError && ranges.length)) {
+                            _context11.n = 5;
+                            break;
+                          }
+                          range2 = ranges.shift();
+                          _context11.p = 1;
+                          _context11.n = 2;
+                          return uploadRange(range2, false);
+                        case 2:
+                          _context11.n = 4;
+                          break;
+                        case 3:
+                          _context11.p = 3;
+                          _t7 = _context11.v;
+                          stop(_t7);
+                          return _context11.a(2);
+                        case 4:
+                          _context11.n = 0;
+                          break;
+                        case 5:
+                          return _context11.a(2);
+                      }
+                    }, _callee11, null, [[1, 3]]);
+                  })));
+                  _context12.n = 4;
+                  return Promise.allSettled(workers);
+                case 4:
+                  if (!firstError) {
+                    _context12.n = 5;
+                    break;
+                  }
+                  throw firstError;
+                case 5:
+                  _context12.p = 5;
+                  _context12.n = 6;
+                  return uploadRange(finalRange, true);
+                case 6:
+                  _context12.n = 8;
+                  break;
+                case 7:
+                  _context12.p = 7;
+                  _t8 = _context12.v;
+                  stop(_t8);
+                  throw firstError;
+                case 8:
+                  if (!(committed !== source.size)) {
+                    _context12.n = 9;
+                    break;
+                  }
+                  throw new Error("incomplete upload: committed ".concat(committed, " of ").concat(source.size, " bytes"));
+                case 9:
+                  _context12.n = 10;
+                  return this.finish(sessionId, source.size, commit, emptyContents());
+                case 10:
+                  _t9 = _context12.v;
+                  return _context12.a(2, {
+                    metadata: _t9
+                  });
+              }
+            }, _callee12, this, [[5, 7]]);
+          }));
+          function uploadParallel(_x17, _x18) {
+            return _uploadParallel.apply(this, arguments);
+          }
+          return uploadParallel;
+        })()
+      }, {
+        key: "upload",
+        value: function upload(source, commitInfo) {
+          this.validate(source, commitInfo);
+          if (this.parallelUploads > 1) return this.uploadParallel(source, commitInfo);
+          return this.uploadSequential(source, commitInfo);
+        }
+      }]);
+    })();
+    function uploadFile(client, source, commitInfo) {
+      var options = arguments.length > 3 && arguments[3] !== void 0 ? arguments[3] : {};
+      return new DropboxFileUploader(client, options).upload(source, commitInfo);
+    }
+    exports.DropboxFileDownloader = _filedownload.DropboxFileDownloader;
+    exports.downloadFile = _filedownload.downloadFile;
+  }
+});
+
+// node_modules/dropbox/cjs/index.js
+var require_cjs = __commonJS({
+  "node_modules/dropbox/cjs/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", {
+      value: true
+    });
+    var _dropbox = require_dropbox();
+    Object.defineProperty(exports, "Dropbox", {
+      enumerable: true,
+      get: function get2() {
+        return _dropbox["default"];
+      }
+    });
+    var _auth = require_auth();
+    Object.defineProperty(exports, "DropboxAuth", {
+      enumerable: true,
+      get: function get2() {
+        return _auth["default"];
+      }
+    });
+    var _filedownload = require_filedownload();
+    Object.defineProperty(exports, "DropboxFileDownloader", {
+      enumerable: true,
+      get: function get2() {
+        return _filedownload.DropboxFileDownloader;
+      }
+    });
+    Object.defineProperty(exports, "downloadFile", {
+      enumerable: true,
+      get: function get2() {
+        return _filedownload.downloadFile;
+      }
+    });
+    var _filetransfer = require_filetransfer();
+    Object.defineProperty(exports, "DropboxFileUploader", {
+      enumerable: true,
+      get: function get2() {
+        return _filetransfer.DropboxFileUploader;
+      }
+    });
+    Object.defineProperty(exports, "bytesUpload", {
+      enumerable: true,
+      get: function get2() {
+        return _filetransfer.bytesUpload;
+      }
+    });
+    Object.defineProperty(exports, "fileUpload", {
+      enumerable: true,
+      get: function get2() {
+        return _filetransfer.fileUpload;
+      }
+    });
+    Object.defineProperty(exports, "readerUpload", {
+      enumerable: true,
+      get: function get2() {
+        return _filetransfer.readerUpload;
+      }
+    });
+    Object.defineProperty(exports, "sizedReaderUpload", {
+      enumerable: true,
+      get: function get2() {
+        return _filetransfer.sizedReaderUpload;
+      }
+    });
+    Object.defineProperty(exports, "uploadFile", {
+      enumerable: true,
+      get: function get2() {
+        return _filetransfer.uploadFile;
+      }
+    });
+    var _response = require_response();
+    Object.defineProperty(exports, "DropboxResponse", {
+      enumerable: true,
+      get: function get2() {
+        return _response.DropboxResponse;
+      }
+    });
+    var _error = require_error2();
+    Object.defineProperty(exports, "DropboxResponseError", {
+      enumerable: true,
+      get: function get2() {
+        return _error.DropboxResponseError;
+      }
+    });
   }
 });
 
@@ -45248,7 +45248,7 @@ var require_dist_cjs11 = __commonJS({
     var { createHash: createHash14, createPrivateKey, createPublicKey, sign: sign4 } = __require("node:crypto");
     var { promises } = __require("node:fs");
     var { homedir: homedir2 } = __require("node:os");
-    var { dirname: dirname3, join: join9 } = __require("node:path");
+    var { dirname: dirname2, join: join9 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -45406,7 +45406,7 @@ var require_dist_cjs11 = __commonJS({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = dirname3(tokenFilePath);
+        const directory = dirname2(tokenFilePath);
         try {
           await promises.mkdir(directory, { recursive: true });
         } catch (error2) {
@@ -58498,27 +58498,6 @@ function shardOf(id, count2) {
 function inShard(id, shard) {
   return shardOf(id, shard.count) === shard.index;
 }
-function parseShard(text, flag) {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (match?.[1] === void 0 || match[2] === void 0) {
-    throw new ConfigError(
-      `${flag} "${text}" is not of the form i/n (for example 0/4: the first of four shards).`
-    );
-  }
-  const index = Number(match[1]);
-  const count2 = Number(match[2]);
-  if (count2 < 1 || count2 > 256) {
-    throw new ConfigError(
-      `${flag} "${text}" is out of range: n (the number of shards) must be 1 to 256 (for example 0/4).`
-    );
-  }
-  if (index >= count2) {
-    throw new ConfigError(
-      `${flag} "${text}" is out of range: i must be 0 to n-1 (for ${String(count2)} shards, 0/${String(count2)} to ${String(count2 - 1)}/${String(count2)}).`
-    );
-  }
-  return { index, count: count2 };
-}
 
 // src/engine/keys.ts
 function utf8Bytes(text) {
@@ -58536,7 +58515,7 @@ function checkedObjectKey(prefix, path, rules) {
   if (reserved !== void 0 && key.startsWith(reserved)) {
     return permanent(
       "reserved_key",
-      `the ${name} key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its manifest. Migrate with a --prefix (or another --tool-prefix), or rename the folder in Dropbox.`
+      `the ${name} key for ${path} would be ${key}, inside ${reserved}, where this tool keeps its own objects (ledger, manifest). Migrate with a --prefix (or another --tool-prefix), or rename the folder in Dropbox.`
     );
   }
   const bytes = utf8Bytes(key);
@@ -58757,8 +58736,513 @@ var ConcurrencyController = class {
 // src/s3/encryption.ts
 var SSE_MODES = ["AES256", "aws:kms"];
 
+// src/engine/content-hash.ts
+import { createHash as createHash3 } from "node:crypto";
+var BLOCK_SIZE = 4 * 1024 * 1024;
+var SHA256_BLOCKS = {
+  name: "sha256-blocks-4MiB",
+  blockSize: BLOCK_SIZE,
+  create: () => BlockHasher.start([]),
+  resume: (digests) => BlockHasher.start(digests)
+};
+var BlockHasher = class _BlockHasher {
+  digests;
+  block = createHash3("sha256");
+  blockFill = 0;
+  total;
+  constructor(digests) {
+    this.digests = digests;
+    this.total = digests.length * BLOCK_SIZE;
+  }
+  static start(digests) {
+    return new _BlockHasher(digests.map((hex) => Buffer.from(hex, "hex")));
+  }
+  get bytes() {
+    return this.total;
+  }
+  update(chunk) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take2 = Math.min(BLOCK_SIZE - this.blockFill, chunk.length - offset);
+      this.block.update(chunk.subarray(offset, offset + take2));
+      this.blockFill += take2;
+      offset += take2;
+      if (this.blockFill === BLOCK_SIZE) this.closeBlock();
+    }
+    this.total += chunk.length;
+    return this;
+  }
+  blockDigests(from = 0) {
+    return this.digests.slice(from).map((digest4) => digest4.toString("hex"));
+  }
+  digest() {
+    if (this.blockFill > 0) this.closeBlock();
+    const overall = createHash3("sha256");
+    for (const digest4 of this.digests) overall.update(digest4);
+    return overall.digest("hex");
+  }
+  closeBlock() {
+    this.digests.push(this.block.digest());
+    this.block = createHash3("sha256");
+    this.blockFill = 0;
+  }
+};
+function hashOf(algorithm, data) {
+  return algorithm.create().update(data).digest();
+}
+
+// src/engine/retry.ts
+var REQUEST_RETRY = { tries: 4, baseDelayMs: 500, maxDelayMs: 3e4 };
+function backoffMs(policy, attempt, askedMs = 0) {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.max(askedMs, Math.random() * ceiling);
+}
+async function withRetry(operation2, options) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await operation2(attempt);
+    } catch (error2) {
+      const last = attempt + 1 >= options.policy.tries;
+      if (!(error2 instanceof MigrationError) || error2.kind !== "retryable" || last) throw error2;
+      if (options.signal?.aborted) throw error2;
+      options.onRetry?.(error2, attempt);
+      await options.clock.sleep(
+        backoffMs(options.policy, attempt, error2.retryAfterMs),
+        options.signal
+      );
+    }
+  }
+}
+
+// src/engine/checkpoint.ts
+function withoutCheckpoint(record) {
+  if (record.checkpoint === void 0) return record;
+  const { checkpoint: _checkpoint, ...rest } = record;
+  return rest;
+}
+function isLiveCheckpoint(record) {
+  const checkpoint = record.checkpoint;
+  return checkpoint !== void 0 && record.status === "pending" && record.deletedAt === void 0 && checkpoint.rev === record.rev && checkpoint.key === record.key;
+}
+function saveCheckpoint(ledger, record, checkpoint) {
+  const saved = ledger.get(record.id)?.checkpoint;
+  const from = (saved?.etags.length ?? 0) + 1;
+  if (saved?.uploadId !== checkpoint.uploadId || from > checkpoint.etags.length) {
+    ledger.put({ ...record, checkpoint });
+    return;
+  }
+  ledger.addParts({
+    id: record.id,
+    uploadId: checkpoint.uploadId,
+    from,
+    etags: checkpoint.etags.slice(from - 1),
+    blockDigests: checkpoint.blockDigests.slice(saved.blockDigests.length)
+  });
+}
+function resumableUploads(records) {
+  const ids = /* @__PURE__ */ new Set();
+  for (const record of records) {
+    if (record.checkpoint !== void 0 && isLiveCheckpoint(record))
+      ids.add(record.checkpoint.uploadId);
+  }
+  return ids;
+}
+function dropStaleCheckpoints(ledger) {
+  const stale = [];
+  for (const record of ledger.records()) {
+    if (record.checkpoint !== void 0 && !isLiveCheckpoint(record)) stale.push(record);
+  }
+  for (const record of stale) ledger.put(withoutCheckpoint(record));
+}
+async function resumePoint(file, key, checkpoint, options) {
+  const { target } = options;
+  const retry = { policy: REQUEST_RETRY, clock: options.clock, signal: options.signal };
+  const startOver = async (why) => {
+    await target.abortMultipart(checkpoint.key, checkpoint.uploadId).catch(() => void 0);
+    options.note(`${file.pathDisplay}: ${why}; its transfer starts over.`);
+    return void 0;
+  };
+  if (checkpoint.rev !== file.rev || checkpoint.key !== key) {
+    return startOver("the file changed since its upload was checkpointed");
+  }
+  if (!consistent(checkpoint, file.size, options.blockSize)) {
+    return startOver("its checkpoint is not usable");
+  }
+  const listed = await withRetry(() => target.listParts(key, checkpoint.uploadId), retry);
+  if (listed === void 0) {
+    options.note(
+      `${file.pathDisplay}: its unfinished upload is no longer in S3; its transfer starts over.`
+    );
+    return void 0;
+  }
+  const stored = new Map(listed.map((part) => [part.partNumber, bareEtag(part.etag)]));
+  const missing = checkpoint.etags.findIndex(
+    (etag, index) => stored.get(index + 1) !== bareEtag(etag)
+  );
+  if (missing >= 0) {
+    return startOver(`part ${String(missing + 1)} of its unfinished upload is not what was saved`);
+  }
+  return {
+    uploadId: checkpoint.uploadId,
+    partSize: checkpoint.partSize,
+    offset: checkpoint.offset,
+    parts: checkpoint.etags.map((etag, index) => ({ partNumber: index + 1, etag })),
+    blockDigests: checkpoint.blockDigests
+  };
+}
+function consistent(checkpoint, size, blockSize) {
+  const { partSize, offset, etags, blockDigests } = checkpoint;
+  return partSize > 0 && partSize % blockSize === 0 && offset === etags.length * partSize && offset < size && blockDigests.length === offset / blockSize;
+}
+function bareEtag(etag) {
+  return etag.replaceAll('"', "");
+}
+var PartLog = class {
+  etags;
+  /** Digests of the blocks of the saved parts. */
+  digests;
+  saved;
+  file;
+  key;
+  uploadId;
+  partSize;
+  hasher;
+  blockSize;
+  save;
+  constructor(options) {
+    this.file = options.file;
+    this.key = options.key;
+    this.uploadId = options.uploadId;
+    this.partSize = options.partSize;
+    this.hasher = options.hasher;
+    this.blockSize = options.blockSize;
+    this.save = options.save;
+    this.etags = options.resumed?.parts.map((part) => part.etag) ?? [];
+    this.digests = [...options.resumed?.blockDigests ?? []];
+    this.saved = this.etags.length;
+  }
+  /** The first part number not yet uploaded. */
+  get nextPart() {
+    return this.etags.length + 1;
+  }
+  /** Parts 1..n are uploaded and recorded in the ledger (by this run or an earlier one). */
+  get savedParts() {
+    return this.saved;
+  }
+  /** Checkpoints go to the ledger: stopping part-way loses nothing. */
+  get saving() {
+    return this.save !== void 0;
+  }
+  /** Part `partNumber` is uploaded; its bytes went through the hasher already. */
+  done(partNumber, etag) {
+    this.etags[partNumber - 1] = etag;
+    let run = this.saved;
+    while (this.etags[run] !== void 0) run += 1;
+    if (run === this.saved || run * this.partSize >= this.file.size) return;
+    this.saved = run;
+    this.save?.(this.checkpoint(run));
+  }
+  checkpoint(parts) {
+    const offset = parts * this.partSize;
+    const blocks = offset / this.blockSize;
+    const added = this.hasher.blockDigests(this.digests.length);
+    this.digests.push(...added.slice(0, blocks - this.digests.length));
+    return {
+      uploadId: this.uploadId,
+      key: this.key,
+      rev: this.file.rev,
+      partSize: this.partSize,
+      offset,
+      etags: this.etags.slice(0, parts),
+      blockDigests: [...this.digests]
+    };
+  }
+};
+
+// src/engine/compression.ts
+var import_mime_types = __toESM(require_mime_types(), 1);
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
+var gzip = promisify(gzipCallback);
+var MAX_COMPRESSED_RATIO = 0.9;
+var GZIP_LEVEL = 6;
+var TEXT_TYPES = /* @__PURE__ */ new Set([
+  "application/json",
+  "application/xml",
+  "application/javascript",
+  "application/x-javascript",
+  "application/ecmascript",
+  "application/yaml",
+  "application/x-yaml",
+  "application/toml",
+  "application/sql",
+  "application/x-sh",
+  "application/x-tex",
+  "application/x-latex",
+  "application/rtf",
+  "application/postscript",
+  "application/x-subrip",
+  "application/x-ndjson",
+  "application/graphql"
+]);
+function isTextLike(name) {
+  const type = (0, import_mime_types.lookup)(name);
+  if (type === false) return false;
+  return type.startsWith("text/") || TEXT_TYPES.has(type) || type.endsWith("+json") || type.endsWith("+xml");
+}
+async function gzipIfSmaller(body) {
+  if (body.length === 0) return void 0;
+  const compressed = await gzip(body, { level: GZIP_LEVEL });
+  return compressed.length <= body.length * MAX_COMPRESSED_RATIO ? compressed : void 0;
+}
+
+// src/engine/download.ts
+var MAX_STALLED_RECONNECTS = 5;
+var ResumableDownload = class {
+  iterator;
+  leftover;
+  position = 0;
+  stalled = 0;
+  source;
+  file;
+  clock;
+  signal;
+  onBytes;
+  constructor(source, file, options) {
+    this.source = source;
+    this.file = file;
+    this.clock = options.clock;
+    this.signal = options.signal;
+    this.onBytes = options.onBytes ?? (() => void 0);
+    this.position = options.offset ?? 0;
+  }
+  /** The position in the file: bytes delivered so far, plus where the download started. */
+  get offset() {
+    return this.position;
+  }
+  /**
+   * Up to `size` bytes; fewer only at the end of the file. Each piece is copied into the result as
+   * it arrives and let go, so a part is held once, not twice (the pieces and their concatenation).
+   */
+  async read(size) {
+    const body = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const chunk = await this.next();
+      if (chunk === void 0) break;
+      const take2 = Math.min(chunk.length, size - filled);
+      body.set(take2 < chunk.length ? chunk.subarray(0, take2) : chunk, filled);
+      if (take2 < chunk.length) this.leftover = chunk.subarray(take2);
+      filled += take2;
+      this.position += take2;
+    }
+    return filled === size ? body : body.subarray(0, filled);
+  }
+  /** Closes the connection early (on failure or when the caller stops). */
+  async close() {
+    const iterator = this.iterator;
+    this.iterator = void 0;
+    await iterator?.return?.().catch(() => void 0);
+  }
+  async next() {
+    if (this.leftover !== void 0) {
+      const chunk = this.leftover;
+      this.leftover = void 0;
+      return chunk;
+    }
+    for (; ; ) {
+      this.signal.throwIfAborted();
+      try {
+        this.iterator ??= (await this.source.open(this.file, this.position, this.signal))[Symbol.asyncIterator]();
+        const result = await this.iterator.next();
+        if (result.done === true) {
+          this.iterator = void 0;
+          return void 0;
+        }
+        if (result.value.length > 0) {
+          this.stalled = 0;
+          this.onBytes(result.value.length);
+        }
+        return result.value;
+      } catch (error2) {
+        await this.close();
+        if (!this.resumable(error2)) throw error2;
+        this.stalled += 1;
+        await this.clock.sleep(
+          backoffMs(REQUEST_RETRY, this.stalled - 1, error2.retryAfterMs),
+          this.signal
+        );
+      }
+    }
+  }
+  resumable(error2) {
+    if (this.signal.aborted) return false;
+    if (!(error2 instanceof MigrationError) || error2.kind !== "retryable") return false;
+    return this.stalled < MAX_STALLED_RECONNECTS;
+  }
+};
+function sizeMismatch(file, received) {
+  return retryable(
+    "size_mismatch",
+    `${file.pathDisplay}: Dropbox listed ${String(file.size)} bytes but sent ${String(received)}; the file may have changed during the transfer. It will be tried again.`
+  );
+}
+
+// src/engine/transfer.ts
+var PART_PIPELINE = 2;
+function partSizeRange(limits, blockSize) {
+  return {
+    smallest: Math.ceil(limits.minPartBytes / blockSize) * blockSize,
+    largest: Math.floor(limits.maxPartBytes / blockSize) * blockSize,
+    block: blockSize
+  };
+}
+function partSizeFor(fileSize, sizing) {
+  const { configured, limits, blockSize } = sizing;
+  const needed = Math.ceil(fileSize / limits.maxParts / blockSize) * blockSize;
+  return Math.max(configured, needed, partSizeRange(limits, blockSize).smallest);
+}
+async function transferFile(file, key, context) {
+  const metadata = {
+    contentHash: file.contentHash,
+    sourceId: file.id,
+    rev: file.rev,
+    size: file.size,
+    modified: file.clientModified
+  };
+  const resumed = context.checkpoint === void 0 ? void 0 : await resumePoint(file, key, context.checkpoint, {
+    ...context,
+    blockSize: context.source.contentHash.blockSize,
+    note: context.note ?? (() => void 0)
+  });
+  const download = new ResumableDownload(context.source, file, {
+    clock: context.clock,
+    signal: context.signal,
+    ...context.onBytes === void 0 ? {} : { onBytes: context.onBytes },
+    ...resumed === void 0 ? {} : { offset: resumed.offset }
+  });
+  try {
+    if (file.size <= context.partSizeBytes && resumed === void 0) {
+      await putWhole(file, key, metadata, download, context);
+      return "stored";
+    }
+    return await putInParts(file, key, metadata, download, context, resumed);
+  } finally {
+    await download.close();
+  }
+}
+async function putWhole(file, key, metadata, download, context) {
+  const compress2 = context.compress === true && isTextLike(key);
+  const release2 = await context.memory.acquire(file.size * (compress2 ? 2 : 1), context.signal);
+  try {
+    const body = await download.read(file.size + 1);
+    if (body.length !== file.size) throw sizeMismatch(file, body.length);
+    const hash = hashOf(context.source.contentHash, body);
+    if (hash !== file.contentHash) throw hashMismatch(file, hash);
+    const gzipped = compress2 ? await gzipIfSmaller(body) : void 0;
+    const stored = gzipped ?? body;
+    const storedMetadata = gzipped === void 0 ? metadata : { ...metadata, contentEncoding: "gzip" };
+    await withRetry(() => context.target.put(key, stored, storedMetadata, context.signal), {
+      policy: REQUEST_RETRY,
+      clock: context.clock,
+      signal: context.signal
+    });
+  } finally {
+    release2();
+  }
+}
+async function putInParts(file, key, metadata, download, context, resumed) {
+  const { target, clock, signal } = context;
+  const retry = { policy: REQUEST_RETRY, clock, signal };
+  const algorithm = context.source.contentHash;
+  const partSize = resumed?.partSize ?? partSizeFor(file.size, {
+    configured: context.partSizeBytes,
+    limits: target.limits,
+    blockSize: algorithm.blockSize
+  });
+  const uploadId = resumed?.uploadId ?? await withRetry(() => target.createMultipart(key, metadata), retry);
+  const hasher = resumed === void 0 ? algorithm.create() : algorithm.resume(resumed.blockDigests);
+  const log = new PartLog({
+    file,
+    key,
+    uploadId,
+    partSize,
+    hasher,
+    blockSize: algorithm.blockSize,
+    resumed,
+    save: context.onCheckpoint
+  });
+  const inFlight = [];
+  const parts = [...resumed?.parts ?? []];
+  const firstPart = log.nextPart;
+  const stopping = (partNumber) => partNumber > firstPart && context.softStop?.aborted === true && log.saving;
+  try {
+    for (let partNumber = firstPart; download.offset < file.size; partNumber += 1) {
+      if (inFlight.length >= PART_PIPELINE)
+        parts.push(await inFlight.shift());
+      if (stopping(partNumber)) break;
+      const release2 = await context.memory.acquire(partSize, signal);
+      if (stopping(partNumber)) {
+        release2();
+        break;
+      }
+      let body;
+      try {
+        body = await download.read(Math.min(partSize, file.size - download.offset));
+      } catch (error2) {
+        release2();
+        throw error2;
+      }
+      if (body.length === 0) {
+        release2();
+        throw sizeMismatch(file, download.offset);
+      }
+      hasher.update(body);
+      const number = partNumber;
+      const upload = withRetry(() => target.uploadPart(key, uploadId, number, body, signal), retry).then((etag) => {
+        log.done(number, etag);
+        return { partNumber: number, etag };
+      }).finally(release2);
+      upload.catch(() => void 0);
+      inFlight.push(upload);
+    }
+    parts.push(...await Promise.all(inFlight.splice(0)));
+    if (download.offset < file.size) return "checkpointed";
+    const extra = await download.read(1);
+    if (extra.length > 0) throw sizeMismatch(file, file.size + extra.length);
+    const hash = hasher.digest();
+    if (hash !== file.contentHash) throw hashMismatch(file, hash);
+    await complete(file, key, uploadId, parts, context);
+    return "stored";
+  } catch (error2) {
+    await Promise.allSettled(inFlight);
+    if (signal.aborted && log.savedParts > 0) throw error2;
+    await target.abortMultipart(key, uploadId).catch(() => void 0);
+    throw error2;
+  }
+}
+async function complete(file, key, uploadId, parts, context) {
+  const { target, clock, signal } = context;
+  try {
+    await withRetry(() => target.completeMultipart(key, uploadId, parts), {
+      policy: REQUEST_RETRY,
+      clock,
+      signal
+    });
+  } catch (error2) {
+    const head = await target.head(key).catch(() => void 0);
+    const stored = head?.rev === file.rev && head.contentHash === file.contentHash && head.size === file.size;
+    if (!stored) throw error2;
+  }
+}
+function hashMismatch(file, got) {
+  return retryable(
+    "hash_mismatch",
+    `${file.pathDisplay}: the bytes received hash to ${got.slice(0, 12)}\u2026, not Dropbox's ${file.contentHash.slice(0, 12)}\u2026; nothing was stored. It will be tried again.`
+  );
+}
+
 // src/config/values.ts
-var MiB2 = 1024 * 1024;
 var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 function parseDuration(text, flag) {
   const trimmed = text.trim();
@@ -58830,12 +59314,16 @@ function parsePositiveSize(text, flag) {
 }
 function parsePartSize(text, flag) {
   const value = parseSize(text, flag);
-  if (value % (4 * MiB2) !== 0 || value < 8 * MiB2 || value > 5 * 1024 * MiB2) {
+  const { smallest, largest, block } = partSizeRange(S3_LIMITS, SHA256_BLOCKS.blockSize);
+  if (value % block !== 0 || value < smallest || value > largest) {
     throw new ConfigError(
-      `${flag} ${text} must be a multiple of 4 MiB from 8MiB to 5GiB (for example 16MiB), so parts line up with Dropbox's 4 MiB hash blocks.`
+      `${flag} ${text} must be a multiple of ${mib(block)} MiB from ${mib(smallest)}MiB to ${mib(largest) / 1024}GiB (for example 16MiB), so parts line up with Dropbox's ${mib(block)} MiB hash blocks.`
     );
   }
   return value;
+}
+function mib(bytes) {
+  return bytes / (1024 * 1024);
 }
 function parseConcurrency(text, flag) {
   if (text === "auto") return void 0;
@@ -58905,6 +59393,27 @@ function parseExpiration(text, flag) {
     );
   }
   return time2;
+}
+function parseShard(text, flag) {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (match?.[1] === void 0 || match[2] === void 0) {
+    throw new ConfigError(
+      `${flag} "${text}" is not of the form i/n (for example 0/4: the first of four shards).`
+    );
+  }
+  const index = Number(match[1]);
+  const count2 = Number(match[2]);
+  if (count2 < 1 || count2 > 256) {
+    throw new ConfigError(
+      `${flag} "${text}" is out of range: n (the number of shards) must be 1 to 256 (for example 0/4).`
+    );
+  }
+  if (index >= count2) {
+    throw new ConfigError(
+      `${flag} "${text}" is out of range: i must be 0 to n-1 (for ${String(count2)} shards, 0/${String(count2)} to ${String(count2 - 1)}/${String(count2)}).`
+    );
+  }
+  return { index, count: count2 };
 }
 
 // src/config/options.ts
@@ -59318,6 +59827,13 @@ var TABLE = [
   }
 ];
 var OPTIONS = TABLE;
+var RENAMED_OPTIONS = {
+  "manifest-prefix": "tool-prefix"
+};
+function renamedOption(name) {
+  const renamed = RENAMED_OPTIONS[name];
+  return renamed === void 0 ? void 0 : `--${name} was renamed --${renamed} (the action input \`${renamed}\`); give it under that name.`;
+}
 var BY_NAME = new Map(
   OPTIONS.map((option) => [option.name, option])
 );
@@ -59437,7 +59953,8 @@ function buildConfig(command5, raw, env2, front = "cli") {
 }
 function placement(read, front) {
   const shard = front === "action" ? actionShard(read) : read.value("shard");
-  return { shard, ledgerDir: join(read.value("ledger"), shardLabel(shard)) };
+  const ledgerRoot = read.value("ledger");
+  return { shard, ledgerRoot, ledgerDir: join(ledgerRoot, shardLabel(shard)) };
 }
 function actionShard(read) {
   const count2 = read.value("shard-count");
@@ -59697,7 +60214,7 @@ var VERSION = package_default.version;
 
 // src/dropbox/oauth.ts
 var import_dropbox = __toESM(require_cjs(), 1);
-import { createHash as createHash3, randomBytes } from "node:crypto";
+import { createHash as createHash4, randomBytes } from "node:crypto";
 
 // src/dropbox/hosts.ts
 var DROPBOX_HOSTS = [
@@ -59726,7 +60243,7 @@ var API_BASE_URL = "https://api.dropboxapi.com";
 var REQUIRED_SCOPES = ["account_info.read", "files.metadata.read", "files.content.read"];
 var REQUEST_TIMEOUT_MS = 3e4;
 function challengeOf(verifier) {
-  return createHash3("sha256").update(verifier, "ascii").digest("base64url");
+  return createHash4("sha256").update(verifier, "ascii").digest("base64url");
 }
 function createPkce() {
   const verifier = randomBytes(64).toString("base64url");
@@ -60727,7 +61244,7 @@ async function removeDeletedMarkers(ledger, target, stopped) {
 }
 
 // src/engine/manifest.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 var MANIFEST_FORMAT = 1;
 var BATCH_BYTES = 64 * 1024;
 function manifestKey(toolPrefix, prefix, shard) {
@@ -60763,7 +61280,7 @@ function* bodyLines(ledger, folders) {
 }
 async function writeManifest(ledger, target, folders, settings, now) {
   const key = manifestKey(settings.toolPrefix, settings.prefix, settings.shard);
-  const hash = createHash4("sha256");
+  const hash = createHash5("sha256");
   let files2 = 0;
   let bytes = 0;
   let emptyFolders2 = 0;
@@ -60941,229 +61458,6 @@ var systemClock = {
     }
   }
 };
-
-// src/engine/retry.ts
-var REQUEST_RETRY = { tries: 4, baseDelayMs: 500, maxDelayMs: 3e4 };
-function backoffMs(policy, attempt, askedMs = 0) {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.max(askedMs, Math.random() * ceiling);
-}
-async function withRetry(operation2, options) {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await operation2(attempt);
-    } catch (error2) {
-      const last = attempt + 1 >= options.policy.tries;
-      if (!(error2 instanceof MigrationError) || error2.kind !== "retryable" || last) throw error2;
-      if (options.signal?.aborted) throw error2;
-      options.onRetry?.(error2, attempt);
-      await options.clock.sleep(
-        backoffMs(options.policy, attempt, error2.retryAfterMs),
-        options.signal
-      );
-    }
-  }
-}
-
-// src/engine/checkpoint.ts
-function withoutCheckpoint(record) {
-  if (record.checkpoint === void 0) return record;
-  const { checkpoint: _checkpoint, ...rest } = record;
-  return rest;
-}
-function isLiveCheckpoint(record) {
-  const checkpoint = record.checkpoint;
-  return checkpoint !== void 0 && record.status === "pending" && record.deletedAt === void 0 && checkpoint.rev === record.rev && checkpoint.key === record.key;
-}
-function saveCheckpoint(ledger, record, checkpoint) {
-  const saved = ledger.get(record.id)?.checkpoint;
-  const from = (saved?.etags.length ?? 0) + 1;
-  if (saved?.uploadId !== checkpoint.uploadId || from > checkpoint.etags.length) {
-    ledger.put({ ...record, checkpoint });
-    return;
-  }
-  ledger.addParts({
-    id: record.id,
-    uploadId: checkpoint.uploadId,
-    from,
-    etags: checkpoint.etags.slice(from - 1),
-    blockDigests: checkpoint.blockDigests.slice(saved.blockDigests.length)
-  });
-}
-function resumableUploads(records) {
-  const ids = /* @__PURE__ */ new Set();
-  for (const record of records) {
-    if (record.checkpoint !== void 0 && isLiveCheckpoint(record))
-      ids.add(record.checkpoint.uploadId);
-  }
-  return ids;
-}
-function dropStaleCheckpoints(ledger) {
-  const stale = [];
-  for (const record of ledger.records()) {
-    if (record.checkpoint !== void 0 && !isLiveCheckpoint(record)) stale.push(record);
-  }
-  for (const record of stale) ledger.put(withoutCheckpoint(record));
-}
-async function resumePoint(file, key, checkpoint, options) {
-  const { target } = options;
-  const retry = { policy: REQUEST_RETRY, clock: options.clock, signal: options.signal };
-  const startOver = async (why) => {
-    await target.abortMultipart(checkpoint.key, checkpoint.uploadId).catch(() => void 0);
-    options.note(`${file.pathDisplay}: ${why}; its transfer starts over.`);
-    return void 0;
-  };
-  if (checkpoint.rev !== file.rev || checkpoint.key !== key) {
-    return startOver("the file changed since its upload was checkpointed");
-  }
-  if (!consistent(checkpoint, file.size, options.blockSize)) {
-    return startOver("its checkpoint is not usable");
-  }
-  const listed = await withRetry(() => target.listParts(key, checkpoint.uploadId), retry);
-  if (listed === void 0) {
-    options.note(
-      `${file.pathDisplay}: its unfinished upload is no longer in S3; its transfer starts over.`
-    );
-    return void 0;
-  }
-  const stored = new Map(listed.map((part) => [part.partNumber, bareEtag(part.etag)]));
-  const missing = checkpoint.etags.findIndex(
-    (etag, index) => stored.get(index + 1) !== bareEtag(etag)
-  );
-  if (missing >= 0) {
-    return startOver(`part ${String(missing + 1)} of its unfinished upload is not what was saved`);
-  }
-  return {
-    uploadId: checkpoint.uploadId,
-    partSize: checkpoint.partSize,
-    offset: checkpoint.offset,
-    parts: checkpoint.etags.map((etag, index) => ({ partNumber: index + 1, etag })),
-    blockDigests: checkpoint.blockDigests
-  };
-}
-function consistent(checkpoint, size, blockSize) {
-  const { partSize, offset, etags, blockDigests } = checkpoint;
-  return partSize > 0 && partSize % blockSize === 0 && offset === etags.length * partSize && offset < size && blockDigests.length === offset / blockSize;
-}
-function bareEtag(etag) {
-  return etag.replaceAll('"', "");
-}
-var PartLog = class {
-  etags;
-  /** Digests of the blocks of the saved parts. */
-  digests;
-  saved;
-  file;
-  key;
-  uploadId;
-  partSize;
-  hasher;
-  blockSize;
-  save;
-  constructor(options) {
-    this.file = options.file;
-    this.key = options.key;
-    this.uploadId = options.uploadId;
-    this.partSize = options.partSize;
-    this.hasher = options.hasher;
-    this.blockSize = options.blockSize;
-    this.save = options.save;
-    this.etags = options.resumed?.parts.map((part) => part.etag) ?? [];
-    this.digests = [...options.resumed?.blockDigests ?? []];
-    this.saved = this.etags.length;
-  }
-  /** The first part number not yet uploaded. */
-  get nextPart() {
-    return this.etags.length + 1;
-  }
-  /** Parts 1..n are uploaded and recorded in the ledger (by this run or an earlier one). */
-  get savedParts() {
-    return this.saved;
-  }
-  /** Checkpoints go to the ledger: stopping part-way loses nothing. */
-  get saving() {
-    return this.save !== void 0;
-  }
-  /** Part `partNumber` is uploaded; its bytes went through the hasher already. */
-  done(partNumber, etag) {
-    this.etags[partNumber - 1] = etag;
-    let run = this.saved;
-    while (this.etags[run] !== void 0) run += 1;
-    if (run === this.saved || run * this.partSize >= this.file.size) return;
-    this.saved = run;
-    this.save?.(this.checkpoint(run));
-  }
-  checkpoint(parts) {
-    const offset = parts * this.partSize;
-    const blocks = offset / this.blockSize;
-    const added = this.hasher.blockDigests(this.digests.length);
-    this.digests.push(...added.slice(0, blocks - this.digests.length));
-    return {
-      uploadId: this.uploadId,
-      key: this.key,
-      rev: this.file.rev,
-      partSize: this.partSize,
-      offset,
-      etags: this.etags.slice(0, parts),
-      blockDigests: [...this.digests]
-    };
-  }
-};
-
-// src/engine/content-hash.ts
-import { createHash as createHash5 } from "node:crypto";
-var BLOCK_SIZE = 4 * 1024 * 1024;
-var SHA256_BLOCKS = {
-  name: "sha256-blocks-4MiB",
-  blockSize: BLOCK_SIZE,
-  create: () => BlockHasher.start([]),
-  resume: (digests) => BlockHasher.start(digests)
-};
-var BlockHasher = class _BlockHasher {
-  digests;
-  block = createHash5("sha256");
-  blockFill = 0;
-  total;
-  constructor(digests) {
-    this.digests = digests;
-    this.total = digests.length * BLOCK_SIZE;
-  }
-  static start(digests) {
-    return new _BlockHasher(digests.map((hex) => Buffer.from(hex, "hex")));
-  }
-  get bytes() {
-    return this.total;
-  }
-  update(chunk) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take2 = Math.min(BLOCK_SIZE - this.blockFill, chunk.length - offset);
-      this.block.update(chunk.subarray(offset, offset + take2));
-      this.blockFill += take2;
-      offset += take2;
-      if (this.blockFill === BLOCK_SIZE) this.closeBlock();
-    }
-    this.total += chunk.length;
-    return this;
-  }
-  blockDigests(from = 0) {
-    return this.digests.slice(from).map((digest4) => digest4.toString("hex"));
-  }
-  digest() {
-    if (this.blockFill > 0) this.closeBlock();
-    const overall = createHash5("sha256");
-    for (const digest4 of this.digests) overall.update(digest4);
-    return overall.digest("hex");
-  }
-  closeBlock() {
-    this.digests.push(this.block.digest());
-    this.block = createHash5("sha256");
-    this.blockFill = 0;
-  }
-};
-function hashOf(algorithm, data) {
-  return algorithm.create().update(data).digest();
-}
 
 // src/engine/export.ts
 async function transferExport(record, file, format2, context) {
@@ -61807,43 +62101,6 @@ function pendingRecord(file, path, key) {
   };
 }
 
-// src/engine/compression.ts
-var import_mime_types = __toESM(require_mime_types(), 1);
-import { promisify } from "node:util";
-import { gzip as gzipCallback } from "node:zlib";
-var gzip = promisify(gzipCallback);
-var MAX_COMPRESSED_RATIO = 0.9;
-var GZIP_LEVEL = 6;
-var TEXT_TYPES = /* @__PURE__ */ new Set([
-  "application/json",
-  "application/xml",
-  "application/javascript",
-  "application/x-javascript",
-  "application/ecmascript",
-  "application/yaml",
-  "application/x-yaml",
-  "application/toml",
-  "application/sql",
-  "application/x-sh",
-  "application/x-tex",
-  "application/x-latex",
-  "application/rtf",
-  "application/postscript",
-  "application/x-subrip",
-  "application/x-ndjson",
-  "application/graphql"
-]);
-function isTextLike(name) {
-  const type = (0, import_mime_types.lookup)(name);
-  if (type === false) return false;
-  return type.startsWith("text/") || TEXT_TYPES.has(type) || type.endsWith("+json") || type.endsWith("+xml");
-}
-async function gzipIfSmaller(body) {
-  if (body.length === 0) return void 0;
-  const compressed = await gzip(body, { level: GZIP_LEVEL });
-  return compressed.length <= body.length * MAX_COMPRESSED_RATIO ? compressed : void 0;
-}
-
 // src/engine/reconcile.ts
 var HEAD_CONCURRENCY = 16;
 async function reconcile(ledger, target, options) {
@@ -62007,245 +62264,6 @@ async function waitForAny(running, options, stop) {
   await Promise.race(waits);
   wake.abort();
   stop.removeEventListener("abort", onStop);
-}
-
-// src/engine/download.ts
-var MAX_STALLED_RECONNECTS = 5;
-var ResumableDownload = class {
-  iterator;
-  leftover;
-  position = 0;
-  stalled = 0;
-  source;
-  file;
-  clock;
-  signal;
-  onBytes;
-  constructor(source, file, options) {
-    this.source = source;
-    this.file = file;
-    this.clock = options.clock;
-    this.signal = options.signal;
-    this.onBytes = options.onBytes ?? (() => void 0);
-    this.position = options.offset ?? 0;
-  }
-  /** The position in the file: bytes delivered so far, plus where the download started. */
-  get offset() {
-    return this.position;
-  }
-  /**
-   * Up to `size` bytes; fewer only at the end of the file. Each piece is copied into the result as
-   * it arrives and let go, so a part is held once, not twice (the pieces and their concatenation).
-   */
-  async read(size) {
-    const body = Buffer.allocUnsafe(size);
-    let filled = 0;
-    while (filled < size) {
-      const chunk = await this.next();
-      if (chunk === void 0) break;
-      const take2 = Math.min(chunk.length, size - filled);
-      body.set(take2 < chunk.length ? chunk.subarray(0, take2) : chunk, filled);
-      if (take2 < chunk.length) this.leftover = chunk.subarray(take2);
-      filled += take2;
-      this.position += take2;
-    }
-    return filled === size ? body : body.subarray(0, filled);
-  }
-  /** Closes the connection early (on failure or when the caller stops). */
-  async close() {
-    const iterator = this.iterator;
-    this.iterator = void 0;
-    await iterator?.return?.().catch(() => void 0);
-  }
-  async next() {
-    if (this.leftover !== void 0) {
-      const chunk = this.leftover;
-      this.leftover = void 0;
-      return chunk;
-    }
-    for (; ; ) {
-      this.signal.throwIfAborted();
-      try {
-        this.iterator ??= (await this.source.open(this.file, this.position, this.signal))[Symbol.asyncIterator]();
-        const result = await this.iterator.next();
-        if (result.done === true) {
-          this.iterator = void 0;
-          return void 0;
-        }
-        if (result.value.length > 0) {
-          this.stalled = 0;
-          this.onBytes(result.value.length);
-        }
-        return result.value;
-      } catch (error2) {
-        await this.close();
-        if (!this.resumable(error2)) throw error2;
-        this.stalled += 1;
-        await this.clock.sleep(
-          backoffMs(REQUEST_RETRY, this.stalled - 1, error2.retryAfterMs),
-          this.signal
-        );
-      }
-    }
-  }
-  resumable(error2) {
-    if (this.signal.aborted) return false;
-    if (!(error2 instanceof MigrationError) || error2.kind !== "retryable") return false;
-    return this.stalled < MAX_STALLED_RECONNECTS;
-  }
-};
-function sizeMismatch(file, received) {
-  return retryable(
-    "size_mismatch",
-    `${file.pathDisplay}: Dropbox listed ${String(file.size)} bytes but sent ${String(received)}; the file may have changed during the transfer. It will be tried again.`
-  );
-}
-
-// src/engine/transfer.ts
-var PART_PIPELINE = 2;
-function partSizeFor(fileSize, options) {
-  const { configured, maxParts, blockSize } = options;
-  const needed = Math.ceil(fileSize / maxParts / blockSize) * blockSize;
-  return Math.max(configured, needed);
-}
-async function transferFile(file, key, context) {
-  const metadata = {
-    contentHash: file.contentHash,
-    sourceId: file.id,
-    rev: file.rev,
-    size: file.size,
-    modified: file.clientModified
-  };
-  const resumed = context.checkpoint === void 0 ? void 0 : await resumePoint(file, key, context.checkpoint, {
-    ...context,
-    blockSize: context.source.contentHash.blockSize,
-    note: context.note ?? (() => void 0)
-  });
-  const download = new ResumableDownload(context.source, file, {
-    clock: context.clock,
-    signal: context.signal,
-    ...context.onBytes === void 0 ? {} : { onBytes: context.onBytes },
-    ...resumed === void 0 ? {} : { offset: resumed.offset }
-  });
-  try {
-    if (file.size <= context.partSizeBytes && resumed === void 0) {
-      await putWhole(file, key, metadata, download, context);
-      return "stored";
-    }
-    return await putInParts(file, key, metadata, download, context, resumed);
-  } finally {
-    await download.close();
-  }
-}
-async function putWhole(file, key, metadata, download, context) {
-  const compress2 = context.compress === true && isTextLike(key);
-  const release2 = await context.memory.acquire(file.size * (compress2 ? 2 : 1), context.signal);
-  try {
-    const body = await download.read(file.size + 1);
-    if (body.length !== file.size) throw sizeMismatch(file, body.length);
-    const hash = hashOf(context.source.contentHash, body);
-    if (hash !== file.contentHash) throw hashMismatch(file, hash);
-    const gzipped = compress2 ? await gzipIfSmaller(body) : void 0;
-    const stored = gzipped ?? body;
-    const storedMetadata = gzipped === void 0 ? metadata : { ...metadata, contentEncoding: "gzip" };
-    await withRetry(() => context.target.put(key, stored, storedMetadata, context.signal), {
-      policy: REQUEST_RETRY,
-      clock: context.clock,
-      signal: context.signal
-    });
-  } finally {
-    release2();
-  }
-}
-async function putInParts(file, key, metadata, download, context, resumed) {
-  const { target, clock, signal } = context;
-  const retry = { policy: REQUEST_RETRY, clock, signal };
-  const algorithm = context.source.contentHash;
-  const partSize = resumed?.partSize ?? partSizeFor(file.size, {
-    configured: context.partSizeBytes,
-    maxParts: target.limits.maxParts,
-    blockSize: algorithm.blockSize
-  });
-  const uploadId = resumed?.uploadId ?? await withRetry(() => target.createMultipart(key, metadata), retry);
-  const hasher = resumed === void 0 ? algorithm.create() : algorithm.resume(resumed.blockDigests);
-  const log = new PartLog({
-    file,
-    key,
-    uploadId,
-    partSize,
-    hasher,
-    blockSize: algorithm.blockSize,
-    resumed,
-    save: context.onCheckpoint
-  });
-  const inFlight = [];
-  const parts = [...resumed?.parts ?? []];
-  const firstPart = log.nextPart;
-  const stopping = (partNumber) => partNumber > firstPart && context.softStop?.aborted === true && log.saving;
-  try {
-    for (let partNumber = firstPart; download.offset < file.size; partNumber += 1) {
-      if (inFlight.length >= PART_PIPELINE)
-        parts.push(await inFlight.shift());
-      if (stopping(partNumber)) break;
-      const release2 = await context.memory.acquire(partSize, signal);
-      if (stopping(partNumber)) {
-        release2();
-        break;
-      }
-      let body;
-      try {
-        body = await download.read(Math.min(partSize, file.size - download.offset));
-      } catch (error2) {
-        release2();
-        throw error2;
-      }
-      if (body.length === 0) {
-        release2();
-        throw sizeMismatch(file, download.offset);
-      }
-      hasher.update(body);
-      const number = partNumber;
-      const upload = withRetry(() => target.uploadPart(key, uploadId, number, body, signal), retry).then((etag) => {
-        log.done(number, etag);
-        return { partNumber: number, etag };
-      }).finally(release2);
-      upload.catch(() => void 0);
-      inFlight.push(upload);
-    }
-    parts.push(...await Promise.all(inFlight.splice(0)));
-    if (download.offset < file.size) return "checkpointed";
-    const extra = await download.read(1);
-    if (extra.length > 0) throw sizeMismatch(file, file.size + extra.length);
-    const hash = hasher.digest();
-    if (hash !== file.contentHash) throw hashMismatch(file, hash);
-    await complete(file, key, uploadId, parts, context);
-    return "stored";
-  } catch (error2) {
-    await Promise.allSettled(inFlight);
-    if (signal.aborted && log.savedParts > 0) throw error2;
-    await target.abortMultipart(key, uploadId).catch(() => void 0);
-    throw error2;
-  }
-}
-async function complete(file, key, uploadId, parts, context) {
-  const { target, clock, signal } = context;
-  try {
-    await withRetry(() => target.completeMultipart(key, uploadId, parts), {
-      policy: REQUEST_RETRY,
-      clock,
-      signal
-    });
-  } catch (error2) {
-    const head = await target.head(key).catch(() => void 0);
-    const stored = head?.rev === file.rev && head.contentHash === file.contentHash && head.size === file.size;
-    if (!stored) throw error2;
-  }
-}
-function hashMismatch(file, got) {
-  return retryable(
-    "hash_mismatch",
-    `${file.pathDisplay}: the bytes received hash to ${got.slice(0, 12)}\u2026, not Dropbox's ${file.contentHash.slice(0, 12)}\u2026; nothing was stored. It will be tried again.`
-  );
 }
 
 // src/engine/chunk.ts
@@ -63334,7 +63352,7 @@ function errorName(error2) {
 // src/s3/client.ts
 var import_client_s32 = __toESM(require_dist_cjs16(), 1);
 
-// src/s3/bucket-settings.ts
+// src/s3/bucket-owner.ts
 var OWNER_HEADER = "x-amz-expected-bucket-owner";
 function applyExpectedBucketOwner(client, s3) {
   const owner = s3.expectedBucketOwner;
@@ -63380,7 +63398,7 @@ var import_mime_types2 = __toESM(require_mime_types(), 1);
 import { createHash as createHash12 } from "node:crypto";
 import { Readable as Readable8 } from "node:stream";
 
-// src/s3/keys.ts
+// src/s3/listed-keys.ts
 function listedKeyDecoder(encodingType) {
   return encodingType === "url" ? (key) => decodeURIComponent(key.replaceAll("+", "%20")) : (key) => key;
 }
@@ -63701,6 +63719,9 @@ function openS3(config) {
 function openTarget(config, client = openS3(config)) {
   return new S3Target(config.s3, client);
 }
+function targetLimits(_config) {
+  return S3_LIMITS;
+}
 function openSource(config, options = {}) {
   return new DropboxSource(config.dropbox, options);
 }
@@ -63871,22 +63892,19 @@ function exportsOf(count2) {
   return count2 === 0 ? "" : `, ${String(count2)} exported document${count2 === 1 ? "" : "s"}`;
 }
 
-// src/plan/plan.ts
-import { dirname as dirname2 } from "node:path";
-
 // src/plan/tally.ts
 import { createHash as createHash13 } from "node:crypto";
 var KiB = 1024;
-var MiB3 = 1024 * KiB;
-var GiB = 1024 * MiB3;
+var MiB2 = 1024 * KiB;
+var GiB = 1024 * MiB2;
 var SMALL_OBJECT_BYTES = 128 * KiB;
 var EXAMPLES_KEPT = 10;
 var FOLDERS_KEPT = 1e3;
 var SIZE_BANDS = [
   { label: "under 128 KiB", below: SMALL_OBJECT_BYTES },
-  { label: "128 KiB \u2013 1 MiB", below: MiB3 },
-  { label: "1 \u2013 16 MiB", below: 16 * MiB3 },
-  { label: "16 \u2013 256 MiB", below: 256 * MiB3 },
+  { label: "128 KiB \u2013 1 MiB", below: MiB2 },
+  { label: "1 \u2013 16 MiB", below: 16 * MiB2 },
+  { label: "16 \u2013 256 MiB", below: 256 * MiB2 },
   { label: "256 MiB \u2013 4 GiB", below: 4 * GiB },
   { label: "4 GiB and more", below: Number.POSITIVE_INFINITY }
 ];
@@ -63900,7 +63918,7 @@ var ListingTally = class {
   cursor = null;
   otherShardFiles = void 0;
   sourcePath;
-  partSizeBytes;
+  sizing;
   folders = /* @__PURE__ */ new Map();
   documents = /* @__PURE__ */ new Map();
   documentAt = /* @__PURE__ */ new Map();
@@ -63915,9 +63933,9 @@ var ListingTally = class {
   small = { files: 0, bytes: 0 };
   large = { files: 0, bytes: 0 };
   uploadRequests = 0;
-  constructor(sourcePath, partSizeBytes) {
+  constructor(sourcePath, sizing) {
     this.sourcePath = sourcePath;
-    this.partSizeBytes = partSizeBytes;
+    this.sizing = sizing;
   }
   get size() {
     return this.documents.size;
@@ -64014,7 +64032,7 @@ var ListingTally = class {
     if (bandCount !== void 0) add(bandCount, sign4, size);
     add(this.topFolder(record.path), sign4, size);
     add(size < SMALL_OBJECT_BYTES ? this.small : this.large, sign4, size);
-    this.uploadRequests += sign4 * requestsToUpload(size, this.partSizeBytes);
+    this.uploadRequests += sign4 * requestsToUpload(size, this.sizing);
   }
   topFolder(path) {
     const relative = path.slice(this.sourcePath.length + 1);
@@ -64054,14 +64072,9 @@ function add(count2, sign4, bytes) {
   count2.files += sign4;
   count2.bytes += sign4 * bytes;
 }
-function requestsToUpload(size, partSizeBytes) {
-  if (size <= partSizeBytes) return 1;
-  const partSize = partSizeFor(size, {
-    configured: partSizeBytes,
-    maxParts: S3_LIMITS.maxParts,
-    blockSize: SHA256_BLOCKS.blockSize
-  });
-  return Math.ceil(size / partSize) + 2;
+function requestsToUpload(size, sizing) {
+  if (size <= sizing.configured) return 1;
+  return Math.ceil(size / partSizeFor(size, sizing)) + 2;
 }
 
 // src/plan/cost.ts
@@ -64339,8 +64352,8 @@ async function loadPrices(file) {
 // src/plan/rate.ts
 import { readdir } from "node:fs/promises";
 import { join as join8 } from "node:path";
-var MiB4 = 1024 * 1024;
-var DEFAULT_RATE = { bytesPerSecond: 20 * MiB4, filesPerSecond: 20 };
+var MiB3 = 1024 * 1024;
+var DEFAULT_RATE = { bytesPerSecond: 20 * MiB3, filesPerSecond: 20 };
 var JOB_SETUP_MINUTES = 1;
 async function measuredRate(ledgerRoot) {
   const folders = await readdir(ledgerRoot, { withFileTypes: true }).catch(() => []);
@@ -64421,16 +64434,20 @@ function lifecycleText(config) {
   if (transitions === void 0) return "none";
   return transitions.map((step) => `${step.storageClass}:${String(step.days)}`).join(",") || "none";
 }
-async function buildPlan(config, deps) {
+async function buildPlan(config, settings, deps) {
   const prices = await loadPrices(config.plan.pricesFile);
   const clock = deps.clock ?? systemClock;
   const started = clock.now();
-  const tally = new ListingTally(config.dropbox.sourcePath, config.partSizeBytes);
+  const tally = new ListingTally(settings.listing.sourcePath, {
+    configured: settings.transfer.partSizeBytes,
+    limits: deps.targetLimits,
+    blockSize: deps.source.contentHash.blockSize
+  });
   const inventory = await updateInventory(
     tally,
     deps.source,
     {
-      ...inventorySettingsFor(listingSettings(config), S3_LIMITS),
+      ...inventorySettingsFor(settings.listing, deps.targetLimits),
       shard: WHOLE_ACCOUNT,
       recordOtherShards: false
     },
@@ -64446,7 +64463,7 @@ async function buildPlan(config, deps) {
   );
   const listingMs = clock.now() - started;
   const listing2 = tally.result();
-  const rate = await measuredRate(dirname2(config.ledgerDir)) ?? {
+  const rate = await measuredRate(config.ledgerRoot) ?? {
     ...DEFAULT_RATE,
     source: "default",
     chunks: 0
@@ -64476,7 +64493,7 @@ async function buildPlan(config, deps) {
       keyCase: config.keyCase,
       include: config.filters.include,
       exclude: config.filters.exclude,
-      exports: pinnedSettings(config).exports ?? "export",
+      exports: settings.ledger.pinned.exports ?? "export",
       teamRoot: config.dropbox.teamRoot,
       storageClass: config.s3.storageClass,
       lifecycle: lifecycleText(config),
@@ -64716,8 +64733,9 @@ async function runPlan(config) {
 `);
   };
   if (!config.json) note("Listing the account to plan the migration; nothing is copied.");
-  const plan = await buildPlan(config, {
+  const plan = await buildPlan(config, engineSettings(config), {
     source: openSource(config, { note }),
+    targetLimits: targetLimits(config),
     log: note
   });
   process.stdout.write(config.json ? renderJson(plan) : renderText(plan));
@@ -65263,6 +65281,13 @@ ${spec.help}`);
   }
   return program2;
 }
+function refuseRenamedOptions(args) {
+  for (const arg of args) {
+    const name = /^--([a-z0-9-]+)(=.*)?$/.exec(arg)?.[1];
+    const message = name === void 0 ? void 0 : renamedOption(name);
+    if (message !== void 0) throw new ConfigError(message);
+  }
+}
 async function main(argv) {
   let code3 = EXIT.ok;
   const program2 = buildProgram((result) => {
@@ -65273,6 +65298,7 @@ async function main(argv) {
       program2.outputHelp();
       return EXIT.ok;
     }
+    refuseRenamedOptions(argv.slice(2));
     await program2.parseAsync([...argv]);
     return code3;
   } catch (error2) {
